@@ -1,0 +1,341 @@
+"""The event bus: CloudEvents 1.0 in binary mode over NATS JetStream.
+
+Attributes travel in `ce-*` headers, the JSON payload is the body, `Nats-Msg-Id` equals `ce-id` so
+JetStream drops a republished duplicate, and `traceparent` carries the trace across the bus.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import nats
+import nats.errors
+import nats.js.errors
+from nats.aio.client import Client as NATS
+from nats.aio.msg import Msg
+from nats.js import api
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from opentelemetry.propagate import extract, inject
+
+from nowrongdoor.events import EVENTS_BY_TYPE, STREAMS, Event
+
+log = logging.getLogger(__name__)
+tracer = trace.get_tracer("nowrongdoor.bus")
+
+DUPLICATE_WINDOW_SECONDS = 120.0
+SPECVERSION = "1.0"
+
+
+class UndecodableEvent(ValueError):
+    """A message on the bus that is not a CloudEvent this platform knows."""
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """One CloudEvent: its attributes and its JSON payload, as sent on the wire."""
+
+    id: str
+    source: str
+    type: str
+    subject: str
+    time: datetime
+    data: bytes
+    traceparent: str | None = None
+    tracestate: str | None = None
+
+    @classmethod
+    def wrap(cls, event: Event, *, source: str, subject: str) -> Envelope:
+        carrier: dict[str, str] = {}
+        inject(carrier)
+        return cls(
+            id=str(uuid.uuid4()),
+            source=source,
+            type=event.type,
+            subject=subject,
+            time=datetime.now(UTC),
+            data=event.model_dump_json().encode(),
+            traceparent=carrier.get("traceparent"),
+            tracestate=carrier.get("tracestate"),
+        )
+
+    def headers(self) -> dict[str, str]:
+        headers = {
+            "ce-specversion": SPECVERSION,
+            "ce-id": self.id,
+            "ce-source": self.source,
+            "ce-type": self.type,
+            "ce-time": self.time.isoformat(),
+            "ce-subject": self.subject,
+            "content-type": "application/json",
+            "Nats-Msg-Id": self.id,
+        }
+        if self.traceparent:
+            headers["traceparent"] = self.traceparent
+        if self.tracestate:
+            headers["tracestate"] = self.tracestate
+        return headers
+
+    @classmethod
+    def from_wire(cls, headers: Mapping[str, str] | None, data: bytes) -> Envelope:
+        headers = headers or {}
+        missing = [
+            name
+            for name in ("ce-specversion", "ce-id", "ce-source", "ce-type", "ce-time")
+            if name not in headers
+        ]
+        if missing:
+            raise UndecodableEvent(f"missing CloudEvents headers: {', '.join(missing)}")
+        if headers["ce-specversion"] != SPECVERSION:
+            raise UndecodableEvent(f"unsupported specversion {headers['ce-specversion']}")
+        try:
+            time = datetime.fromisoformat(headers["ce-time"])
+        except ValueError as error:
+            raise UndecodableEvent("ce-time is not an RFC 3339 timestamp") from error
+        return cls(
+            id=headers["ce-id"],
+            source=headers["ce-source"],
+            type=headers["ce-type"],
+            subject=headers.get("ce-subject", ""),
+            time=time,
+            data=data,
+            traceparent=headers.get("traceparent"),
+            tracestate=headers.get("tracestate"),
+        )
+
+    def event(self) -> Event:
+        cls = EVENTS_BY_TYPE.get(self.type)
+        if cls is None:
+            raise UndecodableEvent(f"unknown event type {self.type}")
+        try:
+            return cls.model_validate_json(self.data)
+        except ValueError as error:
+            raise UndecodableEvent(f"payload does not match {self.type}") from error
+
+    def trace_context(self) -> otel_context.Context:
+        carrier = {"traceparent": self.traceparent or "", "tracestate": self.tracestate or ""}
+        return extract(carrier)
+
+
+Handler = Callable[[Envelope], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class ConsumerSpec:
+    """One durable pull consumer: explicit ack, bounded in flight, bounded redeliveries."""
+
+    durable: str
+    subject: str
+    handler: Handler
+    max_deliver: int = 8
+    backoff: tuple[float, ...] = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
+    max_ack_pending: int = 64
+    ack_wait: float = 30.0
+    batch: int = 16
+    extra_subjects: tuple[str, ...] = field(default=())
+
+
+class Bus:
+    """A NATS connection with the platform's streams, namespaced so platforms can share a server."""
+
+    def __init__(self, nc: NATS, *, namespace: str = "", replicas: int = 1) -> None:
+        self.nc = nc
+        self.js = nc.jetstream()
+        self.namespace = namespace
+        self.replicas = replicas
+
+    @classmethod
+    async def connect(
+        cls, url: str, *, name: str, namespace: str = "", replicas: int = 1, wait: float = 30.0
+    ) -> Bus:
+        """Connect, retrying until `wait` seconds have passed, then keep reconnecting forever."""
+        deadline = asyncio.get_running_loop().time() + wait
+        delay = 0.2
+        while True:
+            try:
+                nc = await nats.connect(
+                    url,
+                    name=name,
+                    allow_reconnect=True,
+                    max_reconnect_attempts=-1,
+                    reconnect_time_wait=0.5,
+                    connect_timeout=2,
+                    error_cb=_log_nats_error,
+                    disconnected_cb=_log_disconnected,
+                    reconnected_cb=_log_reconnected,
+                )
+                return cls(nc, namespace=namespace, replicas=replicas)
+            except (OSError, nats.errors.Error) as error:
+                if asyncio.get_running_loop().time() > deadline:
+                    raise ConnectionError(f"NATS at {url} did not answer: {error}") from error
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
+
+    def stream_name(self, stream: str) -> str:
+        return f"{self.namespace.upper()}_{stream}" if self.namespace else stream
+
+    def subject_for(self, subject: str) -> str:
+        return f"{self.namespace}.{subject}" if self.namespace else subject
+
+    def local_subject(self, wire_subject: str) -> str:
+        prefix = f"{self.namespace}." if self.namespace else ""
+        return wire_subject.removeprefix(prefix)
+
+    async def ensure_streams(self) -> None:
+        for stream, subjects in STREAMS.items():
+            config = api.StreamConfig(
+                name=self.stream_name(stream),
+                subjects=[self.subject_for(s) for s in subjects],
+                storage=api.StorageType.FILE,
+                retention=api.RetentionPolicy.LIMITS,
+                duplicate_window=DUPLICATE_WINDOW_SECONDS,
+                num_replicas=self.replicas,
+            )
+            try:
+                await self.js.add_stream(config)
+            except nats.js.errors.BadRequestError:
+                await self.js.update_stream(config)
+
+    async def publish(self, envelope: Envelope, event_subject: str) -> api.PubAck:
+        """Publish and wait for the stream's acknowledgement; a duplicate id is acknowledged too."""
+        return await self.js.publish(
+            self.subject_for(event_subject), envelope.data, headers=envelope.headers(), timeout=5
+        )
+
+    async def ping(self) -> None:
+        if not self.nc.is_connected:
+            raise ConnectionError("not connected to NATS")
+        await self.nc.flush(timeout=2)
+
+    async def close(self) -> None:
+        if not self.nc.is_closed:
+            await self.nc.drain()
+
+    async def subscribe(self, spec: ConsumerSpec) -> JetStreamPull:
+        config = api.ConsumerConfig(
+            durable_name=spec.durable,
+            ack_policy=api.AckPolicy.EXPLICIT,
+            deliver_policy=api.DeliverPolicy.ALL,
+            max_deliver=spec.max_deliver,
+            max_ack_pending=spec.max_ack_pending,
+            ack_wait=spec.ack_wait,
+            filter_subjects=[self.subject_for(s) for s in (spec.subject, *spec.extra_subjects)],
+            num_replicas=self.replicas,
+        )
+        stream = self.stream_name(_stream_of(spec.subject))
+        return await self.js.pull_subscribe(
+            self.subject_for(spec.subject), durable=spec.durable, stream=stream, config=config
+        )
+
+    async def consume(self, spec: ConsumerSpec, stop: asyncio.Event) -> None:
+        """Fetch and handle messages until `stop` is set; survives NATS restarts."""
+        subscription: JetStreamPull | None = None
+        while not stop.is_set():
+            try:
+                if subscription is None:
+                    subscription = await self.subscribe(spec)
+                messages = await subscription.fetch(spec.batch, timeout=1.0)
+            except nats.errors.TimeoutError:
+                continue
+            except (nats.errors.Error, nats.js.errors.Error, OSError) as error:
+                log.warning(
+                    "consumer could not fetch, retrying",
+                    extra={"consumer": spec.durable, "error": type(error).__name__},
+                )
+                subscription = None
+                await _sleep_unless(stop, 1.0)
+                continue
+            for message in messages:
+                await self._handle(spec, message)
+
+    async def _handle(self, spec: ConsumerSpec, message: Msg) -> None:
+        try:
+            envelope = Envelope.from_wire(message.headers, message.data)
+        except UndecodableEvent as error:
+            await self._dead_letter(spec, message, str(error))
+            return
+        token = otel_context.attach(envelope.trace_context())
+        try:
+            with tracer.start_as_current_span(
+                f"{self.local_subject(message.subject)} process",
+                kind=trace.SpanKind.CONSUMER,
+                attributes={
+                    "messaging.system": "nats",
+                    "messaging.destination.name": message.subject,
+                    "messaging.message.id": envelope.id,
+                    "messaging.consumer.group.name": spec.durable,
+                },
+            ):
+                await spec.handler(envelope)
+        except Exception as error:
+            delivered = message.metadata.num_delivered or 1
+            log.warning(
+                "event handler failed",
+                extra={
+                    "consumer": spec.durable,
+                    "event_id": envelope.id,
+                    "event_type": envelope.type,
+                    "attempt": delivered,
+                    "error": type(error).__name__,
+                },
+            )
+            if delivered >= spec.max_deliver:
+                await self._dead_letter(spec, message, type(error).__name__)
+            else:
+                delay = spec.backoff[min(delivered - 1, len(spec.backoff) - 1)]
+                await message.nak(delay=delay)
+            return
+        finally:
+            otel_context.detach(token)
+        await message.ack()
+
+    async def _dead_letter(self, spec: ConsumerSpec, message: Msg, reason: str) -> None:
+        """Keep the message where an operator can inspect and replay it, then stop redelivering."""
+        headers = dict(message.headers or {})
+        original_id = headers.pop("Nats-Msg-Id", None) or str(uuid.uuid4())
+        headers["Nats-Msg-Id"] = f"{spec.durable}:{original_id}"
+        headers["nwd-dead-letter-reason"] = reason
+        headers["nwd-dead-letter-consumer"] = spec.durable
+        headers["nwd-original-subject"] = self.local_subject(message.subject)
+        subject = self.subject_for(f"deadletter.{spec.durable}.{self.local_subject(message.subject)}")
+        await self.js.publish(subject, message.data, headers=headers, timeout=5)
+        await message.term()
+        log.error(
+            "event moved to the dead-letter stream",
+            extra={"consumer": spec.durable, "reason": reason, "dead_letter_subject": subject},
+        )
+
+
+JetStreamPull = nats.js.JetStreamContext.PullSubscription
+
+
+def _stream_of(subject: str) -> str:
+    root = subject.split(".", 1)[0]
+    for stream, subjects in STREAMS.items():
+        if any(s.split(".", 1)[0] == root for s in subjects):
+            return stream
+    raise ValueError(f"no stream holds subject {subject}")
+
+
+async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except TimeoutError:
+        pass
+
+
+async def _log_nats_error(error: Exception) -> None:
+    log.warning("NATS connection error", extra={"error": type(error).__name__})
+
+
+async def _log_disconnected() -> None:
+    log.warning("disconnected from NATS")
+
+
+async def _log_reconnected() -> None:
+    log.info("reconnected to NATS")

@@ -1,0 +1,248 @@
+"""Event contracts: what travels on the bus, and nothing else.
+
+Every event is past tense, versioned in its type name, and data only. Within one version fields
+are only ever added, so consumers ignore what they do not know. No event carries clear-text
+personal data: identity, contact details and free text stay encrypted in the service that owns them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Category = Literal[
+    "maladministration",
+    "corruption",
+    "integrity",
+    "human-rights",
+    "discrimination",
+    "data-protection",
+    "children-rights",
+    "other",
+]
+RespondentType = Literal[
+    "national-administration",
+    "regional-administration",
+    "local-authority",
+    "public-enterprise",
+    "private-company",
+    "public-official",
+    "court",
+]
+ComplainantRole = Literal["citizen", "public-official", "ngo"]
+Language = Literal["ar", "fr", "en"]
+Channel = Literal["web", "api", "counter", "ngo", "open311"]
+
+REFERENCE_FIELD = Field(pattern=r"^NWD-[0-9A-HJKMNP-TV-Z]{12}$", examples=["NWD-7K3M9QX2VD4H"])
+
+
+class Event(BaseModel):
+    """Base of every event payload. `type` and `subject` say where it travels."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    type: ClassVar[str]
+    subject: ClassVar[str]
+    stream: ClassVar[str]
+
+
+class ComplaintFacts(BaseModel):
+    """The structured facts competence routing decides on; never who the complainant is."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    category: Category
+    respondent_type: RespondentType
+    respondent_territory: str = Field(examples=["MA-06"])
+    complainant_role: ComplainantRole
+    anonymous: bool
+    administration_contacted: bool
+    court_case_pending: bool
+    language: Language
+    received_by: str | None = Field(None, description="The institution whose door it came through")
+    channel: Channel
+
+
+class ComplaintReceived(Event):
+    type: ClassVar[str] = "org.nowrongdoor.complaint.received.v1"
+    subject: ClassVar[str] = "complaint.received"
+    stream: ClassVar[str] = "COMPLAINTS"
+
+    reference: str = REFERENCE_FIELD
+    received_at: datetime
+    facts: ComplaintFacts
+
+
+class CompetentInstitution(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    institution_id: str
+    name: str
+    office_id: str | None = None
+    office_name: str | None = None
+    role: Literal["lead", "associated"]
+
+
+class ComplaintRouted(Event):
+    """Routing decided. `outcome` says whether there is an institution, or only advice."""
+
+    type: ClassVar[str] = "org.nowrongdoor.complaint.routed.v1"
+    subject: ClassVar[str] = "complaint.routed"
+    stream: ClassVar[str] = "COMPLAINTS"
+
+    reference: str = REFERENCE_FIELD
+    decision_id: str
+    registry_version: str
+    outcome: Literal["competent", "prerequisite-missing", "not-competent"]
+    competent: list[CompetentInstitution]
+    received_by: str | None = None
+    matched_rules: list[str]
+    excluding_rules: list[str]
+    advice: str | None = Field(None, description="Advice code when no case can be opened")
+    language: Language
+    received_at: datetime
+    decided_at: datetime
+
+
+class ComplaintTriageRequired(Event):
+    """Routing could not decide; a person at the receiving institution must."""
+
+    type: ClassVar[str] = "org.nowrongdoor.complaint.triage-required.v1"
+    subject: ClassVar[str] = "complaint.triage-required"
+    stream: ClassVar[str] = "COMPLAINTS"
+
+    reference: str = REFERENCE_FIELD
+    decision_id: str
+    registry_version: str
+    triage_institution_id: str
+    triage_institution_name: str
+    reason: str
+    candidates: list[str]
+    language: Language
+    received_at: datetime
+    decided_at: datetime
+
+
+class CaseOpened(Event):
+    type: ClassVar[str] = "org.nowrongdoor.case.opened.v1"
+    subject: ClassVar[str] = "case.opened"
+    stream: ClassVar[str] = "CASES"
+
+    reference: str = REFERENCE_FIELD
+    status: str
+    institution_ids: list[str]
+    lead_institution_id: str | None
+    language: Language
+    opened_at: datetime
+
+
+class NotificationDelivered(Event):
+    type: ClassVar[str] = "org.nowrongdoor.notification.delivered.v1"
+    subject: ClassVar[str] = "notification.delivered"
+    stream: ClassVar[str] = "NOTIFICATIONS"
+
+    delivery_id: str
+    reference: str = REFERENCE_FIELD
+    recipient: str = Field(description="An institution id, or `complainant`; never an address")
+    channel: str
+    cause_event_id: str
+    delivered_at: datetime
+
+
+class NotificationFailed(Event):
+    type: ClassVar[str] = "org.nowrongdoor.notification.failed.v1"
+    subject: ClassVar[str] = "notification.failed"
+    stream: ClassVar[str] = "NOTIFICATIONS"
+
+    delivery_id: str
+    reference: str = REFERENCE_FIELD
+    recipient: str
+    channel: str
+    cause_event_id: str
+    reason: str
+    failed_at: datetime
+
+
+EVENT_TYPES: tuple[type[Event], ...] = (
+    ComplaintReceived,
+    ComplaintRouted,
+    ComplaintTriageRequired,
+    CaseOpened,
+    NotificationDelivered,
+    NotificationFailed,
+)
+EVENTS_BY_TYPE: dict[str, type[Event]] = {cls.type: cls for cls in EVENT_TYPES}
+
+# Streams and the subjects each one holds; DEADLETTER keeps what consumers gave up on.
+STREAMS: dict[str, list[str]] = {
+    "COMPLAINTS": ["complaint.>"],
+    "CASES": ["case.>"],
+    "NOTIFICATIONS": ["notification.>"],
+    "DEADLETTER": ["deadletter.>"],
+}
+
+
+def json_schemas() -> dict[str, dict[str, Any]]:
+    """One JSON Schema per event type, keyed by the CloudEvents type."""
+    return {cls.type: cls.model_json_schema() for cls in EVENT_TYPES}
+
+
+def asyncapi_document() -> dict[str, Any]:
+    """The AsyncAPI 3.0 description of every channel and message on the bus."""
+    channels: dict[str, Any] = {}
+    operations: dict[str, Any] = {}
+    schemas: dict[str, Any] = {}
+    for cls in EVENT_TYPES:
+        name = cls.__name__
+        schema = cls.model_json_schema(ref_template="#/components/schemas/{model}")
+        for def_name, definition in schema.pop("$defs", {}).items():
+            schemas[def_name] = definition
+        schemas[name] = schema
+        channel_id = cls.subject.replace(".", "-")
+        channels[channel_id] = {
+            "address": cls.subject,
+            "messages": {name: {"$ref": f"#/components/messages/{name}"}},
+        }
+        operations[f"on-{channel_id}"] = {
+            "action": "receive",
+            "channel": {"$ref": f"#/channels/{channel_id}"},
+        }
+    messages = {
+        cls.__name__: {
+            "name": cls.type,
+            "contentType": "application/json",
+            "bindings": {"nats": {"bindingVersion": "0.1.0"}},
+            "headers": {"$ref": "#/components/schemas/CloudEventHeaders"},
+            "payload": {"$ref": f"#/components/schemas/{cls.__name__}"},
+        }
+        for cls in EVENT_TYPES
+    }
+    schemas["CloudEventHeaders"] = {
+        "type": "object",
+        "description": "CloudEvents 1.0 binary mode in the NATS protocol binding",
+        "required": ["ce-specversion", "ce-id", "ce-source", "ce-type", "Nats-Msg-Id"],
+        "properties": {
+            "ce-specversion": {"const": "1.0"},
+            "ce-id": {"type": "string"},
+            "ce-source": {"type": "string"},
+            "ce-type": {"type": "string"},
+            "ce-time": {"type": "string", "format": "date-time"},
+            "ce-subject": {"type": "string"},
+            "Nats-Msg-Id": {"type": "string", "description": "Equal to ce-id"},
+            "traceparent": {"type": "string"},
+        },
+    }
+    return {
+        "asyncapi": "3.0.0",
+        "info": {
+            "title": "No Wrong Door events",
+            "version": "1",
+            "description": "Events exchanged by the No Wrong Door services over NATS JetStream.",
+        },
+        "defaultContentType": "application/json",
+        "channels": channels,
+        "operations": operations,
+        "components": {"messages": messages, "schemas": schemas},
+    }

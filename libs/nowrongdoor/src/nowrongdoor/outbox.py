@@ -1,0 +1,136 @@
+"""The transactional outbox, and the relay that publishes it.
+
+Domain code adds an event to the outbox in the same transaction as the state change; the relay
+publishes it with `Nats-Msg-Id` equal to its id and marks it sent only after JetStream acknowledged
+it. A crash between the two republishes the same id, which JetStream's duplicate window drops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import Field, SQLModel, col, select
+
+from nowrongdoor.bus import Bus, Envelope
+from nowrongdoor.db import SessionMaker, unit_of_work
+from nowrongdoor.events import Event
+
+log = logging.getLogger(__name__)
+
+
+class OutboxMessage(SQLModel, table=True):
+    __tablename__ = "outbox"
+
+    id: str = Field(primary_key=True, max_length=64)
+    subject: str = Field(max_length=200)
+    type: str = Field(max_length=200)
+    source: str = Field(max_length=200)
+    event_subject: str = Field(max_length=200, description="ce-subject: the case reference")
+    payload: str
+    traceparent: str | None = Field(default=None, max_length=100)
+    tracestate: str | None = Field(default=None, max_length=512)
+    created_at: datetime = Field(sa_type=sa.DateTime(timezone=True), index=True)
+    published_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+
+    def envelope(self) -> Envelope:
+        return Envelope(
+            id=self.id,
+            source=self.source,
+            type=self.type,
+            subject=self.event_subject,
+            time=self.created_at if self.created_at.tzinfo else self.created_at.replace(tzinfo=UTC),
+            data=self.payload.encode(),
+            traceparent=self.traceparent,
+            tracestate=self.tracestate,
+        )
+
+
+def add_event(session: AsyncSession, event: Event, *, source: str, subject: str) -> Envelope:
+    """Write `event` to the outbox inside the caller's transaction."""
+    envelope = Envelope.wrap(event, source=source, subject=subject)
+    session.add(
+        OutboxMessage(
+            id=envelope.id,
+            subject=event.subject,
+            type=envelope.type,
+            source=envelope.source,
+            event_subject=envelope.subject,
+            payload=json.dumps(json.loads(envelope.data)),
+            traceparent=envelope.traceparent,
+            tracestate=envelope.tracestate,
+            created_at=envelope.time,
+        )
+    )
+    return envelope
+
+
+class OutboxRelay:
+    """Publishes what the outbox holds, oldest first; woken early by `notify()` after a commit."""
+
+    def __init__(
+        self,
+        sessions: SessionMaker,
+        bus: Bus,
+        *,
+        batch: int = 100,
+        poll_interval: float = 0.5,
+        keep_published: timedelta = timedelta(days=7),
+    ) -> None:
+        self.sessions = sessions
+        self.bus = bus
+        self.batch = batch
+        self.poll_interval = poll_interval
+        self.keep_published = keep_published
+        self._wake = asyncio.Event()
+
+    def notify(self) -> None:
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                published = await self.publish_pending()
+            except Exception as error:
+                log.warning("outbox relay could not publish", extra={"error": type(error).__name__})
+                published = 0
+                await asyncio.sleep(1.0)
+            if published:
+                continue
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
+            except TimeoutError:
+                pass
+
+    async def publish_pending(self) -> int:
+        async with self.sessions() as session:
+            pending = (
+                await session.scalars(
+                    select(OutboxMessage)
+                    .where(col(OutboxMessage.published_at).is_(None))
+                    .order_by(col(OutboxMessage.created_at), col(OutboxMessage.id))
+                    .limit(self.batch)
+                )
+            ).all()
+        for message in pending:
+            await self.bus.publish(message.envelope(), message.subject)
+            async with unit_of_work(self.sessions) as session:
+                await session.execute(
+                    sa.update(OutboxMessage)
+                    .where(col(OutboxMessage.id) == message.id)
+                    .values(published_at=datetime.now(UTC))
+                )
+        return len(pending)
+
+    async def prune(self) -> int:
+        cutoff = datetime.now(UTC) - self.keep_published
+        async with unit_of_work(self.sessions) as session:
+            result = await session.execute(
+                sa.delete(OutboxMessage).where(col(OutboxMessage.published_at) < cutoff)
+            )
+        return int(getattr(result, "rowcount", 0) or 0)
