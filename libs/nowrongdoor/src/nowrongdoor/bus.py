@@ -213,8 +213,9 @@ class Bus:
         await self.nc.flush(timeout=2)
 
     async def close(self) -> None:
+        # Consumers have stopped by now; anything unacknowledged is redelivered, so no drain wait.
         if not self.nc.is_closed:
-            await self.nc.drain()
+            await self.nc.close()
 
     async def subscribe(self, spec: ConsumerSpec) -> JetStreamPull:
         config = api.ConsumerConfig(
@@ -252,6 +253,11 @@ class Bus:
                 continue
             for message in messages:
                 await self._handle(spec, message)
+        if subscription is not None:
+            try:
+                await subscription.unsubscribe()
+            except (nats.errors.Error, OSError):
+                pass  # the connection is going away; the durable consumer stays on the server
 
     async def _handle(self, spec: ConsumerSpec, message: Msg) -> None:
         try:

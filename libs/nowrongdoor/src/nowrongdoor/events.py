@@ -98,6 +98,7 @@ class ComplaintRouted(Event):
     outcome: Literal["competent", "prerequisite-missing", "not-competent"]
     competent: list[CompetentInstitution]
     received_by: str | None = None
+    received_by_name: str | None = None
     matched_rules: list[str]
     excluding_rules: list[str]
     advice: str | None = Field(None, description="Advice code when no case can be opened")

@@ -47,3 +47,32 @@ def run_env(target_metadata: MetaData, version_table: str = "alembic_version") -
     )
     with context.begin_transaction():
         context.run_migrations()
+
+
+def create_outbox_and_inbox() -> None:
+    """The outbox and inbox tables every service's first migration creates."""
+    import sqlalchemy as sa
+    from alembic import op
+
+    op.create_table(
+        "outbox",
+        sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("subject", sa.String(200), nullable=False),
+        sa.Column("type", sa.String(200), nullable=False),
+        sa.Column("source", sa.String(200), nullable=False),
+        sa.Column("event_subject", sa.String(200), nullable=False),
+        sa.Column("payload", sa.Text(), nullable=False),
+        sa.Column("traceparent", sa.String(100), nullable=True),
+        sa.Column("tracestate", sa.String(512), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
+    )
+    op.create_index("ix_outbox_created_at", "outbox", ["created_at"])
+    op.create_index("ix_outbox_unpublished", "outbox", ["published_at", "created_at"])
+    op.create_table(
+        "inbox",
+        sa.Column("event_id", sa.String(64), primary_key=True),
+        sa.Column("consumer", sa.String(100), primary_key=True),
+        sa.Column("event_type", sa.String(200), nullable=False),
+        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
+    )

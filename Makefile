@@ -1,0 +1,46 @@
+# No Wrong Door — the commands an operator and a developer need.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PACKAGES := libs/nowrongdoor services/intake services/routing services/case-tracking \
+	services/notifications gateway
+PYPROJECTS := $(addsuffix /pyproject.toml,$(PACKAGES))
+
+.PHONY: install run test lint format bench up down schemas
+
+$(BIN)/.installed: constraints.txt requirements-dev.txt $(PYPROJECTS)
+	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed") if sys.version_info < (3, 11) else None'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -r requirements-dev.txt \
+		$(addprefix -e ,$(PACKAGES))
+	touch $@
+
+install: $(BIN)/.installed  ## create the virtual environment and install everything
+
+run: install  ## start the whole platform on this machine
+	$(BIN)/nowrongdoor up
+
+test: install  ## run every test: services, shared library, end to end
+	$(BIN)/python -m pytest
+
+lint: install  ## ruff and mypy strict over the whole tree
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install  ## benchmarks, each reported as a ratio to a baseline measured in the same run
+	$(BIN)/python bench/routing_decisions.py
+
+schemas: install  ## regenerate the event JSON Schemas and the AsyncAPI document
+	$(BIN)/nowrongdoor schemas export
+
+up:  ## the full stack in containers
+	docker compose up -d --wait
+
+down:
+	docker compose down

@@ -1,0 +1,93 @@
+"""Typed clients for the internal services; the gateway holds no business rules of its own."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any
+
+import httpx
+from fastapi import Depends, Request
+
+from nowrongdoor.contracts import CaseView, ComplaintAccepted, ComplaintSubmission
+from nowrongdoor.events import Channel
+from nowrongdoor.problems import ProblemError
+from nowrongdoor.telemetry import inject_trace_headers
+
+
+class UpstreamUnavailable(ProblemError):
+    def __init__(self, service: str) -> None:
+        super().__init__(
+            503,
+            f"The {service} service is not answering right now; nothing was changed. "
+            "Please try again shortly.",
+            headers={"Retry-After": "5"},
+        )
+
+
+class Upstreams:
+    """One HTTP client per process, shared by the typed calls below."""
+
+    def __init__(self, http: httpx.AsyncClient, *, intake: str, routing: str, cases: str) -> None:
+        self.http = http
+        self.intake = intake.rstrip("/")
+        self.routing = routing.rstrip("/")
+        self.cases = cases.rstrip("/")
+        self._institutions: tuple[float, set[str]] | None = None
+
+    async def _call(self, service: str, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        try:
+            response = await self.http.request(
+                method, url, headers=inject_trace_headers({}), **kwargs
+            )
+        except httpx.HTTPError as error:
+            raise UpstreamUnavailable(service) from error
+        if response.status_code >= 500:
+            raise UpstreamUnavailable(service)
+        return response
+
+    async def submit(self, submission: ComplaintSubmission, channel: Channel) -> ComplaintAccepted:
+        response = await self._call(
+            "intake",
+            "POST",
+            f"{self.intake}/internal/complaints",
+            json={"submission": submission.model_dump(mode="json"), "channel": channel},
+        )
+        if response.status_code != 201:
+            raise UpstreamUnavailable("intake")
+        return ComplaintAccepted.model_validate_json(response.content)
+
+    async def check_receipt(self, reference: str, receipt: str) -> dict[str, Any] | None:
+        response = await self._call(
+            "intake",
+            "POST",
+            f"{self.intake}/internal/receipts/check",
+            json={"reference": reference, "receipt": receipt},
+        )
+        if response.status_code != 200:
+            return None
+        result: dict[str, Any] = response.json()
+        return result
+
+    async def case(self, reference: str) -> CaseView | None:
+        response = await self._call("case-tracking", "GET", f"{self.cases}/internal/cases/{reference}")
+        if response.status_code == 404:
+            return None
+        return CaseView.model_validate_json(response.content)
+
+    async def institution_ids(self) -> set[str]:
+        """The participating institutions, cached for a minute."""
+        now = time.monotonic()
+        if self._institutions and now - self._institutions[0] < 60:
+            return self._institutions[1]
+        response = await self._call("routing", "GET", f"{self.routing}/internal/institutions")
+        ids = {item["institution_id"] for item in response.json()}
+        self._institutions = (now, ids)
+        return ids
+
+
+def get_upstreams(request: Request) -> Upstreams:
+    upstreams: Upstreams = request.app.state.upstreams
+    return upstreams
+
+
+UpstreamsDep = Annotated[Upstreams, Depends(get_upstreams)]

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import SettingsConfigDict
+
+from nowrongdoor.settings import ServiceSettings
+
+
+class GatewaySettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="NWD_GATEWAY_")
+
+    redis_url: str = Field(
+        "redis://127.0.0.1:6379/0", validation_alias=AliasChoices("NWD_REDIS_URL", "redis_url")
+    )
+    redis_prefix: str = Field(
+        "nwd:", validation_alias=AliasChoices("NWD_REDIS_PREFIX", "redis_prefix")
+    )
+    intake_url: str = "http://127.0.0.1:8001"
+    routing_url: str = "http://127.0.0.1:8002"
+    case_tracking_url: str = "http://127.0.0.1:8003"
+    notifications_url: str = "http://127.0.0.1:8004"
+    upstream_timeout_seconds: float = Field(10.0, gt=0)
+    idempotency_ttl_seconds: int = Field(24 * 3600, ge=60)
+    secret_key: str | None = Field(
+        None, min_length=32, description="Derives the keys that seal stored idempotent answers"
+    )
+
+    @model_validator(mode="after")
+    def _production_needs_secret(self) -> GatewaySettings:
+        if self.environment == "production" and not self.secret_key:
+            raise ValueError("NWD_GATEWAY_SECRET_KEY must be set in production")
+        return self
+
+    def resolved_secret_key(self) -> bytes:
+        if self.secret_key:
+            return self.secret_key.encode()
+        path: Path = self.data_dir / "keys" / "gateway.secret"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip().encode()

@@ -1,0 +1,189 @@
+"""The outbox, the relay, the consumers and the inbox against a real NATS and a real database."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from nowrongdoor import db
+from nowrongdoor.bus import Bus, ConsumerSpec, Envelope
+from nowrongdoor.events import CaseOpened
+from nowrongdoor.inbox import InboxEntry, exactly_once
+from nowrongdoor.outbox import OutboxMessage, OutboxRelay, add_event
+from nowrongdoor.testing.apps import eventually
+
+
+def opened(reference: str = "NWD-7K3M9QX2VD4H") -> CaseOpened:
+    return CaseOpened(
+        reference=reference,
+        status="routed",
+        institution_ids=["ma-mediateur"],
+        lead_institution_id="ma-mediateur",
+        language="fr",
+        opened_at=datetime.now(UTC),
+    )
+
+
+@pytest.fixture
+async def sessions(database_url: str) -> AsyncIterator[db.SessionMaker]:
+    engine = db.create_engine(database_url)
+    async with engine.begin() as connection:
+        for table in (OutboxMessage.__table__, InboxEntry.__table__):
+            await connection.run_sync(table.create)  # type: ignore[attr-defined]
+        await connection.execute(
+            sa.text("CREATE TABLE effects (id INTEGER PRIMARY KEY, event_id VARCHAR(64))")
+        )
+    yield db.session_maker(engine)
+    await engine.dispose()
+
+
+@pytest.fixture
+async def bus(nats_url: str, bus_namespace: str) -> AsyncIterator[Bus]:
+    bus = await Bus.connect(nats_url, name="tests", namespace=bus_namespace)
+    await bus.ensure_streams()
+    yield bus
+    await bus.close()
+
+
+async def stream_messages(bus: Bus, stream: str) -> int:
+    info = await bus.js.stream_info(bus.stream_name(stream))
+    return int(info.state.messages)
+
+
+async def test_the_relay_publishes_each_outbox_event_once(
+    sessions: db.SessionMaker, bus: Bus
+) -> None:
+    async with db.unit_of_work(sessions) as session:
+        envelope = add_event(session, opened(), source="/tests", subject="NWD-7K3M9QX2VD4H")
+    relay = OutboxRelay(sessions, bus)
+
+    assert await relay.publish_pending() == 1
+    assert await relay.publish_pending() == 0
+    assert await stream_messages(bus, "CASES") == 1
+    message = await bus.js.get_last_msg(bus.stream_name("CASES"), bus.subject_for("case.opened"))
+    assert message.headers is not None
+    assert message.headers["Nats-Msg-Id"] == envelope.id
+    assert message.headers["ce-type"] == "org.nowrongdoor.case.opened.v1"
+
+
+async def test_a_relay_that_died_before_marking_sent_republishes_without_duplicate(
+    sessions: db.SessionMaker, bus: Bus
+) -> None:
+    async with db.unit_of_work(sessions) as session:
+        add_event(session, opened(), source="/tests", subject="NWD-7K3M9QX2VD4H")
+    relay = OutboxRelay(sessions, bus)
+    await relay.publish_pending()
+    # The crash: the publish was acknowledged but the row never marked.
+    async with db.unit_of_work(sessions) as session:
+        await session.execute(sa.update(OutboxMessage).values(published_at=None))
+
+    assert await relay.publish_pending() == 1
+    assert await stream_messages(bus, "CASES") == 1
+
+
+async def test_an_event_rolled_back_with_its_transaction_is_never_published(
+    sessions: db.SessionMaker, bus: Bus
+) -> None:
+    with pytest.raises(RuntimeError):
+        async with db.unit_of_work(sessions) as session:
+            add_event(session, opened(), source="/tests", subject="NWD-7K3M9QX2VD4H")
+            raise RuntimeError("the state change failed")
+
+    assert await OutboxRelay(sessions, bus).publish_pending() == 0
+    assert await stream_messages(bus, "CASES") == 0
+
+
+async def record_effect(session: AsyncSession, envelope: Envelope) -> None:
+    await session.execute(
+        sa.text("INSERT INTO effects (event_id) VALUES (:id)"), {"id": envelope.id}
+    )
+
+
+async def count_effects(sessions: db.SessionMaker) -> int:
+    async with sessions() as session:
+        return int((await session.execute(sa.text("SELECT count(*) FROM effects"))).scalar_one())
+
+
+async def test_a_redelivered_event_has_its_effect_once(sessions: db.SessionMaker) -> None:
+    handle = exactly_once(sessions, "tests-consumer", record_effect)
+    envelope = Envelope.wrap(opened(), source="/tests", subject="NWD-7K3M9QX2VD4H")
+
+    await handle(envelope)
+    await handle(envelope)
+    await asyncio.gather(*(handle(envelope) for _ in range(3)))
+
+    assert await count_effects(sessions) == 1
+
+
+async def test_a_failing_handler_leaves_neither_effect_nor_inbox_record(
+    sessions: db.SessionMaker,
+) -> None:
+    async def fail_after_effect(session: AsyncSession, envelope: Envelope) -> None:
+        await record_effect(session, envelope)
+        raise RuntimeError("downstream broke")
+
+    envelope = Envelope.wrap(opened(), source="/tests", subject="NWD-7K3M9QX2VD4H")
+    with pytest.raises(RuntimeError):
+        await exactly_once(sessions, "tests-consumer", fail_after_effect)(envelope)
+
+    assert await count_effects(sessions) == 0
+    await exactly_once(sessions, "tests-consumer", record_effect)(envelope)
+    assert await count_effects(sessions) == 1
+
+
+async def test_a_consumer_handles_published_events_and_acknowledges_them(
+    sessions: db.SessionMaker, bus: Bus
+) -> None:
+    stop = asyncio.Event()
+    spec = ConsumerSpec(
+        durable="tests-case-opened",
+        subject="case.opened",
+        handler=exactly_once(sessions, "tests-case-opened", record_effect),
+    )
+    task = asyncio.create_task(bus.consume(spec, stop))
+    async with db.unit_of_work(sessions) as session:
+        for _ in range(5):
+            add_event(session, opened(), source="/tests", subject="NWD-7K3M9QX2VD4H")
+    await OutboxRelay(sessions, bus).publish_pending()
+
+    async def all_handled() -> bool:
+        return await count_effects(sessions) == 5
+
+    await eventually(all_handled)
+    stop.set()
+    await task
+    info = await bus.js.consumer_info(bus.stream_name("CASES"), "tests-case-opened")
+    assert info.num_ack_pending == 0
+    assert info.num_pending == 0
+
+
+async def test_an_event_that_keeps_failing_lands_in_the_dead_letter_stream(
+    sessions: db.SessionMaker, bus: Bus
+) -> None:
+    async def always_fail(envelope: Envelope) -> None:
+        raise ValueError("cannot handle")
+
+    stop = asyncio.Event()
+    spec = ConsumerSpec(
+        durable="tests-poison", subject="case.opened", handler=always_fail,
+        max_deliver=2, backoff=(0.05,),
+    )
+    task = asyncio.create_task(bus.consume(spec, stop))
+    envelope = Envelope.wrap(opened(), source="/tests", subject="NWD-7K3M9QX2VD4H")
+    await bus.publish(envelope, "case.opened")
+
+    async def dead_lettered() -> bool:
+        return await stream_messages(bus, "DEADLETTER") == 1
+
+    await eventually(dead_lettered)
+    stop.set()
+    await task
+    dead = await bus.js.get_last_msg(
+        bus.stream_name("DEADLETTER"), bus.subject_for("deadletter.tests-poison.case.opened")
+    )
+    assert dead.headers is not None
+    assert dead.headers["ce-id"] == envelope.id
+    assert dead.headers["nwd-dead-letter-reason"] == "ValueError"

@@ -1,0 +1,1 @@
+"""Case tracking: each case, its part per institution, and its timeline."""

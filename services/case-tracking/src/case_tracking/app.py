@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from nowrongdoor.runtime import service_app
+
+from case_tracking.api import router
+from case_tracking.consumers import SUBSCRIPTIONS
+from case_tracking.settings import CaseTrackingSettings
+
+
+def create_app(settings: CaseTrackingSettings | None = None) -> FastAPI:
+    return service_app(
+        name="case-tracking",
+        settings=settings or CaseTrackingSettings(),
+        migrations_package="case_tracking.migrations",
+        routers=[router],
+        subscriptions=SUBSCRIPTIONS,
+    )

@@ -1,0 +1,60 @@
+"""Case tracking's tables: one group per reference, a part per institution, a timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from nowrongdoor.inbox import InboxEntry
+from nowrongdoor.outbox import OutboxMessage
+
+__all__ = ["CaseGroup", "CasePart", "InboxEntry", "OutboxMessage", "TimelineEntry"]
+
+
+class CaseGroup(SQLModel, table=True):
+    """What the citizen follows under one reference, however many institutions take part."""
+
+    __tablename__ = "case_groups"
+
+    reference: str = Field(primary_key=True, max_length=16)
+    status: str = Field(max_length=30)
+    language: str = Field(max_length=2)
+    received_by: str | None = Field(default=None, max_length=64)
+    lead_institution_id: str | None = Field(default=None, max_length=64)
+    advice: str | None = Field(default=None, max_length=64)
+    registry_version: str = Field(max_length=64)
+    received_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
+    opened_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
+    updated_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
+
+
+class CasePart(SQLModel, table=True):
+    """One institution's share of a case, with its own status."""
+
+    __tablename__ = "case_parts"
+    __table_args__ = (sa.UniqueConstraint("reference", "institution_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(foreign_key="case_groups.reference", index=True, max_length=16)
+    institution_id: str = Field(max_length=64, index=True)
+    institution_name: str = Field(max_length=300)
+    office_id: str | None = Field(default=None, max_length=100)
+    office_name: str | None = Field(default=None, max_length=300)
+    role: str = Field(max_length=20)
+    status: str = Field(max_length=30)
+
+
+class TimelineEntry(SQLModel, table=True):
+    """A step of the case: who, when and why. Written by the platform, never free text."""
+
+    __tablename__ = "timeline_entries"
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(foreign_key="case_groups.reference", index=True, max_length=16)
+    at: datetime = Field(sa_type=sa.DateTime(timezone=True))
+    kind: str = Field(max_length=40)
+    actor: str = Field(max_length=100)
+    summary: str = Field(max_length=1000)
+    event_id: str | None = Field(default=None, max_length=64)

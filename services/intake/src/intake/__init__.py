@@ -1,0 +1,1 @@
+"""Intake: accepts complaints from every door, stores them encrypted, announces them."""

@@ -1,0 +1,1 @@
+"""Notifications: what happens in a case, delivered to those who follow it."""

@@ -1,0 +1,22 @@
+"""Notifications' internal HTTP API."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query
+
+from nowrongdoor.ids import REFERENCE_PATTERN
+from nowrongdoor.runtime import RuntimeDep
+
+from notifications import domain
+from notifications.schemas import DeliveryPublic
+
+router = APIRouter(prefix="/internal", tags=["deliveries"])
+
+
+@router.get("/deliveries")
+async def list_deliveries(
+    runtime: RuntimeDep, reference: str = Query(pattern=REFERENCE_PATTERN)
+) -> list[DeliveryPublic]:
+    async with runtime.sessions() as session:
+        deliveries = await domain.deliveries_for(session, reference)
+    return [DeliveryPublic.model_validate(d, from_attributes=True) for d in deliveries]

@@ -1,0 +1,20 @@
+"""Thin event handlers: decode the event, call the domain."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from nowrongdoor.bus import Envelope
+from nowrongdoor.events import CaseOpened
+from nowrongdoor.runtime import Subscription
+
+from notifications import domain
+
+
+async def on_case_opened(session: AsyncSession, envelope: Envelope) -> None:
+    event = envelope.event()
+    assert isinstance(event, CaseOpened)
+    domain.record_case_opened(session, event, envelope.id)
+
+
+SUBSCRIPTIONS = [Subscription(CaseOpened.subject, on_case_opened)]
