@@ -50,7 +50,11 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def create_app(settings: GatewaySettings | None = None) -> FastAPI:
+def create_app(
+    settings: GatewaySettings | None = None,
+    upstream_transport: httpx.AsyncBaseTransport | None = None,
+) -> FastAPI:
+    """Build the gateway; tests may hand in a transport that stands in for the services."""
     settings = settings or GatewaySettings()
     configure_logging("gateway", settings.log_level)
     configure_tracing("gateway", settings.otlp_endpoint)
@@ -58,7 +62,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         redis = Redis.from_url(settings.redis_url)
-        async with httpx.AsyncClient(timeout=settings.upstream_timeout_seconds) as http:
+        async with httpx.AsyncClient(
+            timeout=settings.upstream_timeout_seconds, transport=upstream_transport
+        ) as http:
             app.state.redis = redis
             app.state.upstreams = Upstreams(
                 http,

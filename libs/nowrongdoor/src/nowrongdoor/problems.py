@@ -118,7 +118,7 @@ def problem_response(
 def field_problems(errors: Any) -> list[FieldProblem]:
     problems = []
     for error in errors:
-        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query")]
+        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "header", "path", "cookie")]
         if error.get("type") == "json_invalid":
             problems.append(FieldProblem(field="body", message="The body is not valid JSON"))
             continue

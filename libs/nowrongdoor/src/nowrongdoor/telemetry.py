@@ -55,6 +55,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     logging.getLogger("uvicorn.access").disabled = True
     logging.getLogger("uvicorn.error").propagate = True
     logging.getLogger("uvicorn.error").handlers[:] = []
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 _configured = False

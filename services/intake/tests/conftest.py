@@ -1,0 +1,35 @@
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from nowrongdoor.testing.apps import running
+
+from intake.app import create_app
+from intake.settings import IntakeSettings
+
+
+@pytest.fixture
+def settings(
+    database_url: str, nats_url: str, bus_namespace: str, tmp_path: Path
+) -> IntakeSettings:
+    return IntakeSettings(
+        environment="test",
+        database_url=database_url,
+        nats_url=nats_url,
+        bus_namespace=bus_namespace,
+        data_dir=tmp_path,
+    )
+
+
+@pytest.fixture
+def app(settings: IntakeSettings) -> FastAPI:
+    return create_app(settings)
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with running(app) as client:
+        yield client
