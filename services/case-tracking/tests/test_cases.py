@@ -125,7 +125,7 @@ async def test_a_complaint_that_came_through_the_wrong_door_says_where_it_went(
 
     view = await eventually(lambda: case(client))
 
-    assert view["timeline"][0]["summary"] == "Received through ma-cndh"
+    assert view["timeline"][0]["summary"] == "Received by CNDH"
     assert view["timeline"][1]["summary"].startswith("Transferred from CNDH to ")
 
 

@@ -10,13 +10,12 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
-import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
 from nowrongdoor.bus import Envelope, Handler
-from nowrongdoor.db import SessionMaker
+from nowrongdoor.db import SessionMaker, UTCDateTime
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +28,7 @@ class InboxEntry(SQLModel, table=True):
     event_id: str = Field(primary_key=True, max_length=64)
     consumer: str = Field(primary_key=True, max_length=100)
     event_type: str = Field(max_length=200)
-    processed_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
+    processed_at: datetime = Field(sa_type=UTCDateTime)
 
 
 def exactly_once(

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel, col, select
 
 from nowrongdoor.bus import Bus, Envelope
-from nowrongdoor.db import SessionMaker, unit_of_work
+from nowrongdoor.db import SessionMaker, UTCDateTime, unit_of_work
 from nowrongdoor.events import Event
 
 log = logging.getLogger(__name__)
@@ -34,8 +34,8 @@ class OutboxMessage(SQLModel, table=True):
     payload: str
     traceparent: str | None = Field(default=None, max_length=100)
     tracestate: str | None = Field(default=None, max_length=512)
-    created_at: datetime = Field(sa_type=sa.DateTime(timezone=True), index=True)
-    published_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    created_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
     def envelope(self) -> Envelope:
         return Envelope(

@@ -53,7 +53,11 @@ async def open_from_decision(session: AsyncSession, routed: ComplaintRouted, eve
                 updated_at=now,
             )
         )
-        session.add(_received_entry(routed.reference, routed.received_at, routed.received_by))
+        session.add(
+            _received_entry(
+                routed.reference, routed.received_at, routed.received_by_name or routed.received_by
+            )
+        )
     else:
         # A triaged complaint now decided: the same group carries on under the same reference.
         existing.status = status
@@ -100,8 +104,8 @@ async def open_from_decision(session: AsyncSession, routed: ComplaintRouted, eve
         )
 
 
-def _received_entry(reference: str, at: datetime, received_by: str | None) -> TimelineEntry:
-    door = f"through {received_by}" if received_by else "through the joint portal"
+def _received_entry(reference: str, at: datetime, door_name: str | None) -> TimelineEntry:
+    door = f"by {door_name}" if door_name else "through the joint portal"
     return TimelineEntry(
         reference=reference, at=at, kind="received", actor=PLATFORM, summary=f"Received {door}"
     )
@@ -144,7 +148,7 @@ async def hold_for_triage(
             )
         )
         session.add(
-            _received_entry(triage.reference, triage.received_at, triage.triage_institution_id)
+            _received_entry(triage.reference, triage.received_at, triage.triage_institution_name)
         )
         await session.flush()
     session.add(

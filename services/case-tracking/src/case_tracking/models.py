@@ -7,6 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from nowrongdoor.db import UTCDateTime
 from nowrongdoor.inbox import InboxEntry
 from nowrongdoor.outbox import OutboxMessage
 
@@ -25,9 +26,9 @@ class CaseGroup(SQLModel, table=True):
     lead_institution_id: str | None = Field(default=None, max_length=64)
     advice: str | None = Field(default=None, max_length=64)
     registry_version: str = Field(max_length=64)
-    received_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
-    opened_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
-    updated_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
+    received_at: datetime = Field(sa_type=UTCDateTime)
+    opened_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class CasePart(SQLModel, table=True):
@@ -53,7 +54,7 @@ class TimelineEntry(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     reference: str = Field(foreign_key="case_groups.reference", index=True, max_length=16)
-    at: datetime = Field(sa_type=sa.DateTime(timezone=True))
+    at: datetime = Field(sa_type=UTCDateTime)
     kind: str = Field(max_length=40)
     actor: str = Field(max_length=100)
     summary: str = Field(max_length=1000)

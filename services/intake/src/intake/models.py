@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from nowrongdoor.db import UTCDateTime
 from nowrongdoor.inbox import InboxEntry
 from nowrongdoor.outbox import OutboxMessage
 
@@ -20,7 +20,7 @@ class Submission(SQLModel, table=True):
     receipt_hash: str = Field(max_length=200)
     channel: str = Field(max_length=20)
     received_by: str | None = Field(default=None, max_length=64)
-    received_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
+    received_at: datetime = Field(sa_type=UTCDateTime)
     category: str = Field(max_length=40)
     respondent_type: str = Field(max_length=40)
     respondent_territory: str = Field(max_length=10)

@@ -7,6 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from nowrongdoor.db import UTCDateTime
 from nowrongdoor.inbox import InboxEntry
 from nowrongdoor.outbox import OutboxMessage
 
@@ -25,4 +26,4 @@ class Delivery(SQLModel, table=True):
     recipient: str = Field(max_length=64, description="An institution id, or `complainant`")
     channel: str = Field(max_length=40)
     status: str = Field(max_length=20)
-    created_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
+    created_at: datetime = Field(sa_type=UTCDateTime)

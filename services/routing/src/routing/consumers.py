@@ -1,0 +1,25 @@
+"""Thin event handlers: decode the event, call the service."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from nowrongdoor.bus import Envelope
+from nowrongdoor.events import ComplaintReceived
+from nowrongdoor.inbox import TransactionalHandler
+from nowrongdoor.runtime import Subscription
+
+from routing import service
+from routing.domain import Registry
+
+
+def subscriptions(registry: Registry) -> list[Subscription]:
+    def on_complaint_received() -> TransactionalHandler:
+        async def handle(session: AsyncSession, envelope: Envelope) -> None:
+            event = envelope.event()
+            assert isinstance(event, ComplaintReceived)
+            service.route_complaint(session, event, registry)
+
+        return handle
+
+    return [Subscription(ComplaintReceived.subject, on_complaint_received())]
