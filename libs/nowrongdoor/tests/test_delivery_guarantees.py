@@ -34,7 +34,7 @@ async def sessions(database_url: str) -> AsyncIterator[db.SessionMaker]:
         for table in (OutboxMessage.__table__, InboxEntry.__table__):
             await connection.run_sync(table.create)  # type: ignore[attr-defined]
         await connection.execute(
-            sa.text("CREATE TABLE effects (id INTEGER PRIMARY KEY, event_id VARCHAR(64))")
+            sa.text("CREATE TABLE effects (event_id VARCHAR(64) NOT NULL)")
         )
     yield db.session_maker(engine)
     await engine.dispose()

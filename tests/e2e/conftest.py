@@ -1,0 +1,167 @@
+"""Start the whole platform as separate processes, the way an operator does: `nowrongdoor up`.
+
+NATS, Redis and PostgreSQL come from the shared fixture layer (the environment's servers,
+containers, or the embedded binaries); the tests then speak only HTTP to the gateway.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from nowrongdoor.testing.plugin import (
+    create_database,
+    delete_namespace_streams,
+    delete_prefixed_keys,
+    drop_database,
+    run_isolated,
+)
+
+DATABASE_SERVICES = ("intake", "routing", "case-tracking", "notifications")
+STARTUP_SECONDS = 90
+
+
+@dataclass
+class Platform:
+    gateway: str
+    data_dir: Path
+    log: Path
+    process: subprocess.Popen[bytes]
+
+    def pid_of(self, service: str) -> int:
+        pids = json.loads((self.data_dir / "run" / "pids.json").read_text())
+        return int(pids[service])
+
+    def wait_for_new_pid(self, service: str, old: int, timeout: float = 60) -> int:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                pid = self.pid_of(service)
+            except (OSError, ValueError, KeyError):
+                pid = old
+            if pid != old:
+                return pid
+            time.sleep(0.1)
+        raise AssertionError(f"{service} was not restarted within {timeout} s\n{self.tail()}")
+
+    def tail(self, lines: int = 60) -> str:
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _free_port_base() -> int:
+    for _ in range(50):
+        base = random.randrange(20000, 60000, 10)
+        if all(_port_free(base + offset) for offset in range(5)):
+            return base
+    raise RuntimeError("no free range of five ports found")
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+@pytest.fixture(scope="session")
+def platform(
+    tmp_path_factory: pytest.TempPathFactory,
+    nats_url: str,
+    redis_url: str,
+    nwd_postgres_server_url: str | None,
+) -> Iterator[Platform]:
+    data_dir = tmp_path_factory.mktemp("platform")
+    namespace = f"e{uuid.uuid4().hex[:12]}"
+    env = {
+        key: value for key, value in os.environ.items() if not key.startswith("NWD_")
+    } | {
+        "NWD_ENVIRONMENT": "development",
+        "NWD_NATS_URL": nats_url,
+        "NWD_REDIS_URL": redis_url,
+        "NWD_REDIS_PREFIX": f"{namespace}:",
+        "NWD_BUS_NAMESPACE": namespace,
+    }
+    databases: list[str] = []
+    if nwd_postgres_server_url is not None:
+        from sqlalchemy.engine import make_url
+
+        for service in DATABASE_SERVICES:
+            name = f"nwd_e2e_{namespace}_{service.replace('-', '_')}"
+            run_isolated(lambda name=name: create_database(nwd_postgres_server_url, name))  # type: ignore[misc]
+            databases.append(name)
+            url = make_url(nwd_postgres_server_url).set(database=name)
+            env[f"NWD_{service.upper().replace('-', '_')}_DATABASE_URL"] = url.render_as_string(
+                hide_password=False
+            )
+    port_base = _free_port_base()
+    log = data_dir / "platform.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [
+                sys.executable, "-m", "nowrongdoor.cli", "up",
+                "--data-dir", str(data_dir / "data"),
+                "--port-base", str(port_base),
+            ],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    platform = Platform(
+        gateway=f"http://127.0.0.1:{port_base}",
+        data_dir=data_dir / "data",
+        log=log,
+        process=process,
+    )
+    try:
+        _wait_until_up(platform)
+        yield platform
+    finally:
+        _stop(process)
+        run_isolated(lambda: delete_namespace_streams(nats_url, namespace))
+        delete_prefixed_keys(redis_url, f"{namespace}:")
+        for name in databases:
+            run_isolated(lambda name=name: drop_database(nwd_postgres_server_url or "", name))  # type: ignore[misc]
+
+
+def _wait_until_up(platform: Platform) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if platform.process.poll() is not None:
+            raise AssertionError(f"the platform exited while starting:\n{platform.tail()}")
+        if "No Wrong Door is up" in platform.log.read_text(errors="replace"):
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"the platform did not come up in {STARTUP_SECONDS} s:\n{platform.tail()}")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@pytest.fixture
+async def gateway(platform: Platform) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=platform.gateway, timeout=30) as client:
+        yield client
