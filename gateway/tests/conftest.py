@@ -4,10 +4,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from nowrongdoor.testing.apps import running
-
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
+from nowrongdoor.testing.apps import running
 
 from .fakes import FakeServices
 

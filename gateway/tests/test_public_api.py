@@ -130,9 +130,7 @@ async def test_a_case_opens_with_reference_and_receipt(
     services.cases[accepted["reference"]] = {
         "reference": accepted["reference"],
         "status": "routed",
-        "institutions": [
-            {"institution_id": "ma-mediateur", "name": "Médiateur", "role": "lead"}
-        ],
+        "institutions": [{"institution_id": "ma-mediateur", "name": "Médiateur", "role": "lead"}],
         "timeline": [],
     }
 

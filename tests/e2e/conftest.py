@@ -88,9 +88,7 @@ def platform(
 ) -> Iterator[Platform]:
     data_dir = tmp_path_factory.mktemp("platform")
     namespace = f"e{uuid.uuid4().hex[:12]}"
-    env = {
-        key: value for key, value in os.environ.items() if not key.startswith("NWD_")
-    } | {
+    env = {key: value for key, value in os.environ.items() if not key.startswith("NWD_")} | {
         "NWD_ENVIRONMENT": "development",
         "NWD_NATS_URL": nats_url,
         "NWD_REDIS_URL": redis_url,
@@ -114,9 +112,14 @@ def platform(
     with log.open("wb") as output:
         process = subprocess.Popen(
             [
-                sys.executable, "-m", "nowrongdoor.cli", "up",
-                "--data-dir", str(data_dir / "data"),
-                "--port-base", str(port_base),
+                sys.executable,
+                "-m",
+                "nowrongdoor.cli",
+                "up",
+                "--data-dir",
+                str(data_dir / "data"),
+                "--port-base",
+                str(port_base),
             ],
             env=env,
             stdout=output,

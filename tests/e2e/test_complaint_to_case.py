@@ -115,9 +115,7 @@ async def test_a_wrong_receipt_cannot_open_a_case(gateway: httpx.AsyncClient) ->
     accepted = await file(gateway, complaint())
     wrong = str((int(accepted["receipt"]) + 1) % 10**16).zfill(16)
 
-    response = await gateway.get(
-        f"/v1/cases/{accepted['reference']}", headers={"X-Receipt": wrong}
-    )
+    response = await gateway.get(f"/v1/cases/{accepted['reference']}", headers={"X-Receipt": wrong})
     unknown = await gateway.get(
         "/v1/cases/NWD-0000000000AA", headers={"X-Receipt": accepted["receipt"]}
     )

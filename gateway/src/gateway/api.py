@@ -7,12 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request, Response, status
 from fastapi.responses import JSONResponse
 
-from nowrongdoor.contracts import CaseView, ComplaintAccepted, ComplaintSubmission, TimelineEntry
-from nowrongdoor.ids import is_receipt, is_reference
-from nowrongdoor.problems import FieldProblem, Problem, ProblemError
-
 from gateway.clients import UpstreamsDep
 from gateway.idempotency import IDEMPOTENCY_KEY_PATTERN, IdempotencyStore, StoredAnswer
+from nowrongdoor.contracts import CaseView, ComplaintSubmission, TimelineEntry
+from nowrongdoor.ids import is_receipt, is_reference
+from nowrongdoor.problems import FieldProblem, Problem, ProblemError
 
 router = APIRouter(prefix="/v1")
 
@@ -28,7 +27,7 @@ NO_STORE = {"Cache-Control": "no-store"}
     description=(
         "Accepts a complaint through any door. The answer holds the public `reference` and the "
         "secret `receipt`, shown only in this answer: together they open the case. "
-        "Send an `Idempotency-Key` (16–128 characters) to retry safely: the same key and body "
+        "Send an `Idempotency-Key` (16 to 128 characters) to retry safely: the same key and body "
         "give the first answer again."
     ),
     responses={
@@ -47,7 +46,10 @@ async def file_complaint(
     ] = None,
 ) -> JSONResponse:
     async def produce() -> StoredAnswer:
-        if submission.received_by and submission.received_by not in await upstreams.institution_ids():
+        if (
+            submission.received_by
+            and submission.received_by not in await upstreams.institution_ids()
+        ):
             raise ProblemError(
                 422,
                 "1 field is invalid",

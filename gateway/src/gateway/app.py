@@ -8,14 +8,13 @@ from fastapi import FastAPI
 from redis.asyncio import Redis
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from nowrongdoor.health import health_router
-from nowrongdoor.problems import install_problem_handlers
-from nowrongdoor.telemetry import RequestTelemetry, configure_logging, configure_tracing
-
 from gateway.api import router
 from gateway.clients import Upstreams
 from gateway.idempotency import IdempotencyStore
 from gateway.settings import GatewaySettings
+from nowrongdoor.health import health_router
+from nowrongdoor.problems import install_problem_handlers
+from nowrongdoor.telemetry import RequestTelemetry, configure_logging, configure_tracing
 
 SECURITY_HEADERS = [
     (b"referrer-policy", b"no-referrer"),

@@ -69,7 +69,9 @@ class Upstreams:
         return result
 
     async def case(self, reference: str) -> CaseView | None:
-        response = await self._call("case-tracking", "GET", f"{self.cases}/internal/cases/{reference}")
+        response = await self._call(
+            "case-tracking", "GET", f"{self.cases}/internal/cases/{reference}"
+        )
         if response.status_code == 404:
             return None
         return CaseView.model_validate_json(response.content)

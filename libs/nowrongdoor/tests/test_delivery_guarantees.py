@@ -7,11 +7,12 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import SQLModel
 
 from nowrongdoor import db
 from nowrongdoor.bus import Bus, ConsumerSpec, Envelope
 from nowrongdoor.events import CaseOpened
-from nowrongdoor.inbox import InboxEntry, exactly_once
+from nowrongdoor.inbox import exactly_once
 from nowrongdoor.outbox import OutboxMessage, OutboxRelay, add_event
 from nowrongdoor.testing.apps import eventually
 
@@ -31,11 +32,9 @@ def opened(reference: str = "NWD-7K3M9QX2VD4H") -> CaseOpened:
 async def sessions(database_url: str) -> AsyncIterator[db.SessionMaker]:
     engine = db.create_engine(database_url)
     async with engine.begin() as connection:
-        for table in (OutboxMessage.__table__, InboxEntry.__table__):
-            await connection.run_sync(table.create)  # type: ignore[attr-defined]
-        await connection.execute(
-            sa.text("CREATE TABLE effects (event_id VARCHAR(64) NOT NULL)")
-        )
+        for table in (SQLModel.metadata.tables["outbox"], SQLModel.metadata.tables["inbox"]):
+            await connection.run_sync(table.create)
+        await connection.execute(sa.text("CREATE TABLE effects (event_id VARCHAR(64) NOT NULL)"))
     yield db.session_maker(engine)
     await engine.dispose()
 
@@ -87,10 +86,13 @@ async def test_a_relay_that_died_before_marking_sent_republishes_without_duplica
 async def test_an_event_rolled_back_with_its_transaction_is_never_published(
     sessions: db.SessionMaker, bus: Bus
 ) -> None:
-    with pytest.raises(RuntimeError):
+    async def fail_after_adding_the_event() -> None:
         async with db.unit_of_work(sessions) as session:
             add_event(session, opened(), source="/tests", subject="NWD-7K3M9QX2VD4H")
             raise RuntimeError("the state change failed")
+
+    with pytest.raises(RuntimeError):
+        await fail_after_adding_the_event()
 
     assert await OutboxRelay(sessions, bus).publish_pending() == 0
     assert await stream_messages(bus, "CASES") == 0
@@ -168,8 +170,11 @@ async def test_an_event_that_keeps_failing_lands_in_the_dead_letter_stream(
 
     stop = asyncio.Event()
     spec = ConsumerSpec(
-        durable="tests-poison", subject="case.opened", handler=always_fail,
-        max_deliver=2, backoff=(0.05,),
+        durable="tests-poison",
+        subject="case.opened",
+        handler=always_fail,
+        max_deliver=2,
+        backoff=(0.05,),
     )
     task = asyncio.create_task(bus.consume(spec, stop))
     envelope = Envelope.wrap(opened(), source="/tests", subject="NWD-7K3M9QX2VD4H")

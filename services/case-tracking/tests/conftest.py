@@ -5,11 +5,10 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from nowrongdoor.bus import Bus
-from nowrongdoor.testing.apps import running
-
 from case_tracking.app import create_app
 from case_tracking.settings import CaseTrackingSettings
+from nowrongdoor.bus import Bus
+from nowrongdoor.testing.apps import running
 
 
 @pytest.fixture

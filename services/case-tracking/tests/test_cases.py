@@ -5,11 +5,10 @@ import httpx
 import sqlalchemy as sa
 from fastapi import FastAPI
 
+from case_tracking.models import OutboxMessage
 from nowrongdoor.bus import Bus, Envelope
 from nowrongdoor.events import CompetentInstitution, ComplaintRouted, ComplaintTriageRequired
 from nowrongdoor.testing.apps import eventually
-
-from case_tracking.models import OutboxMessage
 
 REFERENCE = "NWD-7K3M9QX2VD4H"
 
@@ -78,7 +77,7 @@ async def test_a_redelivered_decision_opens_one_case_and_announces_it_once(
         info = await bus.js.consumer_info(
             bus.stream_name("COMPLAINTS"), "case-tracking-complaint-routed"
         )
-        return info.num_pending == 0 and info.num_ack_pending == 0
+        return bool(info.num_pending == 0 and info.num_ack_pending == 0)
 
     await eventually(both_consumed)
     view = await case(client)

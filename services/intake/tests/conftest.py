@@ -5,10 +5,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from nowrongdoor.testing.apps import running
-
 from intake.app import create_app
 from intake.settings import IntakeSettings
+from nowrongdoor.testing.apps import running
 
 
 @pytest.fixture

@@ -5,9 +5,8 @@ import httpx
 import sqlalchemy as sa
 from fastapi import FastAPI
 
-from nowrongdoor.ids import is_receipt, is_reference
-
 from intake.models import OutboxMessage, Submission
+from nowrongdoor.ids import is_receipt, is_reference
 
 MARKERS = {
     "description": "Canary-description-7Q2 the commune refused my birth certificate.",
@@ -61,7 +60,7 @@ async def test_personal_data_is_stored_only_sealed_and_the_event_carries_only_fa
     receipt = response.json()["receipt"]
 
     async with app.state.runtime.sessions() as session:
-        rows = (await session.execute(sa.select(Submission.__table__))).mappings().all()
+        rows = (await session.execute(sa.text("SELECT * FROM submissions"))).mappings().all()
         outbox = (await session.scalars(sa.select(OutboxMessage))).all()
     stored = json.dumps([dict(row) for row in rows], default=str)
     for marker in MARKERS.values():
@@ -84,8 +83,9 @@ async def test_the_sealed_description_opens_with_the_service_key(
     async with app.state.runtime.sessions() as session:
         record = await session.get(Submission, reference)
     assert record is not None
-    assert app.state.sealer.open(record.sealed_description, f"{reference}/description") == (
-        MARKERS["description"]
+    assert (
+        app.state.sealer.open(record.sealed_description, f"{reference}/description")
+        == (MARKERS["description"])
     )
 
 

@@ -5,11 +5,10 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from nowrongdoor.bus import Bus
-from nowrongdoor.testing.apps import running
-
 from notifications.app import create_app
 from notifications.settings import NotificationsSettings
+from nowrongdoor.bus import Bus
+from nowrongdoor.testing.apps import running
 
 
 @pytest.fixture

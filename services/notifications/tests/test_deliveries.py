@@ -55,7 +55,9 @@ async def test_a_redelivered_event_records_no_second_delivery(
 
     async def settled() -> bool:
         info = await bus.js.consumer_info(bus.stream_name("CASES"), "notifications-case-opened")
-        return info.num_pending == 0 and info.num_ack_pending == 0 and info.delivered.stream_seq == 2
+        return bool(
+            info.num_pending == 0 and info.num_ack_pending == 0 and info.delivered.stream_seq == 2
+        )
 
     await eventually(settled)
     assert len(await deliveries(client)) == 2

@@ -13,7 +13,6 @@ from nowrongdoor.bus import Bus, Envelope
 from nowrongdoor.events import ComplaintFacts, ComplaintReceived
 from nowrongdoor.ids import new_reference
 from nowrongdoor.testing.apps import eventually, running
-
 from routing.app import create_app
 from routing.settings import RoutingSettings
 

@@ -7,6 +7,7 @@ JetStream drops a republished duplicate, and `traceparent` carries the trace acr
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
@@ -16,7 +17,7 @@ from datetime import UTC, datetime
 import nats
 import nats.errors
 import nats.js.errors
-from nats.aio.client import Client as NATS
+from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.js import api
 from opentelemetry import context as otel_context
@@ -143,7 +144,7 @@ class ConsumerSpec:
 class Bus:
     """A NATS connection with the platform's streams, namespaced so platforms can share a server."""
 
-    def __init__(self, nc: NATS, *, namespace: str = "", replicas: int = 1) -> None:
+    def __init__(self, nc: NatsClient, *, namespace: str = "", replicas: int = 1) -> None:
         self.nc = nc
         self.js = nc.jetstream()
         self.namespace = namespace
@@ -254,10 +255,9 @@ class Bus:
             for message in messages:
                 await self._handle(spec, message)
         if subscription is not None:
-            try:
+            # The connection may be going away; the durable consumer stays on the server anyway.
+            with contextlib.suppress(nats.errors.Error, OSError):
                 await subscription.unsubscribe()
-            except (nats.errors.Error, OSError):
-                pass  # the connection is going away; the durable consumer stays on the server
 
     async def _handle(self, spec: ConsumerSpec, message: Msg) -> None:
         try:
@@ -308,7 +308,9 @@ class Bus:
         headers["nwd-dead-letter-reason"] = reason
         headers["nwd-dead-letter-consumer"] = spec.durable
         headers["nwd-original-subject"] = self.local_subject(message.subject)
-        subject = self.subject_for(f"deadletter.{spec.durable}.{self.local_subject(message.subject)}")
+        subject = self.subject_for(
+            f"deadletter.{spec.durable}.{self.local_subject(message.subject)}"
+        )
         await self.js.publish(subject, message.data, headers=headers, timeout=5)
         await message.term()
         log.error(
@@ -329,10 +331,8 @@ def _stream_of(subject: str) -> str:
 
 
 async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
-    try:
+    with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except TimeoutError:
-        pass
 
 
 async def _log_nats_error(error: Exception) -> None:

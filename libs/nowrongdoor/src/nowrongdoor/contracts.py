@@ -39,9 +39,7 @@ class Complainant(BaseModel):
         pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
         examples=["amina@example.org"],
     )
-    phone: str | None = Field(
-        None, pattern=r"^\+?[0-9 ().-]{6,20}$", examples=["+212 600 000 000"]
-    )
+    phone: str | None = Field(None, pattern=r"^\+?[0-9 ().-]{6,20}$", examples=["+212 600 000 000"])
 
     @model_validator(mode="after")
     def _anonymous_means_no_name(self) -> Complainant:
@@ -82,9 +80,7 @@ class ComplaintSubmission(BaseModel):
     administration_contacted: bool
     court_case_pending: bool
     language: Language
-    received_by: str | None = Field(
-        None, pattern=INSTITUTION_ID_PATTERN, examples=["ma-mediateur"]
-    )
+    received_by: str | None = Field(None, pattern=INSTITUTION_ID_PATTERN, examples=["ma-mediateur"])
 
 
 class ComplaintAccepted(BaseModel):

@@ -10,7 +10,12 @@ from typing import Any
 
 from sqlalchemy import DateTime, Dialect, TypeDecorator, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 SessionMaker = async_sessionmaker[AsyncSession]
 

@@ -8,6 +8,7 @@ it. A crash between the two republishes the same id, which JetStream's duplicate
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from datetime import UTC, datetime, timedelta
@@ -102,10 +103,8 @@ class OutboxRelay:
             if published:
                 continue
             self._wake.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
-            except TimeoutError:
-                pass
 
     async def publish_pending(self) -> int:
         async with self.sessions() as session:

@@ -118,7 +118,11 @@ def problem_response(
 def field_problems(errors: Any) -> list[FieldProblem]:
     problems = []
     for error in errors:
-        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "header", "path", "cookie")]
+        location = [
+            str(part)
+            for part in error.get("loc", ())
+            if part not in ("body", "query", "header", "path", "cookie")
+        ]
         if error.get("type") == "json_invalid":
             problems.append(FieldProblem(field="body", message="The body is not valid JSON"))
             continue
@@ -155,12 +159,13 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:
-        detail = error.detail if isinstance(error.detail, str) else None
-        if detail == _TITLES.get(error.status_code) or detail in ("Not Found", "Method Not Allowed"):
+        detail: str | None = error.detail if isinstance(error.detail, str) else None
+        if detail == _TITLES.get(error.status_code) or detail in (
+            "Not Found",
+            "Method Not Allowed",
+        ):
             detail = None
-        return problem_response(
-            error.status_code, detail=detail, headers=dict(error.headers or {})
-        )
+        return problem_response(error.status_code, detail=detail, headers=dict(error.headers or {}))
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, error: Exception) -> JSONResponse:

@@ -125,7 +125,7 @@ def service_app(
             yield
         finally:
             runtime.stop.set()
-            done, pending = await asyncio.wait(runtime.tasks, timeout=10)
+            _done, pending = await asyncio.wait(runtime.tasks, timeout=10)
             for task in pending:
                 task.cancel()
             await bus.close()

@@ -26,7 +26,7 @@ class ServiceSettings(BaseSettings):
     bus_namespace: str = Field(
         "",
         validation_alias=_common("bus_namespace"),
-        description="Prefix for stream names and subjects, so several platforms can share one NATS.",
+        description="Prefix of stream names and subjects, so platforms can share one NATS.",
         pattern=r"^[a-z0-9_]*$",
     )
     stream_replicas: int = Field(1, ge=1, le=5, validation_alias=_common("stream_replicas"))

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Path
 
+from case_tracking import domain
 from nowrongdoor.contracts import CaseView
 from nowrongdoor.ids import REFERENCE_PATTERN
 from nowrongdoor.problems import ProblemError
 from nowrongdoor.runtime import RuntimeDep
-
-from case_tracking import domain
 
 router = APIRouter(prefix="/internal", tags=["cases"])
 

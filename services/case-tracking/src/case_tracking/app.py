@@ -2,11 +2,10 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from nowrongdoor.runtime import service_app
-
 from case_tracking.api import router
 from case_tracking.consumers import SUBSCRIPTIONS
 from case_tracking.settings import CaseTrackingSettings
+from nowrongdoor.runtime import service_app
 
 
 def create_app(settings: CaseTrackingSettings | None = None) -> FastAPI:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from case_tracking import domain
 from nowrongdoor.bus import Envelope
 from nowrongdoor.events import ComplaintRouted, ComplaintTriageRequired
 from nowrongdoor.runtime import Subscription
-
-from case_tracking import domain
 
 
 async def on_complaint_routed(session: AsyncSession, envelope: Envelope) -> None:

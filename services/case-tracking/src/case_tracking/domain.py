@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from case_tracking.models import CaseGroup, CasePart, TimelineEntry
 from nowrongdoor.contracts import CaseView, InstitutionSummary
 from nowrongdoor.contracts import TimelineEntry as TimelineView
 from nowrongdoor.events import (
@@ -15,8 +16,6 @@ from nowrongdoor.events import (
     ComplaintTriageRequired,
 )
 from nowrongdoor.outbox import add_event
-
-from case_tracking.models import CaseGroup, CasePart, TimelineEntry
 
 SOURCE = "/services/case-tracking"
 PLATFORM = "platform"
@@ -118,10 +117,9 @@ def _decision_summary(routed: ComplaintRouted) -> str:
             + (" (lead)" if c.role == "lead" and len(routed.competent) > 1 else "")
             for c in routed.competent
         ]
-        moved = (
-            routed.received_by is not None
-            and routed.received_by not in {c.institution_id for c in routed.competent}
-        )
+        moved = routed.received_by is not None and routed.received_by not in {
+            c.institution_id for c in routed.competent
+        }
         door = routed.received_by_name or routed.received_by
         verb = f"Transferred from {door} to" if moved else "Routed to"
         return f"{verb} {_names(parts)}"
@@ -188,7 +186,7 @@ async def case_view(session: AsyncSession, reference: str) -> CaseView | None:
                 name=part.institution_name,
                 office_id=part.office_id,
                 office_name=part.office_name,
-                role=part.role,  # type: ignore[arg-type]
+                role=part.role,
             )
             for part in sorted(parts, key=lambda p: (p.role != "lead", p.id or 0))
         ],

@@ -5,14 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, status
 from sqlalchemy.exc import IntegrityError
 
+from intake import service
+from intake.models import Submission
+from intake.schemas import IncomingComplaint, ReceiptCheck, SubmissionStatus
 from nowrongdoor.contracts import ComplaintAccepted
 from nowrongdoor.crypto import Sealer
 from nowrongdoor.problems import ProblemError
 from nowrongdoor.runtime import RuntimeDep
-
-from intake import service
-from intake.models import Submission
-from intake.schemas import IncomingComplaint, ReceiptCheck, SubmissionStatus
 
 router = APIRouter(prefix="/internal", tags=["intake"])
 
@@ -46,14 +45,12 @@ async def check_receipt(check: ReceiptCheck, runtime: RuntimeDep) -> SubmissionS
     """The submission behind a reference, if and only if the receipt is right."""
     async with runtime.sessions() as session:
         record = await session.get(Submission, check.reference)
-    matched = await service.receipt_matches(
-        record.receipt_hash if record else None, check.receipt
-    )
+    matched = await service.receipt_matches(record.receipt_hash if record else None, check.receipt)
     if record is None or not matched:
         raise ProblemError(404, "No case matches this reference and receipt.")
     return SubmissionStatus(
         reference=record.reference,
         received_at=record.received_at,
         received_by=record.received_by,
-        language=record.language,  # type: ignore[arg-type]
+        language=record.language,
     )

@@ -2,11 +2,10 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from nowrongdoor.crypto import Sealer
-from nowrongdoor.runtime import service_app
-
 from intake.api import router
 from intake.settings import IntakeSettings
+from nowrongdoor.crypto import Sealer
+from nowrongdoor.runtime import service_app
 
 
 def create_app(settings: IntakeSettings | None = None) -> FastAPI:

@@ -10,13 +10,12 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from intake.models import Submission
 from nowrongdoor.contracts import ComplaintSubmission
 from nowrongdoor.crypto import Sealer
 from nowrongdoor.events import Channel, ComplaintFacts, ComplaintReceived
 from nowrongdoor.ids import new_receipt, new_reference
 from nowrongdoor.outbox import add_event
-
-from intake.models import Submission
 
 SOURCE = "/services/intake"
 

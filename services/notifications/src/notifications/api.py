@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query
 
-from nowrongdoor.ids import REFERENCE_PATTERN
-from nowrongdoor.runtime import RuntimeDep
-
 from notifications import domain
 from notifications.schemas import DeliveryPublic
+from nowrongdoor.ids import REFERENCE_PATTERN
+from nowrongdoor.runtime import RuntimeDep
 
 router = APIRouter(prefix="/internal", tags=["deliveries"])
 

@@ -2,11 +2,10 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from nowrongdoor.runtime import service_app
-
 from notifications.api import router
 from notifications.consumers import SUBSCRIPTIONS
 from notifications.settings import NotificationsSettings
+from nowrongdoor.runtime import service_app
 
 
 def create_app(settings: NotificationsSettings | None = None) -> FastAPI:

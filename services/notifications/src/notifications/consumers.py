@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from notifications import domain
 from nowrongdoor.bus import Envelope
 from nowrongdoor.events import CaseOpened
 from nowrongdoor.runtime import Subscription
-
-from notifications import domain
 
 
 async def on_case_opened(session: AsyncSession, envelope: Envelope) -> None:

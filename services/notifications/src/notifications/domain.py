@@ -12,13 +12,12 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from nowrongdoor.events import CaseOpened
-
 from notifications.models import Delivery
+from nowrongdoor.events import CaseOpened
 
 
 def record_case_opened(session: AsyncSession, opened: CaseOpened, event_id: str) -> list[Delivery]:
-    """Each competent institution learns of the case; the complainant sees it on the tracking page."""
+    """Each competent institution learns of the case; the complainant sees it when tracking."""
     now = datetime.now(UTC)
     recipients = [(institution, "institution-inbox") for institution in opened.institution_ids]
     recipients.append(("complainant", "tracking-page"))

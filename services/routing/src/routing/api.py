@@ -8,7 +8,6 @@ from sqlmodel import col, select
 from nowrongdoor.ids import REFERENCE_PATTERN
 from nowrongdoor.problems import ProblemError
 from nowrongdoor.runtime import RuntimeDep
-
 from routing.domain import Registry
 from routing.models import RoutingDecision
 from routing.schemas import DecisionPublic, InstitutionPublic, OfficePublic

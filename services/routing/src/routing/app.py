@@ -5,7 +5,6 @@ import logging
 from fastapi import FastAPI
 
 from nowrongdoor.runtime import service_app
-
 from routing.api import router
 from routing.consumers import subscriptions
 from routing.domain import load_seed_registry

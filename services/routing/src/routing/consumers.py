@@ -8,7 +8,6 @@ from nowrongdoor.bus import Envelope
 from nowrongdoor.events import ComplaintReceived
 from nowrongdoor.inbox import TransactionalHandler
 from nowrongdoor.runtime import Subscription
-
 from routing import service
 from routing.domain import Registry
 

@@ -9,7 +9,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from nowrongdoor.events import ComplaintReceived, ComplaintRouted, ComplaintTriageRequired
 from nowrongdoor.outbox import add_event
-
 from routing.domain import Decision, Registry, decide
 from routing.models import RoutingDecision
 

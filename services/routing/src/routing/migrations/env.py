@@ -1,7 +1,6 @@
 from sqlmodel import SQLModel
 
-from nowrongdoor.migrations import run_env
-
 import routing.models  # noqa: F401  (registers the tables)
+from nowrongdoor.migrations import run_env
 
 run_env(SQLModel.metadata)
