@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from gateway.clients import UpstreamsDep
 from gateway.idempotency import IDEMPOTENCY_KEY_PATTERN, IdempotencyStore, StoredAnswer
+from nowrongdoor.auth import Principal
 from nowrongdoor.contracts import CaseView, ComplaintSubmission, TimelineEntry
 from nowrongdoor.ids import is_receipt, is_reference
 from nowrongdoor.problems import FieldProblem, Problem, ProblemError
@@ -59,7 +60,7 @@ async def file_complaint(
                     )
                 ],
             )
-        accepted = await upstreams.submit(submission, "api")
+        accepted = await upstreams.submit(Principal.public(), submission, "api")
         return StoredAnswer(status=201, body=accepted.model_dump(mode="json"))
 
     if idempotency_key is None:
@@ -91,10 +92,10 @@ async def follow_case(
     not_found = ProblemError(404, "No case matches this reference and receipt.", headers=NO_STORE)
     if not x_receipt or not is_reference(reference) or not is_receipt(x_receipt):
         raise not_found
-    submission = await upstreams.check_receipt(reference, x_receipt)
+    submission = await upstreams.check_receipt(Principal.public(), reference, x_receipt)
     if submission is None:
         raise not_found
-    view = await upstreams.case(reference)
+    view = await upstreams.case(Principal.public(), reference)
     if view is not None:
         return view
     # Accepted but not yet routed: the events are still on their way.

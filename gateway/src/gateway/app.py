@@ -67,6 +67,8 @@ def create_app(
             app.state.redis = redis
             app.state.upstreams = Upstreams(
                 http,
+                signing_key=settings.signing_key(),
+                token_ttl_seconds=settings.internal_token_ttl_seconds,
                 intake=settings.intake_url,
                 routing=settings.routing_url,
                 cases=settings.case_tracking_url,

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import httpx
 from fastapi import Depends, Request
 
+from nowrongdoor.auth import INTERNAL_AUDIENCE, Principal, SigningKey, issue_token
 from nowrongdoor.contracts import CaseView, ComplaintAccepted, ComplaintSubmission
 from nowrongdoor.events import Channel
 from nowrongdoor.problems import ProblemError
@@ -27,26 +28,44 @@ class UpstreamUnavailable(ProblemError):
 class Upstreams:
     """One HTTP client per process, shared by the typed calls below."""
 
-    def __init__(self, http: httpx.AsyncClient, *, intake: str, routing: str, cases: str) -> None:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        signing_key: SigningKey,
+        token_ttl_seconds: int,
+        intake: str,
+        routing: str,
+        cases: str,
+    ) -> None:
         self.http = http
+        self.signing_key = signing_key
+        self.token_ttl_seconds = token_ttl_seconds
         self.intake = intake.rstrip("/")
         self.routing = routing.rstrip("/")
         self.cases = cases.rstrip("/")
         self._institutions: tuple[float, set[str]] | None = None
 
-    async def _call(self, service: str, method: str, url: str, **kwargs: Any) -> httpx.Response:
+    async def _call(
+        self, caller: Principal, service: str, method: str, url: str, **kwargs: Any
+    ) -> httpx.Response:
+        token = issue_token(
+            self.signing_key, caller, audience=INTERNAL_AUDIENCE, ttl_seconds=self.token_ttl_seconds
+        )
+        headers = inject_trace_headers({"Authorization": f"Bearer {token}"})
         try:
-            response = await self.http.request(
-                method, url, headers=inject_trace_headers({}), **kwargs
-            )
+            response = await self.http.request(method, url, headers=headers, **kwargs)
         except httpx.HTTPError as error:
             raise UpstreamUnavailable(service) from error
         if response.status_code >= 500:
             raise UpstreamUnavailable(service)
         return response
 
-    async def submit(self, submission: ComplaintSubmission, channel: Channel) -> ComplaintAccepted:
+    async def submit(
+        self, caller: Principal, submission: ComplaintSubmission, channel: Channel
+    ) -> ComplaintAccepted:
         response = await self._call(
+            caller,
             "intake",
             "POST",
             f"{self.intake}/internal/complaints",
@@ -56,8 +75,11 @@ class Upstreams:
             raise UpstreamUnavailable("intake")
         return ComplaintAccepted.model_validate_json(response.content)
 
-    async def check_receipt(self, reference: str, receipt: str) -> dict[str, Any] | None:
+    async def check_receipt(
+        self, caller: Principal, reference: str, receipt: str
+    ) -> dict[str, Any] | None:
         response = await self._call(
+            caller,
             "intake",
             "POST",
             f"{self.intake}/internal/receipts/check",
@@ -68,9 +90,9 @@ class Upstreams:
         result: dict[str, Any] = response.json()
         return result
 
-    async def case(self, reference: str) -> CaseView | None:
+    async def case(self, caller: Principal, reference: str) -> CaseView | None:
         response = await self._call(
-            "case-tracking", "GET", f"{self.cases}/internal/cases/{reference}"
+            caller, "case-tracking", "GET", f"{self.cases}/internal/cases/{reference}"
         )
         if response.status_code == 404:
             return None
@@ -81,7 +103,9 @@ class Upstreams:
         now = time.monotonic()
         if self._institutions and now - self._institutions[0] < 60:
             return self._institutions[1]
-        response = await self._call("routing", "GET", f"{self.routing}/internal/institutions")
+        response = await self._call(
+            Principal.public(), "routing", "GET", f"{self.routing}/internal/institutions"
+        )
         ids = {item["institution_id"] for item in response.json()}
         self._institutions = (now, ids)
         return ids

@@ -6,6 +6,7 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from nowrongdoor.auth import SigningKey, development_signing_key, load_signing_key
 from nowrongdoor.settings import ServiceSettings
 
 
@@ -28,11 +29,24 @@ class GatewaySettings(ServiceSettings):
         None, min_length=32, description="Derives the keys that seal stored idempotent answers"
     )
 
+    token_signing_key_file: Path | None = Field(
+        None, description="PEM file of the Ed25519 key that signs access and internal tokens"
+    )
+    access_token_ttl_seconds: int = Field(300, ge=30, le=3600)
+    internal_token_ttl_seconds: int = Field(60, ge=5, le=600)
+
     @model_validator(mode="after")
-    def _production_needs_secret(self) -> GatewaySettings:
+    def _production_needs_secrets(self) -> GatewaySettings:
         if self.environment == "production" and not self.secret_key:
             raise ValueError("NWD_GATEWAY_SECRET_KEY must be set in production")
+        if self.environment == "production" and not self.token_signing_key_file:
+            raise ValueError("NWD_GATEWAY_TOKEN_SIGNING_KEY_FILE must be set in production")
         return self
+
+    def signing_key(self) -> SigningKey:
+        if self.token_signing_key_file:
+            return load_signing_key(self.token_signing_key_file.read_bytes())
+        return development_signing_key(self.data_dir)
 
     def resolved_secret_key(self) -> bytes:
         if self.secret_key:

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from case_tracking.app import create_app
 from case_tracking.settings import CaseTrackingSettings
 from nowrongdoor.bus import Bus
-from nowrongdoor.testing.apps import running
+from nowrongdoor.testing.apps import internal_headers, running
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def app(database_url: str, nats_url: str, bus_namespace: str, tmp_path: Path) ->
 
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with running(app) as client:
+    async with running(app, internal_headers(app.state.data_dir)) as client:
         yield client
 
 

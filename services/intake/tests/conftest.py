@@ -7,7 +7,7 @@ from fastapi import FastAPI
 
 from intake.app import create_app
 from intake.settings import IntakeSettings
-from nowrongdoor.testing.apps import running
+from nowrongdoor.testing.apps import internal_headers, running
 
 
 @pytest.fixture
@@ -30,5 +30,5 @@ def app(settings: IntakeSettings) -> FastAPI:
 
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with running(app) as client:
+    async with running(app, internal_headers(app.state.data_dir)) as client:
         yield client

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from nowrongdoor.bus import Bus, Envelope
 from nowrongdoor.events import ComplaintFacts, ComplaintReceived
 from nowrongdoor.ids import new_reference
-from nowrongdoor.testing.apps import eventually, running
+from nowrongdoor.testing.apps import eventually, internal_headers, running
 from routing.app import create_app
 from routing.settings import RoutingSettings
 
@@ -32,7 +32,7 @@ def app(database_url: str, nats_url: str, bus_namespace: str, tmp_path: Path) ->
 
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with running(app) as client:
+    async with running(app, internal_headers(app.state.data_dir)) as client:
         yield client
 
 

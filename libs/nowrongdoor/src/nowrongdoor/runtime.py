@@ -137,6 +137,8 @@ def service_app(
         version="0.1.0",
         lifespan=lifespan,
     )
+    app.state.verification_keys = settings.verification_keys()
+    app.state.data_dir = settings.data_dir
     app.add_middleware(RequestTelemetry)
     install_problem_handlers(app)
     app.include_router(health_router(lambda: app.state.runtime.checks()))

@@ -8,6 +8,12 @@ from typing import ClassVar, Literal
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from nowrongdoor.auth import (
+    VerificationKey,
+    development_signing_key,
+    load_verification_keys,
+)
+
 Environment = Literal["development", "test", "production"]
 
 
@@ -33,6 +39,18 @@ class ServiceSettings(BaseSettings):
     log_level: str = Field("INFO", validation_alias=_common("log_level"))
     otlp_endpoint: str | None = Field(None, validation_alias=_common("otlp_endpoint"))
     migrate_on_start: bool = Field(True, validation_alias=_common("migrate_on_start"))
+    token_verification_keys_file: Path | None = Field(
+        None,
+        validation_alias=_common("token_verification_keys_file"),
+        description="PEM bundle of the gateway's Ed25519 public keys (several during rotation)",
+    )
+
+    def verification_keys(self) -> list[VerificationKey]:
+        if self.token_verification_keys_file:
+            return load_verification_keys(self.token_verification_keys_file.read_bytes())
+        if self.environment == "production":
+            raise ValueError("NWD_TOKEN_VERIFICATION_KEYS_FILE must be set in production")
+        return [development_signing_key(self.data_dir).public()]
 
 
 class DatabaseSettings(ServiceSettings):

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Depends, Path
 
 from case_tracking import domain
+from nowrongdoor.auth import internal_principal
 from nowrongdoor.contracts import CaseView
 from nowrongdoor.ids import REFERENCE_PATTERN
 from nowrongdoor.problems import ProblemError
 from nowrongdoor.runtime import RuntimeDep
 
-router = APIRouter(prefix="/internal", tags=["cases"])
+router = APIRouter(prefix="/internal", tags=["cases"], dependencies=[Depends(internal_principal)])
 
 
 @router.get("/cases/{reference}")

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Depends, Request, status
 from sqlalchemy.exc import IntegrityError
 
 from intake import service
 from intake.models import Submission
 from intake.schemas import IncomingComplaint, ReceiptCheck, SubmissionStatus
+from nowrongdoor.auth import internal_principal
 from nowrongdoor.contracts import ComplaintAccepted
 from nowrongdoor.crypto import Sealer
 from nowrongdoor.problems import ProblemError
 from nowrongdoor.runtime import RuntimeDep
 
-router = APIRouter(prefix="/internal", tags=["intake"])
+router = APIRouter(prefix="/internal", tags=["intake"], dependencies=[Depends(internal_principal)])
 
 
 @router.post("/complaints", status_code=status.HTTP_201_CREATED)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from notifications import domain
 from notifications.schemas import DeliveryPublic
+from nowrongdoor.auth import internal_principal
 from nowrongdoor.ids import REFERENCE_PATTERN
 from nowrongdoor.runtime import RuntimeDep
 
-router = APIRouter(prefix="/internal", tags=["deliveries"])
+router = APIRouter(
+    prefix="/internal", tags=["deliveries"], dependencies=[Depends(internal_principal)]
+)
 
 
 @router.get("/deliveries")

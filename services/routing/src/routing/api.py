@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Depends, Path, Request
 from sqlmodel import col, select
 
+from nowrongdoor.auth import internal_principal
 from nowrongdoor.ids import REFERENCE_PATTERN
 from nowrongdoor.problems import ProblemError
 from nowrongdoor.runtime import RuntimeDep
@@ -12,7 +13,7 @@ from routing.domain import Registry
 from routing.models import RoutingDecision
 from routing.schemas import DecisionPublic, InstitutionPublic, OfficePublic
 
-router = APIRouter(prefix="/internal", tags=["routing"])
+router = APIRouter(prefix="/internal", tags=["routing"], dependencies=[Depends(internal_principal)])
 
 
 @router.get("/institutions")

@@ -1,0 +1,1 @@
+"""Routing: decides which institution is competent for a complaint, and why."""
