@@ -13,10 +13,12 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -31,6 +33,7 @@ from nowrongdoor.testing.plugin import (
 )
 
 DATABASE_SERVICES = ("intake", "routing", "case-tracking", "notifications")
+SERVICES = ("gateway", *DATABASE_SERVICES)
 STARTUP_SECONDS = 90
 
 
@@ -40,6 +43,10 @@ class Platform:
     data_dir: Path
     log: Path
     process: subprocess.Popen[bytes]
+    nats_url: str
+    redis_url: str
+    namespace: str
+    database_urls: dict[str, str]
 
     def pid_of(self, service: str) -> int:
         pids = json.loads((self.data_dir / "run" / "pids.json").read_text())
@@ -79,12 +86,51 @@ def _port_free(port: int) -> bool:
     return True
 
 
+class TraceCollector:
+    """An OTLP/HTTP endpoint on loopback that keeps every export it receives, as raw bytes."""
+
+    def __init__(self) -> None:
+        self.exports: list[bytes] = []
+        collector = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                collector.exports.append(self.rfile.read(length))
+                self.send_response(200)
+                self.send_header("Content-Type", "application/x-protobuf")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: object) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def services_seen(self, since: int = 0) -> set[str]:
+        exports = self.exports[since:]
+        return {name for name in SERVICES for export in exports if name.encode() in export}
+
+
+@pytest.fixture(scope="session")
+def trace_collector() -> Iterator[TraceCollector]:
+    collector = TraceCollector()
+    collector.thread.start()
+    yield collector
+    collector.server.shutdown()
+
+
 @pytest.fixture(scope="session")
 def platform(
     tmp_path_factory: pytest.TempPathFactory,
     nats_url: str,
     redis_url: str,
     nwd_postgres_server_url: str | None,
+    trace_collector: TraceCollector,
 ) -> Iterator[Platform]:
     data_dir = tmp_path_factory.mktemp("platform")
     namespace = f"e{uuid.uuid4().hex[:12]}"
@@ -94,6 +140,9 @@ def platform(
         "NWD_REDIS_URL": redis_url,
         "NWD_REDIS_PREFIX": f"{namespace}:",
         "NWD_BUS_NAMESPACE": namespace,
+        "NWD_OTLP_ENDPOINT": trace_collector.url,
+        "OTEL_BSP_SCHEDULE_DELAY": "200",
+        "NWD_RATE_LIMITS": "off",
     }
     databases: list[str] = []
     if nwd_postgres_server_url is not None:
@@ -131,6 +180,16 @@ def platform(
         data_dir=data_dir / "data",
         log=log,
         process=process,
+        nats_url=nats_url,
+        redis_url=redis_url,
+        namespace=namespace,
+        database_urls={
+            service: env.get(
+                f"NWD_{service.upper().replace('-', '_')}_DATABASE_URL",
+                f"sqlite+aiosqlite:///{data_dir / 'data' / f'{service}.db'}",
+            )
+            for service in DATABASE_SERVICES
+        },
     )
     try:
         _wait_until_up(platform)
