@@ -6,7 +6,7 @@ PACKAGES := libs/nowrongdoor services/intake services/routing services/case-trac
 	services/notifications gateway
 PYPROJECTS := $(addsuffix /pyproject.toml,$(PACKAGES))
 
-.PHONY: install run test lint format bench up down schemas
+.PHONY: install run test lint format bench up down schemas validate-deploy
 
 $(BIN)/.installed: constraints.txt requirements-dev.txt $(PYPROJECTS)
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed") if sys.version_info < (3, 11) else None'
@@ -39,8 +39,11 @@ bench: install  ## benchmarks, each reported as a ratio to a baseline measured i
 schemas: install  ## regenerate the event JSON Schemas and the AsyncAPI document
 	$(BIN)/nowrongdoor schemas export
 
-up:  ## the full stack in containers
-	docker compose up -d --wait
+up:  ## the full stack in containers, built from this tree; returns once every service is healthy
+	docker compose up -d --build --wait
 
-down:
+down:  ## stop the containers; the volumes (databases, streams, keys) stay
 	docker compose down
+
+validate-deploy: install  ## lint and validate the Dockerfile, docker-compose.yml and deploy/ offline
+	$(BIN)/python -m pytest tests/deploy

@@ -3,6 +3,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
@@ -17,17 +18,27 @@ def services() -> FakeServices:
 
 
 @pytest.fixture
-async def client(
-    services: FakeServices, redis_url: str, redis_prefix: str, tmp_path: Path
-) -> AsyncIterator[httpx.AsyncClient]:
-    settings = GatewaySettings(
+def app_settings(
+    redis_url: str, redis_prefix: str, tmp_path: Path, database_url: str
+) -> GatewaySettings:
+    return GatewaySettings(
         environment="test",
         redis_url=redis_url,
         redis_prefix=redis_prefix,
         data_dir=tmp_path,
+        database_url=database_url,
         intake_url="http://intake.internal:8001",
         routing_url="http://routing.internal:8002",
         case_tracking_url="http://cases.internal:8003",
     )
-    async with running(create_app(settings, services.transport())) as client:
+
+
+@pytest.fixture
+def app(app_settings: GatewaySettings, services: FakeServices) -> FastAPI:
+    return create_app(app_settings, services.transport())
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with running(app) as client:
         yield client

@@ -183,11 +183,11 @@ async def test_a_service_that_is_down_gives_503_and_loses_nothing(
     assert "nothing was changed" in response.json()["detail"]
 
 
-async def test_readiness_reports_redis(client: httpx.AsyncClient) -> None:
+async def test_readiness_reports_redis_and_the_database(client: httpx.AsyncClient) -> None:
     response = await client.get("/readyz")
 
     assert response.status_code == 200
-    assert response.json()["checks"] == {"redis": "ok"}
+    assert response.json()["checks"] == {"redis": "ok", "database": "ok"}
 
 
 async def test_the_openapi_document_describes_the_public_api(client: httpx.AsyncClient) -> None:

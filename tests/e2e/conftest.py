@@ -32,8 +32,8 @@ from nowrongdoor.testing.plugin import (
     run_isolated,
 )
 
-DATABASE_SERVICES = ("intake", "routing", "case-tracking", "notifications")
-SERVICES = ("gateway", *DATABASE_SERVICES)
+DATABASE_SERVICES = ("gateway", "intake", "routing", "case-tracking", "notifications")
+SERVICES = DATABASE_SERVICES
 STARTUP_SECONDS = 90
 
 
@@ -47,6 +47,7 @@ class Platform:
     redis_url: str
     namespace: str
     database_urls: dict[str, str]
+    env: dict[str, str]
 
     def pid_of(self, service: str) -> int:
         pids = json.loads((self.data_dir / "run" / "pids.json").read_text())
@@ -63,6 +64,33 @@ class Platform:
                 return pid
             time.sleep(0.1)
         raise AssertionError(f"{service} was not restarted within {timeout} s\n{self.tail()}")
+
+    def create_client(self, kind: str, institution: str | None, *scopes: str) -> tuple[str, str]:
+        """An API client made the way an operator makes one; its id and secret."""
+        command = [
+            sys.executable,
+            "-m",
+            "nowrongdoor.cli",
+            "clients",
+            "create",
+            "--kind",
+            kind,
+            "--name",
+            f"{kind} {institution or ''} test client",
+            "--data-dir",
+            str(self.data_dir),
+        ]
+        if institution:
+            command += ["--institution", institution]
+        for scope in scopes:
+            command += ["--scope", scope]
+        done = subprocess.run(
+            command, env=self.env, capture_output=True, text=True, timeout=60, check=True
+        )
+        fields = dict(
+            line.split(":", 1) for line in done.stdout.splitlines() if line.startswith("client_")
+        )
+        return fields["client_id"].strip(), fields["client_secret"].strip()
 
     def tail(self, lines: int = 60) -> str:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
@@ -190,6 +218,7 @@ def platform(
             )
             for service in DATABASE_SERVICES
         },
+        env=env,
     )
     try:
         _wait_until_up(platform)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
@@ -9,12 +10,30 @@ from redis.asyncio import Redis
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.api import router
+from gateway.cases import router as cases_router
 from gateway.clients import Upstreams
+from gateway.database import client_database
+from gateway.directory import router as directory_router
 from gateway.idempotency import IdempotencyStore
+from gateway.limits import Limits
+from gateway.oauth import TokenIssuer
+from gateway.oauth import router as oauth_router
+from gateway.privacy import router as privacy_router
+from gateway.security import ClientStatusCache, api_verification_keys
 from gateway.settings import GatewaySettings
+from nowrongdoor import db
 from nowrongdoor.health import health_router
 from nowrongdoor.problems import install_problem_handlers
 from nowrongdoor.telemetry import RequestTelemetry, configure_logging, configure_tracing
+
+PROBLEM_CONTENT = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+# Answers any operation can give, whatever it does: documented once for all of them.
+COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"description": "The request could not be read", "content": PROBLEM_CONTENT},
+    413: {"description": "The request body is too large", "content": PROBLEM_CONTENT},
+    429: {"description": "Too many requests; see Retry-After", "content": PROBLEM_CONTENT},
+    500: {"description": "Unexpected error; nothing was lost", "content": PROBLEM_CONTENT},
+}
 
 SECURITY_HEADERS = [
     (b"referrer-policy", b"no-referrer"),
@@ -52,19 +71,35 @@ class SecurityHeaders:
 def create_app(
     settings: GatewaySettings | None = None,
     upstream_transport: httpx.AsyncBaseTransport | None = None,
+    limits: Limits | None = None,
 ) -> FastAPI:
     """Build the gateway; tests may hand in a transport that stands in for the services."""
     settings = settings or GatewaySettings()
+    limits = limits or Limits()
     configure_logging("gateway", settings.log_level)
     configure_tracing("gateway", settings.otlp_endpoint)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         redis = Redis.from_url(settings.redis_url)
-        async with httpx.AsyncClient(
-            timeout=settings.upstream_timeout_seconds, transport=upstream_transport
-        ) as http:
+        async with (
+            httpx.AsyncClient(
+                timeout=settings.upstream_timeout_seconds, transport=upstream_transport
+            ) as http,
+            client_database(
+                settings.resolved_database_url(), migrate=settings.migrate_on_start
+            ) as engine,
+        ):
             app.state.redis = redis
+            app.state.engine = engine
+            app.state.sessions = db.session_maker(engine)
+            app.state.client_status = ClientStatusCache(
+                app.state.sessions, ttl_seconds=settings.client_status_cache_seconds
+            )
+            app.state.api_token_keys = api_verification_keys(settings)
+            app.state.token_issuer = TokenIssuer(
+                settings.signing_key(), settings.access_token_ttl_seconds
+            )
             app.state.upstreams = Upstreams(
                 http,
                 signing_key=settings.signing_key(),
@@ -79,6 +114,8 @@ def create_app(
                 secret=settings.resolved_secret_key(),
                 ttl_seconds=settings.idempotency_ttl_seconds,
             )
+            app.state.rate_limiter = limits.rate_limiter(redis, settings)
+            app.state.receipt_guard = limits.receipt_guard(redis, settings)
             try:
                 yield
             finally:
@@ -89,14 +126,25 @@ def create_app(
         version="1.0.0",
         summary="File a complaint at any door; follow it to the institution that is competent.",
         lifespan=lifespan,
+        responses=COMMON_RESPONSES,
     )
 
     async def redis_answers() -> None:
         await app.state.redis.ping()
 
+    async def database_answers() -> None:
+        await db.ping(app.state.engine)
+
+    limits.install(app)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestTelemetry)
     install_problem_handlers(app)
-    app.include_router(health_router(lambda: {"redis": redis_answers}))
+    app.include_router(
+        health_router(lambda: {"redis": redis_answers, "database": database_answers})
+    )
+    app.include_router(oauth_router)
     app.include_router(router)
+    app.include_router(cases_router)
+    app.include_router(directory_router)
+    app.include_router(privacy_router)
     return app

@@ -9,9 +9,14 @@ import httpx
 from fastapi import Depends, Request
 
 from nowrongdoor.auth import INTERNAL_AUDIENCE, Principal, SigningKey, issue_token
-from nowrongdoor.contracts import CaseView, ComplaintAccepted, ComplaintSubmission
+from nowrongdoor.contracts import (
+    CaseView,
+    ComplaintAccepted,
+    ComplaintForStaff,
+    ComplaintSubmission,
+)
 from nowrongdoor.events import Channel
-from nowrongdoor.problems import ProblemError
+from nowrongdoor.problems import FieldProblem, ProblemError
 from nowrongdoor.telemetry import inject_trace_headers
 
 
@@ -52,7 +57,8 @@ class Upstreams:
         token = issue_token(
             self.signing_key, caller, audience=INTERNAL_AUDIENCE, ttl_seconds=self.token_ttl_seconds
         )
-        headers = inject_trace_headers({"Authorization": f"Bearer {token}"})
+        extra: dict[str, str] = kwargs.pop("headers", None) or {}
+        headers = inject_trace_headers({**extra, "Authorization": f"Bearer {token}"})
         try:
             response = await self.http.request(method, url, headers=headers, **kwargs)
         except httpx.HTTPError as error:
@@ -109,6 +115,40 @@ class Upstreams:
         ids = {item["institution_id"] for item in response.json()}
         self._institutions = (now, ids)
         return ids
+
+    async def routing_call(
+        self, caller: Principal, method: str, path: str, **kwargs: Any
+    ) -> httpx.Response:
+        """Routing's internal API on behalf of `caller`; its 4xx answers are the caller's to see."""
+        return await self._call(caller, "routing", method, f"{self.routing}{path}", **kwargs)
+
+    async def complaint_for_staff(
+        self, caller: Principal, reference: str
+    ) -> ComplaintForStaff | None:
+        response = await self._call(
+            caller, "intake", "GET", f"{self.intake}/internal/complaints/{reference}"
+        )
+        if response.status_code != 200:
+            return None
+        return ComplaintForStaff.model_validate_json(response.content)
+
+    async def institution_cases(
+        self, caller: Principal, institution_id: str, *, limit: int, cursor: str | None
+    ) -> dict[str, Any]:
+        params: dict[str, str | int] = {"institution_id": institution_id, "limit": limit}
+        if cursor:
+            params["cursor"] = cursor
+        response = await self._call(
+            caller, "case-tracking", "GET", f"{self.cases}/internal/cases", params=params
+        )
+        if response.status_code == 422:
+            raise ProblemError(
+                422,
+                "1 field is invalid",
+                errors=[FieldProblem(field="cursor", message="Not a cursor this list handed out")],
+            )
+        page: dict[str, Any] = response.json()
+        return page
 
 
 def get_upstreams(request: Request) -> Upstreams:

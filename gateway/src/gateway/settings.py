@@ -2,16 +2,20 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import ClassVar
 
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from nowrongdoor.auth import SigningKey, development_signing_key, load_signing_key
-from nowrongdoor.settings import ServiceSettings
+from nowrongdoor.settings import DatabaseSettings
 
 
-class GatewaySettings(ServiceSettings):
+class GatewaySettings(DatabaseSettings):
+    """The gateway's database holds API clients: NWD_GATEWAY_DATABASE_URL, else SQLite."""
+
     model_config = SettingsConfigDict(env_prefix="NWD_GATEWAY_")
+    service_name: ClassVar[str] = "gateway"
 
     redis_url: str = Field(
         "redis://127.0.0.1:6379/0", validation_alias=AliasChoices("NWD_REDIS_URL", "redis_url")
@@ -34,6 +38,9 @@ class GatewaySettings(ServiceSettings):
     )
     access_token_ttl_seconds: int = Field(300, ge=30, le=3600)
     internal_token_ttl_seconds: int = Field(60, ge=5, le=600)
+    client_status_cache_seconds: float = Field(
+        10.0, ge=0, le=10, description="How long a revoked client's tokens may still pass"
+    )
 
     @model_validator(mode="after")
     def _production_needs_secrets(self) -> GatewaySettings:

@@ -7,8 +7,11 @@ from fastapi import FastAPI
 
 from case_tracking.app import create_app
 from case_tracking.settings import CaseTrackingSettings
+from nowrongdoor.auth import Principal
 from nowrongdoor.bus import Bus
 from nowrongdoor.testing.apps import internal_headers, running
+
+OPERATOR = Principal(client_id="operator", kind="admin")
 
 
 @pytest.fixture
@@ -26,7 +29,7 @@ def app(database_url: str, nats_url: str, bus_namespace: str, tmp_path: Path) ->
 
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with running(app, internal_headers(app.state.data_dir)) as client:
+    async with running(app, internal_headers(app.state.data_dir, OPERATOR)) as client:
         yield client
 
 

@@ -1,3 +1,4 @@
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -173,3 +174,92 @@ async def test_an_unknown_reference_is_not_found(client: httpx.AsyncClient) -> N
 
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
+
+
+async def status_changes(app: FastAPI) -> list[dict[str, Any]]:
+    async with app.state.runtime.sessions() as session:
+        messages = (
+            await session.scalars(
+                sa.select(OutboxMessage)
+                .where(
+                    OutboxMessage.type == "org.nowrongdoor.case.status-changed.v1"  # type: ignore[arg-type]
+                )
+                .order_by(OutboxMessage.created_at)  # type: ignore[arg-type]
+            )
+        ).all()
+    return [json.loads(message.payload) for message in messages]
+
+
+async def test_a_routed_case_announces_its_status_with_the_institutions(
+    client: httpx.AsyncClient, bus: Bus, app: FastAPI
+) -> None:
+    await publish(
+        bus,
+        routed(
+            competent=[
+                CompetentInstitution(institution_id="ma-inpplc", name="INPPLC", role="lead"),
+                CompetentInstitution(institution_id="ma-cndh", name="CNDH", role="associated"),
+            ]
+        ),
+    )
+
+    changes = await eventually(lambda: status_changes(app))
+
+    assert len(changes) == 1
+    assert changes[0]["reference"] == REFERENCE
+    assert changes[0]["status"] == "routed"
+    assert changes[0]["previous_status"] is None
+    assert changes[0]["institution_ids"] == ["ma-inpplc", "ma-cndh"]
+
+
+async def test_advice_opens_a_closed_case_and_announces_it_as_closed(
+    client: httpx.AsyncClient, bus: Bus, app: FastAPI
+) -> None:
+    await publish(bus, routed(outcome="not-competent", competent=[], advice="civil-court"))
+
+    changes = await eventually(lambda: status_changes(app))
+
+    assert [(c["previous_status"], c["status"]) for c in changes] == [(None, "closed")]
+    assert changes[0]["institution_ids"] == []
+    assert set(changes[0]) == {
+        "reference",
+        "status",
+        "previous_status",
+        "institution_ids",
+        "changed_at",
+    }
+
+
+async def test_a_triaged_case_announces_triage_then_the_decision(
+    client: httpx.AsyncClient, bus: Bus, app: FastAPI
+) -> None:
+    now = datetime.now(UTC)
+    await publish(
+        bus,
+        ComplaintTriageRequired(
+            reference=REFERENCE,
+            decision_id="d-2",
+            registry_version="v1",
+            triage_institution_id="ma-mediateur",
+            triage_institution_name="Institution du Médiateur du Royaume",
+            reason="two institutions rank equally",
+            candidates=["ma-mediateur", "ma-cndh"],
+            language="fr",
+            received_at=now,
+            decided_at=now,
+        ),
+    )
+    await eventually(lambda: status_changes(app))
+    await publish(bus, routed())
+
+    async def two_changes() -> list[dict[str, Any]] | None:
+        changes = await status_changes(app)
+        return changes if len(changes) == 2 else None
+
+    changes = await eventually(two_changes)
+
+    assert [(c["previous_status"], c["status"]) for c in changes] == [
+        (None, "triage"),
+        ("triage", "routed"),
+    ]
+    assert changes[1]["institution_ids"] == ["ma-mediateur"]

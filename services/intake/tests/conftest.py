@@ -7,6 +7,7 @@ from fastapi import FastAPI
 
 from intake.app import create_app
 from intake.settings import IntakeSettings
+from nowrongdoor.bus import Bus
 from nowrongdoor.testing.apps import internal_headers, running
 
 
@@ -32,3 +33,10 @@ def app(settings: IntakeSettings) -> FastAPI:
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     async with running(app, internal_headers(app.state.data_dir)) as client:
         yield client
+
+
+@pytest.fixture
+def bus(app: FastAPI, client: httpx.AsyncClient) -> Bus:
+    """The running intake's bus, to hand it the events other services publish."""
+    bus: Bus = app.state.runtime.bus
+    return bus

@@ -14,7 +14,7 @@ import secrets
 import time
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -48,10 +48,18 @@ class Principal:
     kind: ClientKind
     institution_id: str | None = None
     scopes: frozenset[str] = field(default_factory=frozenset)
+    case_reference: str | None = None
+    """For the public: the one case whose receipt the gateway has just verified."""
 
     @classmethod
     def public(cls) -> Principal:
         return cls(client_id="public", kind="public", scopes=frozenset({"complaints:write"}))
+
+    def holding_receipt_for(self, reference: str) -> Principal:
+        return replace(self, case_reference=reference)
+
+    def may_open_as_complainant(self, reference: str) -> bool:
+        return self.kind == "public" and self.case_reference == reference
 
     def require(self, scope: str) -> None:
         if scope not in self.scopes:
@@ -94,6 +102,8 @@ def issue_token(key: SigningKey, principal: Principal, *, audience: str, ttl_sec
     }
     if principal.institution_id:
         claims["institution"] = principal.institution_id
+    if principal.case_reference:
+        claims["case"] = principal.case_reference
     return jwt.encode(claims, key.private_key, algorithm=ALGORITHM, headers={"kid": key.key_id})
 
 
@@ -123,6 +133,7 @@ def verify_token(token: str, keys: Iterable[VerificationKey], *, audience: str) 
         kind=kind,
         institution_id=claims.get("institution"),
         scopes=frozenset(str(claims.get("scope", "")).split()),
+        case_reference=claims.get("case"),
     )
 
 

@@ -11,7 +11,7 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import nats
@@ -138,7 +138,6 @@ class ConsumerSpec:
     max_ack_pending: int = 64
     ack_wait: float = 30.0
     batch: int = 16
-    extra_subjects: tuple[str, ...] = field(default=())
 
 
 class Bus:
@@ -226,7 +225,8 @@ class Bus:
             max_deliver=spec.max_deliver,
             max_ack_pending=spec.max_ack_pending,
             ack_wait=spec.ack_wait,
-            filter_subjects=[self.subject_for(s) for s in (spec.subject, *spec.extra_subjects)],
+            # The single-subject filter: `filter_subjects` needs NATS 2.10, and 2.9 ignores it.
+            filter_subject=self.subject_for(spec.subject),
             num_replicas=self.replicas,
         )
         stream = self.stream_name(_stream_of(spec.subject))

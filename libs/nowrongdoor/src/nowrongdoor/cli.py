@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import difflib
 import importlib
+import importlib.util
 import json
 import os
 from collections.abc import Mapping
@@ -35,6 +36,11 @@ app = typer.Typer(
 )
 schemas_app = typer.Typer(help="The event contracts as JSON Schema and AsyncAPI files.")
 app.add_typer(schemas_app, name="schemas")
+if importlib.util.find_spec("gateway"):  # gateway.cli defers its own heavy imports to each command
+    app.add_typer(importlib.import_module("gateway.cli").app, name="clients")
+if importlib.util.find_spec("intake"):  # intake.cli defers its own heavy imports to each command
+    app.add_typer(importlib.import_module("intake.cli").keys_app, name="keys")
+    app.add_typer(importlib.import_module("intake.cli").retention_app, name="retention")
 
 DEFAULT_DATA_DIR = Path(".nowrongdoor")
 ASYNCAPI_FILE = "asyncapi.json"
@@ -131,7 +137,7 @@ def migrate(
     services: Annotated[
         list[str] | None,
         typer.Argument(
-            help="Services to migrate: intake, routing, case-tracking, notifications. "
+            help="Services to migrate: gateway, intake, routing, case-tracking, notifications. "
             "[default: all]",
             show_default=False,
         ),

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from nowrongdoor.events import Category, ComplainantRole, Language, RespondentType
+from nowrongdoor.events import Category, Channel, ComplainantRole, Language, RespondentType
 
 TERRITORY_PATTERN = r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$"
 INSTITUTION_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
@@ -28,7 +28,14 @@ class Respondent(BaseModel):
 
 
 class Complainant(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # The rule below, in JSON Schema too, so clients and generated tests know it.
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "if": {"properties": {"anonymous": {"const": True}}, "required": ["anonymous"]},
+            "then": {"properties": {"name": {"type": "null"}}},
+        },
+    )
 
     role: ComplainantRole = Field(examples=["citizen"])
     anonymous: bool = Field(examples=[False])
@@ -114,3 +121,31 @@ class CaseView(BaseModel):
     institutions: list[InstitutionSummary]
     advice: str | None = None
     timeline: list[TimelineEntry]
+
+
+class Identity(BaseModel):
+    name: str | None = Field(None, examples=["Amina El Idrissi"])
+    email: str | None = Field(None, examples=["amina@example.org"])
+    phone: str | None = Field(None, examples=["+212 600 000 000"])
+
+
+class ComplaintForStaff(BaseModel):
+    """A complaint opened for staff of an institution competent for it; every read is audited."""
+
+    reference: str
+    received_at: datetime
+    received_by: str | None
+    channel: Channel
+    category: Category
+    respondent_type: RespondentType
+    respondent_territory: str
+    complainant_role: ComplainantRole
+    anonymous: bool
+    administration_contacted: bool
+    court_case_pending: bool
+    language: Language
+    competent_institution_ids: list[str]
+    erased_at: datetime | None
+    identity: Identity | None
+    description: str | None
+    respondent_name: str | None

@@ -105,6 +105,9 @@ class ComplaintRouted(Event):
     language: Language
     received_at: datetime
     decided_at: datetime
+    triaged_by: str | None = Field(
+        None, description="The triage institution that decided, when the engine could not"
+    )
 
 
 class ComplaintTriageRequired(Event):
@@ -137,6 +140,25 @@ class CaseOpened(Event):
     lead_institution_id: str | None
     language: Language
     opened_at: datetime
+    received_by: str | None = Field(
+        None, description="The participating institution whose door it came through, if any"
+    )
+
+
+class CaseStatusChanged(Event):
+    """A case group moved to another status, or was opened in one; facts only, never free text."""
+
+    type: ClassVar[str] = "org.nowrongdoor.case.status-changed.v1"
+    subject: ClassVar[str] = "case.status-changed"
+    stream: ClassVar[str] = "CASES"
+
+    reference: str = REFERENCE_FIELD
+    status: str = Field(examples=["closed"])
+    previous_status: str | None = Field(
+        None, description="None when the case group was opened in this status"
+    )
+    institution_ids: list[str] = Field(description="The institutions taking part in the case")
+    changed_at: datetime
 
 
 class NotificationDelivered(Event):
@@ -171,6 +193,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     ComplaintRouted,
     ComplaintTriageRequired,
     CaseOpened,
+    CaseStatusChanged,
     NotificationDelivered,
     NotificationFailed,
 )

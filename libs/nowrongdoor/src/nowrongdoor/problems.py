@@ -136,6 +136,8 @@ def field_problems(errors: Any) -> list[FieldProblem]:
 
 
 def install_problem_handlers(app: FastAPI) -> None:
+    document_problems(app)
+
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, error: RequestValidationError) -> JSONResponse:
         problems = field_problems(error.errors())
@@ -171,3 +173,37 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _unexpected(_request: Request, error: Exception) -> JSONResponse:
         log.error("unhandled error", extra={"error": type(error).__name__})
         return problem_response(500, detail="Something went wrong on our side; nothing was lost.")
+
+
+def document_problems(app: FastAPI) -> None:
+    """Make the OpenAPI document say what the handlers send: problem details, not FastAPI's 422."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        document = generate()
+        problem_content = {
+            PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}},
+        }
+        for operations in document.get("paths", {}).values():
+            for operation in operations.values():
+                answer = operation.get("responses", {}).get("422")
+                if answer and "application/json" in answer.get("content", {}):
+                    answer["content"] = problem_content
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        for name, schema in (
+            Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+            .pop("$defs", {})
+            .items()
+        ):
+            schemas.setdefault(name, schema)
+        problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        problem.pop("$defs", None)
+        schemas.setdefault("Problem", problem)
+        for unused in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(unused, None)
+        app.openapi_schema = document
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -65,7 +65,7 @@ class PlatformService:
 
 
 PLATFORM_SERVICES: tuple[PlatformService, ...] = (
-    PlatformService("gateway", "gateway", 8000, owns_database=False),
+    PlatformService("gateway", "gateway", 8000),
     PlatformService("intake", "intake", 8001),
     PlatformService("routing", "routing", 8002),
     PlatformService("case-tracking", "case_tracking", 8003),

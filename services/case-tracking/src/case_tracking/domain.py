@@ -12,6 +12,7 @@ from nowrongdoor.contracts import CaseView, InstitutionSummary
 from nowrongdoor.contracts import TimelineEntry as TimelineView
 from nowrongdoor.events import (
     CaseOpened,
+    CaseStatusChanged,
     ComplaintRouted,
     ComplaintTriageRequired,
 )
@@ -37,6 +38,7 @@ async def open_from_decision(session: AsyncSession, routed: ComplaintRouted, eve
     existing = await session.get(CaseGroup, routed.reference)
     status = STATUS_BY_OUTCOME[routed.outcome]
     lead = next((c.institution_id for c in routed.competent if c.role == "lead"), None)
+    previous_status = existing.status if existing is not None else None
     if existing is None:
         session.add(
             CaseGroup(
@@ -97,10 +99,47 @@ async def open_from_decision(session: AsyncSession, routed: ComplaintRouted, eve
                 lead_institution_id=lead,
                 language=routed.language,
                 opened_at=now,
+                received_by=routed.received_by,
             ),
             source=SOURCE,
             subject=routed.reference,
         )
+    await announce_status_change(
+        session, routed.reference, status=status, previous_status=previous_status, at=now
+    )
+
+
+async def announce_status_change(
+    session: AsyncSession,
+    reference: str,
+    *,
+    status: str,
+    previous_status: str | None,
+    at: datetime,
+) -> None:
+    """Announce a case group's new status; every change of status goes through here."""
+    if status == previous_status:
+        return
+    await session.flush()
+    institution_ids = (
+        await session.scalars(
+            select(CasePart.institution_id)
+            .where(col(CasePart.reference) == reference)
+            .order_by(col(CasePart.id))
+        )
+    ).all()
+    add_event(
+        session,
+        CaseStatusChanged(
+            reference=reference,
+            status=status,
+            previous_status=previous_status,
+            institution_ids=list(institution_ids),
+            changed_at=at,
+        ),
+        source=SOURCE,
+        subject=reference,
+    )
 
 
 def _received_entry(reference: str, at: datetime, door_name: str | None) -> TimelineEntry:
@@ -149,6 +188,9 @@ async def hold_for_triage(
             _received_entry(triage.reference, triage.received_at, triage.triage_institution_name)
         )
         await session.flush()
+        await announce_status_change(
+            session, triage.reference, status="triage", previous_status=None, at=now
+        )
     session.add(
         TimelineEntry(
             reference=triage.reference,

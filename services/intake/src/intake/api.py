@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, Path, Request, status
 from sqlalchemy.exc import IntegrityError
 
-from intake import service
+from intake import privacy, service
+from intake.audit import Actor
 from intake.models import Submission
-from intake.schemas import IncomingComplaint, ReceiptCheck, SubmissionStatus
-from nowrongdoor.auth import internal_principal
+from intake.schemas import (
+    ComplaintForStaff,
+    IncomingComplaint,
+    PersonalDataExport,
+    ReceiptCheck,
+    SubmissionStatus,
+)
+from nowrongdoor.auth import CallerDep, internal_principal
 from nowrongdoor.contracts import ComplaintAccepted
 from nowrongdoor.crypto import Sealer
+from nowrongdoor.ids import REFERENCE_PATTERN
 from nowrongdoor.problems import ProblemError
-from nowrongdoor.runtime import RuntimeDep
+from nowrongdoor.runtime import Runtime, RuntimeDep
 
 router = APIRouter(prefix="/internal", tags=["intake"], dependencies=[Depends(internal_principal)])
+
+NO_MATCH = "No case matches this reference and receipt."
 
 
 @router.post("/complaints", status_code=status.HTTP_201_CREATED)
@@ -41,17 +51,69 @@ async def accept_complaint(
     raise ProblemError(503, "Could not allocate a reference; nothing was stored. Try again.")
 
 
-@router.post("/receipts/check")
-async def check_receipt(check: ReceiptCheck, runtime: RuntimeDep) -> SubmissionStatus:
-    """The submission behind a reference, if and only if the receipt is right."""
+async def _matching_submission(runtime: Runtime, check: ReceiptCheck) -> Submission:
+    """The submission behind a reference if the receipt is right; one 404 for every miss."""
     async with runtime.sessions() as session:
         record = await session.get(Submission, check.reference)
     matched = await service.receipt_matches(record.receipt_hash if record else None, check.receipt)
     if record is None or not matched:
-        raise ProblemError(404, "No case matches this reference and receipt.")
+        raise ProblemError(404, NO_MATCH)
+    return record
+
+
+@router.post("/receipts/check")
+async def check_receipt(check: ReceiptCheck, runtime: RuntimeDep) -> SubmissionStatus:
+    """The submission behind a reference, if and only if the receipt is right."""
+    record = await _matching_submission(runtime, check)
     return SubmissionStatus(
         reference=record.reference,
         received_at=record.received_at,
         received_by=record.received_by,
         language=record.language,
     )
+
+
+@router.post("/personal-data/export", tags=["personal data"])
+async def export_personal_data(
+    check: ReceiptCheck, runtime: RuntimeDep, request: Request, caller: CallerDep
+) -> PersonalDataExport:
+    """Everything held about the complaint, opened, for whoever holds its receipt; audited."""
+    await _matching_submission(runtime, check)
+    async with runtime.transaction() as session:
+        record = await session.get(Submission, check.reference)
+        assert record is not None
+        return privacy.export(session, request.app.state.sealer, Actor.of(caller), record)
+
+
+@router.post("/personal-data/erase", tags=["personal data"])
+async def erase_personal_data(
+    check: ReceiptCheck, runtime: RuntimeDep, request: Request, caller: CallerDep
+) -> PersonalDataExport:
+    """Erase the identity, description and respondent name; the facts stay. Audited."""
+    await _matching_submission(runtime, check)
+    async with runtime.transaction() as session:
+        return await privacy.erase(
+            session,
+            request.app.state.sealer,
+            Actor.of(caller),
+            check.reference,
+            request.app.state.clock(),
+        )
+
+
+@router.get("/complaints/{reference}", tags=["personal data"])
+async def read_complaint(
+    runtime: RuntimeDep,
+    request: Request,
+    caller: CallerDep,
+    reference: str = Path(pattern=REFERENCE_PATTERN),
+) -> ComplaintForStaff:
+    """The complaint opened for staff of an institution competent for it; every read audited."""
+    caller.require("cases:read")
+    async with runtime.transaction() as session:
+        complaint = await privacy.read_for_staff(
+            session, request.app.state.sealer, caller, reference
+        )
+    if complaint is None:
+        raise ProblemError(404, "No complaint with this reference for your institution.")
+    return complaint

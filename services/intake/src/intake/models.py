@@ -1,16 +1,24 @@
-"""Intake's tables: each submission, its facts in clear, everything personal sealed."""
+"""Intake's tables: submissions with their facts in clear and all else sealed; the audit log."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from nowrongdoor.db import UTCDateTime
 from nowrongdoor.inbox import InboxEntry
 from nowrongdoor.outbox import OutboxMessage
 
-__all__ = ["InboxEntry", "OutboxMessage", "Submission"]
+__all__ = ["AuditEntry", "InboxEntry", "OutboxMessage", "Submission"]
+
+# The sealed columns and the context each one is bound to, after the reference.
+SEALED_FIELDS = {
+    "sealed_description": "description",
+    "sealed_respondent_name": "respondent",
+    "sealed_identity": "identity",
+}
 
 
 class Submission(SQLModel, table=True):
@@ -29,6 +37,31 @@ class Submission(SQLModel, table=True):
     administration_contacted: bool
     court_case_pending: bool
     language: str = Field(max_length=2)
-    sealed_description: str
-    sealed_respondent_name: str
+    # Empty once erased at the complainant's request or purged after retention.
+    sealed_description: str | None = None
+    sealed_respondent_name: str | None = None
     sealed_identity: str | None = None
+    erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    erasure_reason: str | None = Field(default=None, max_length=20)
+    # What the case's other services said about it, learned from their events.
+    competent_institution_ids: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    involved_institution_ids: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    case_status: str | None = Field(default=None, max_length=30)
+    status_changed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+
+
+class AuditEntry(SQLModel, table=True):
+    """One access to or change of personal data. The database refuses to update or delete it."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_type=UTCDateTime, index=True)
+    actor_client_id: str = Field(max_length=100)
+    actor_kind: str = Field(max_length=20)
+    actor_institution_id: str | None = Field(default=None, max_length=64)
+    action: str = Field(max_length=30)
+    reference: str | None = Field(default=None, max_length=16, index=True)
+    detail: str | None = Field(default=None, max_length=500)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from nowrongdoor.contracts import ComplaintSubmission
-from nowrongdoor.events import Channel, Language
+from nowrongdoor.contracts import ComplaintForStaff, ComplaintSubmission, Identity
+from nowrongdoor.events import Category, Channel, Language, RespondentType
 from nowrongdoor.ids import RECEIPT_PATTERN, REFERENCE_PATTERN
+
+ErasureReason = Literal["request", "retention"]
 
 
 class IncomingComplaint(BaseModel):
@@ -26,3 +29,25 @@ class SubmissionStatus(BaseModel):
     received_at: datetime
     received_by: str | None
     language: Language
+
+
+class PersonalDataExport(BaseModel):
+    """Everything intake holds about one complaint, opened, for the complainant who filed it."""
+
+    reference: str
+    received_at: datetime
+    received_by: str | None
+    channel: Channel
+    category: Category
+    respondent_type: RespondentType
+    respondent_territory: str
+    language: Language
+    erased: bool
+    erased_at: datetime | None
+    erasure_reason: ErasureReason | None
+    identity: Identity | None
+    description: str | None
+    respondent_name: str | None
+
+
+__all__ = ["ComplaintForStaff", "Identity"]

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import model_validator
+from pydantic import Field, NonNegativeInt, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from intake.retention import RetentionPolicy
 from nowrongdoor.crypto import StaticKeys
 from nowrongdoor.settings import DatabaseSettings
 
@@ -16,13 +17,27 @@ class IntakeSettings(DatabaseSettings):
     encryption_keys: str | None = None
     """`id:base64,…` of 32-byte keys, the first active; in development a key file is made."""
 
+    retention_days: int = Field(365, ge=0)
+    """Days personal data is kept after a case closes, where no institution says otherwise."""
+
+    retention_days_by_institution: dict[str, NonNegativeInt] = Field(default_factory=dict)
+    """JSON such as `{"ma-cndh": 730}`; for a joint case the longest applicable one wins."""
+
+    purge_interval_seconds: float = Field(3600.0, gt=0)
+    """How often the retention purge looks for personal data past its time."""
+
     @model_validator(mode="after")
     def _production_needs_keys(self) -> IntakeSettings:
         if self.environment == "production" and not self.encryption_keys:
             raise ValueError("NWD_INTAKE_ENCRYPTION_KEYS must be set in production")
         return self
 
-    def keys(self) -> StaticKeys:
+    def keys(self, *, create: bool = True) -> StaticKeys:
         if self.encryption_keys:
             return StaticKeys.parse(self.encryption_keys)
-        return StaticKeys.from_file(self.data_dir / "keys" / "intake.keys", create=True)
+        return StaticKeys.from_file(self.data_dir / "keys" / "intake.keys", create=create)
+
+    def retention(self) -> RetentionPolicy:
+        return RetentionPolicy(
+            default_days=self.retention_days, days_by_institution=self.retention_days_by_institution
+        )

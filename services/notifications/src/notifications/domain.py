@@ -17,10 +17,17 @@ from nowrongdoor.events import CaseOpened
 
 
 def record_case_opened(session: AsyncSession, opened: CaseOpened, event_id: str) -> list[Delivery]:
-    """Each competent institution learns of the case; the complainant sees it when tracking."""
+    """Each competent institution learns of the case; the complainant sees it when tracking.
+
+    The institution whose door it came through, when it is not competent, learns it left.
+    """
     now = datetime.now(UTC)
-    recipients = [(institution, "institution-inbox") for institution in opened.institution_ids]
-    recipients.append(("complainant", "tracking-page"))
+    recipients = [
+        (institution, "institution-inbox", "case-opened") for institution in opened.institution_ids
+    ]
+    recipients.append(("complainant", "tracking-page", "case-opened"))
+    if opened.received_by and opened.received_by not in opened.institution_ids:
+        recipients.append((opened.received_by, "institution-inbox", "transferred-out"))
     deliveries = [
         Delivery(
             id=str(uuid.uuid4()),
@@ -28,10 +35,11 @@ def record_case_opened(session: AsyncSession, opened: CaseOpened, event_id: str)
             reference=opened.reference,
             recipient=recipient,
             channel=channel,
+            kind=kind,
             status="recorded",
             created_at=now,
         )
-        for recipient, channel in recipients
+        for recipient, channel, kind in recipients
     ]
     session.add_all(deliveries)
     return deliveries

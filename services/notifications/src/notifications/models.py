@@ -25,5 +25,10 @@ class Delivery(SQLModel, table=True):
     reference: str = Field(max_length=16, index=True)
     recipient: str = Field(max_length=64, description="An institution id, or `complainant`")
     channel: str = Field(max_length=40)
+    kind: str = Field(
+        default="case-opened",
+        max_length=40,
+        description="Why it is owed: `case-opened`, or `transferred-out` to the door it left",
+    )
     status: str = Field(max_length=20)
     created_at: datetime = Field(sa_type=UTCDateTime)

@@ -10,6 +10,7 @@ class DeliveryPublic(BaseModel):
     reference: str
     recipient: str
     channel: str
+    kind: str
     status: str
     cause_event_id: str
     created_at: datetime

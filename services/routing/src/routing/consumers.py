@@ -9,15 +9,16 @@ from nowrongdoor.events import ComplaintReceived
 from nowrongdoor.inbox import TransactionalHandler
 from nowrongdoor.runtime import Subscription
 from routing import service
-from routing.domain import Registry
+from routing.registry import RegistryStore
 
 
-def subscriptions(registry: Registry) -> list[Subscription]:
+def subscriptions(store: RegistryStore) -> list[Subscription]:
     def on_complaint_received() -> TransactionalHandler:
         async def handle(session: AsyncSession, envelope: Envelope) -> None:
             event = envelope.event()
             assert isinstance(event, ComplaintReceived)
-            service.route_complaint(session, event, registry)
+            # Read in the decision's own transaction, so the version it records is the one used.
+            service.route_complaint(session, event, await store.current(session))
 
         return handle
 

@@ -140,6 +140,8 @@ class InstitutionSpec(_Spec):
 class TerritorySpec(_Spec):
     code: str = Field(min_length=1)
     name: str
+    # The name in other languages, where it differs from `name`.
+    names: dict[str, str] = {}
     parent: str | None = None
 
 
@@ -324,6 +326,7 @@ class Registry:
     institutions: Mapping[str, Institution]
     advice: Mapping[str, Advice]
     territory_names: Mapping[str, str]
+    territory_translations: Mapping[str, Mapping[str, str]]
     # Each known territory code, with its ancestors up to the country: MA-CAS -> MA-06 -> MA.
     territory_chains: Mapping[str, tuple[str, ...]]
     triage_desks: Mapping[str, str]
@@ -367,6 +370,10 @@ class Registry:
 
     def advice_text(self, code: str, language: str) -> str:
         return self.advice[code].texts[language]
+
+    def territory_name(self, code: str, language: str) -> str:
+        """The territory's name in `language`, or the one the directory gives it."""
+        return self.territory_translations.get(code, {}).get(language) or self.territory_names[code]
 
 
 def _directory_problems(spec: DirectorySpec) -> list[str]:
@@ -587,6 +594,9 @@ def _compile(spec: DirectorySpec, version: str, source: str) -> Registry:
             }
         ),
         territory_names=MappingProxyType({t.code: t.name for t in spec.territories}),
+        territory_translations=MappingProxyType(
+            {t.code: MappingProxyType(dict(t.names)) for t in spec.territories if t.names}
+        ),
         territory_chains=MappingProxyType(chains),
         triage_desks=MappingProxyType(dict(spec.triage_desks)),
         not_competent_advice=tuple(

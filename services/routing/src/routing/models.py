@@ -1,32 +1,93 @@
-"""Routing's tables: every decision, with the registry version it used and its reasons."""
+"""Routing's tables: the versioned directory, decisions with their version, triage proposals."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import JSON, Column, Field, SQLModel
 
 from nowrongdoor.db import UTCDateTime
 from nowrongdoor.inbox import InboxEntry
 from nowrongdoor.outbox import OutboxMessage
 
-__all__ = ["InboxEntry", "OutboxMessage", "RoutingDecision"]
+__all__ = [
+    "CurrentRegistry",
+    "InboxEntry",
+    "OutboxMessage",
+    "RegistryVersion",
+    "RoutingDecision",
+    "TriageRuleProposal",
+]
+
+
+class RegistryVersion(SQLModel, table=True):
+    """One version of the directory document, numbered in the order they were made."""
+
+    __tablename__ = "registry_versions"
+
+    number: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    version: str = Field(max_length=64, index=True, description="The content hash decisions record")
+    document: dict[str, object] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    actor: str = Field(max_length=200, description="The API client that made the change")
+    summary: str = Field(max_length=500)
+
+
+class CurrentRegistry(SQLModel, table=True):
+    """The one row naming the version routing decides with."""
+
+    __tablename__ = "registry_current"
+
+    id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    number: int = Field(foreign_key="registry_versions.number")
+    version: str = Field(max_length=64)
+    changed_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class RoutingDecision(SQLModel, table=True):
-    """A decision explainable from this record alone."""
+    """A decision explainable from this record alone; the highest revision is the current one."""
 
     __tablename__ = "routing_decisions"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "reference", "revision", name="uq_routing_decisions_reference_revision"
+        ),
+    )
 
     id: str = Field(primary_key=True, max_length=64)
-    reference: str = Field(max_length=16, unique=True)
+    reference: str = Field(max_length=16, index=True)
+    revision: int = Field(default=1, description="1 for the engine, then one per later decision")
     registry_version: str = Field(max_length=64)
     outcome: str = Field(max_length=30)
     facts: dict[str, object] = Field(sa_column=Column(JSON, nullable=False))
     competent: list[dict[str, object]] = Field(sa_column=Column(JSON, nullable=False))
     matched_rules: list[str] = Field(sa_column=Column(JSON, nullable=False))
     excluding_rules: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    candidates: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=True))
     advice: str | None = Field(default=None, max_length=64)
     triage_institution_id: str | None = Field(default=None, max_length=64)
     reason: str | None = Field(default=None, max_length=2000)
+    decided_by: str = Field(default="engine", max_length=200)
+    note: str | None = Field(default=None, max_length=2000, description="A triage desk's why")
+    received_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     decided_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class TriageRuleProposal(SQLModel, table=True):
+    """A triage decision written as the rule that would have made it; adopted only explicitly."""
+
+    __tablename__ = "triage_rule_proposals"
+
+    id: str = Field(primary_key=True, max_length=64)
+    reference: str = Field(max_length=16, index=True)
+    decision_id: str = Field(max_length=64)
+    engine_reason: str = Field(max_length=40)
+    candidates: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    facts: dict[str, object] = Field(sa_column=Column(JSON, nullable=False))
+    lead_institution_id: str = Field(max_length=64, index=True)
+    associated_institution_ids: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    suggested_rule: dict[str, object] | None = Field(default=None, sa_column=Column(JSON))
+    status: str = Field(default="proposed", max_length=20)
+    adopted_in_version: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(sa_type=UTCDateTime)

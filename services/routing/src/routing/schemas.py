@@ -1,4 +1,4 @@
-"""Routing's internal API shapes."""
+"""Routing's internal API shapes; those the gateway shares live in `nowrongdoor.competence`."""
 
 from __future__ import annotations
 
@@ -6,30 +6,23 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
+from nowrongdoor.competence import InstitutionView, OfficeView
 
-class OfficePublic(BaseModel):
-    office_id: str
-    name: str
-    territories: list[str]
-
-
-class InstitutionPublic(BaseModel):
-    institution_id: str
-    name: str
-    territory: str
-    languages: list[str]
-    offices: list[OfficePublic]
+__all__ = ["DecisionPublic", "InstitutionView", "OfficeView"]
 
 
 class DecisionPublic(BaseModel):
     id: str
     reference: str
+    revision: int
     registry_version: str
     outcome: str
     competent: list[dict[str, object]]
     matched_rules: list[str]
     excluding_rules: list[str]
+    candidates: list[str] | None = None
     advice: str | None
     triage_institution_id: str | None
     reason: str | None
+    decided_by: str
     decided_at: datetime

@@ -1,0 +1,6 @@
+from sqlmodel import SQLModel
+
+import gateway.models  # noqa: F401  (registers the tables)
+from nowrongdoor.migrations import run_env
+
+run_env(SQLModel.metadata)

@@ -1,0 +1,216 @@
+"""Every client sees and changes only what is its own.
+
+Two institutions get real API clients, made with the operator's command, and each tries every
+operation of the public API with the other's identifiers. A case, a mandate or a triage item of
+another institution answers exactly like one that does not exist. The matrix is checked against
+the OpenAPI document, so an operation added later without a row here fails this test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from .conftest import Platform
+from .test_complaint_to_case import complaint, file, follow_until
+
+UNKNOWN_REFERENCE = "NWD-0000000000AA"
+SCOPES = ("cases:read", "cases:write", "mandate:write", "complaints:write")
+
+
+@dataclass
+class Institution:
+    institution_id: str
+    headers: dict[str, str]
+    case: dict[str, str]
+
+
+@dataclass
+class World:
+    gateway: httpx.AsyncClient
+    mine: Institution
+    theirs: Institution
+    triage_reference: str
+
+
+async def token(gateway: httpx.AsyncClient, client_id: str, secret: str) -> dict[str, str]:
+    response = await gateway.post(
+        "/v1/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret)
+    )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+@pytest.fixture
+async def world(platform: Platform, gateway: httpx.AsyncClient) -> World:
+    mediateur = await token(
+        gateway, *platform.create_client("institution", "ma-mediateur", *SCOPES)
+    )
+    cndh = await token(gateway, *platform.create_client("institution", "ma-cndh", *SCOPES))
+    maladministration = await file(gateway, complaint())
+    rights = complaint(category="human-rights")
+    human_rights = await file(gateway, rights)
+    undecidable = await file(gateway, complaint(category="other", received_by="ma-mediateur"))
+    await follow_until(gateway, maladministration, "routed")
+    await follow_until(gateway, human_rights, "routed")
+    await follow_until(gateway, undecidable, "triage")
+    return World(
+        gateway=gateway,
+        mine=Institution("ma-cndh", cndh, human_rights),
+        theirs=Institution("ma-mediateur", mediateur, maladministration),
+        triage_reference=undecidable["reference"],
+    )
+
+
+Check = Callable[[World], Awaitable[None]]
+
+
+async def same_as_unknown(world: World, method: str, path: str, **kwargs: Any) -> None:
+    """The other's identifier and a made-up one give the same answer, and never data."""
+    gateway, me = world.gateway, world.mine.headers
+    theirs = await gateway.request(
+        method, path.format(ref=world.theirs.case["reference"]), headers=me, **kwargs
+    )
+    unknown = await gateway.request(
+        method, path.format(ref=UNKNOWN_REFERENCE), headers=me, **kwargs
+    )
+    assert theirs.status_code in (403, 404), (path, theirs.status_code, theirs.text)
+    assert (theirs.status_code, theirs.json()) == (unknown.status_code, unknown.json())
+
+
+async def read_their_case(world: World) -> None:
+    await same_as_unknown(world, "GET", "/v1/cases/{ref}")
+    own = await world.gateway.get(
+        f"/v1/cases/{world.mine.case['reference']}", headers=world.mine.headers
+    )
+    assert own.status_code == 200
+
+
+async def read_their_complaint(world: World) -> None:
+    await same_as_unknown(world, "GET", "/v1/cases/{ref}/complaint")
+    own = await world.gateway.get(
+        f"/v1/cases/{world.mine.case['reference']}/complaint", headers=world.mine.headers
+    )
+    assert own.status_code == 200
+    assert own.json()["description"].startswith("The commune has not answered")
+
+
+async def list_cases(world: World) -> None:
+    page = (await world.gateway.get("/v1/cases", headers=world.mine.headers)).json()
+    listed = {item["reference"] for item in page["items"]}
+    assert world.mine.case["reference"] in listed
+    assert world.theirs.case["reference"] not in listed
+
+
+async def export_their_personal_data(world: World) -> None:
+    await same_as_unknown(world, "GET", "/v1/cases/{ref}/personal-data")
+
+
+async def erase_their_personal_data(world: World) -> None:
+    await same_as_unknown(world, "DELETE", "/v1/cases/{ref}/personal-data")
+    still_there = await world.gateway.get(
+        f"/v1/cases/{world.theirs.case['reference']}/personal-data",
+        headers={"X-Receipt": world.theirs.case["receipt"]},
+    )
+    assert still_there.status_code == 200
+    assert "erased" not in str(still_there.json()).lower() or not still_there.json().get("erased")
+
+
+async def change_their_mandate(world: World) -> None:
+    gateway = world.gateway
+    current = (await gateway.get(f"/v1/institutions/{world.theirs.institution_id}/mandate")).json()
+    body = {"rules": current["rules"], "summary": "an attempt by another institution"}
+    theirs = await gateway.put(
+        f"/v1/institutions/{world.theirs.institution_id}/mandate",
+        json=body,
+        headers=world.mine.headers,
+    )
+    unknown = await gateway.put(
+        "/v1/institutions/xx-nobody/mandate", json=body, headers=world.mine.headers
+    )
+    assert theirs.status_code == unknown.status_code == 404
+    after = (await gateway.get(f"/v1/institutions/{world.theirs.institution_id}/mandate")).json()
+    assert after == current
+
+
+async def decide_their_triage(world: World) -> None:
+    choice = {
+        "lead_institution_id": world.mine.institution_id,
+        "associated_institution_ids": [],
+        "reason": "taking it over",
+    }
+    theirs = await world.gateway.post(
+        f"/v1/triage/{world.triage_reference}/decision", json=choice, headers=world.mine.headers
+    )
+    unknown = await world.gateway.post(
+        f"/v1/triage/{UNKNOWN_REFERENCE}/decision", json=choice, headers=world.mine.headers
+    )
+    assert theirs.status_code == unknown.status_code == 404
+    assert theirs.json() == unknown.json()
+
+
+async def read_triage_proposals(world: World) -> None:
+    proposals = await world.gateway.get("/v1/triage/proposals", headers=world.mine.headers)
+    assert proposals.status_code == 200
+    assert all(p.get("institution_id") != world.theirs.institution_id for p in proposals.json())
+
+
+async def file_at_their_counter(world: World) -> None:
+    response = await world.gateway.post(
+        "/v1/complaints",
+        json=complaint(received_by=world.theirs.institution_id),
+        headers=world.mine.headers,
+    )
+    assert response.status_code == 403
+
+
+async def nothing_to_own(world: World) -> None:
+    """Public information or the caller's own credentials: no other party's object exists."""
+
+
+MATRIX: dict[str, Check] = {
+    "POST /v1/complaints": file_at_their_counter,
+    "GET /v1/cases": list_cases,
+    "GET /v1/cases/{reference}": read_their_case,
+    "GET /v1/cases/{reference}/complaint": read_their_complaint,
+    "GET /v1/cases/{reference}/personal-data": export_their_personal_data,
+    "DELETE /v1/cases/{reference}/personal-data": erase_their_personal_data,
+    "PUT /v1/institutions/{institution_id}/mandate": change_their_mandate,
+    "POST /v1/triage/{reference}/decision": decide_their_triage,
+    "GET /v1/triage/proposals": read_triage_proposals,
+    "POST /v1/oauth/token": nothing_to_own,
+    "GET /v1/institutions": nothing_to_own,
+    "GET /v1/institutions/{institution_id}": nothing_to_own,
+    "GET /v1/institutions/{institution_id}/mandate": nothing_to_own,
+    "GET /v1/guide": nothing_to_own,
+    "POST /v1/guide/answers": nothing_to_own,
+    "GET /healthz": nothing_to_own,
+    "GET /readyz": nothing_to_own,
+}
+
+
+async def test_the_matrix_covers_every_documented_operation(gateway: httpx.AsyncClient) -> None:
+    document = (await gateway.get("/openapi.json")).json()
+    documented = {
+        f"{method.upper()} {path}"
+        for path, operations in document["paths"].items()
+        for method in operations
+        if method in {"get", "put", "post", "patch", "delete"}
+    }
+
+    assert documented == set(MATRIX)
+
+
+async def test_another_institutions_objects_answer_like_missing_ones(world: World) -> None:
+    failures = []
+    for operation, check in MATRIX.items():
+        try:
+            await check(world)
+        except AssertionError as error:
+            failures.append(f"{operation}: {error}")
+
+    assert failures == []
