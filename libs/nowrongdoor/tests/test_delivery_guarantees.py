@@ -3,6 +3,7 @@
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -192,3 +193,47 @@ async def test_an_event_that_keeps_failing_lands_in_the_dead_letter_stream(
     assert dead.headers is not None
     assert dead.headers["ce-id"] == envelope.id
     assert dead.headers["nwd-dead-letter-reason"] == "ValueError"
+
+
+async def test_a_replayed_dead_letter_is_handled_once_by_the_consumer_that_failed(
+    sessions: db.SessionMaker, bus: Bus
+) -> None:
+    from nowrongdoor.deadletters import list_dead_letters, replay
+
+    broken = True
+
+    async def flaky(session: AsyncSession, envelope: Envelope) -> None:
+        if broken:
+            raise ConnectionError("the downstream system is away")
+        await record_effect(session, envelope)
+
+    stop = asyncio.Event()
+    spec = ConsumerSpec(
+        durable="tests-flaky",
+        subject="case.opened",
+        handler=exactly_once(sessions, "tests-flaky", flaky),
+        max_deliver=1,
+    )
+    task = asyncio.create_task(bus.consume(spec, stop))
+    envelope = Envelope.wrap(opened(), source="/tests", subject="NWD-7K3M9QX2VD4H")
+    await bus.publish(envelope, "case.opened")
+
+    async def dead_lettered() -> list[Any]:
+        return await list_dead_letters(bus)
+
+    [letter] = await eventually(dead_lettered)
+    assert (letter.consumer, letter.event_id, letter.reason) == (
+        "tests-flaky",
+        envelope.id,
+        "ConnectionError",
+    )
+    broken = False
+    await replay(bus, letter.sequence)
+
+    async def handled() -> bool:
+        return await count_effects(sessions) == 1
+
+    await eventually(handled)
+    stop.set()
+    await task
+    assert await list_dead_letters(bus) == []

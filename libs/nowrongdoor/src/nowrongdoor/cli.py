@@ -36,6 +36,8 @@ app = typer.Typer(
 )
 schemas_app = typer.Typer(help="The event contracts as JSON Schema and AsyncAPI files.")
 app.add_typer(schemas_app, name="schemas")
+deadletters_app = typer.Typer(help="Events consumers gave up on: list them, send them back.")
+app.add_typer(deadletters_app, name="deadletters")
 if importlib.util.find_spec("gateway"):  # gateway.cli defers its own heavy imports to each command
     app.add_typer(importlib.import_module("gateway.cli").app, name="clients")
 if importlib.util.find_spec("intake"):  # intake.cli defers its own heavy imports to each command
@@ -315,6 +317,59 @@ def compare_schemas(
             if path.name not in expected:
                 problems.append(f"  unexpected: {path.name} (no event generates it)")
     return problems
+
+
+# -- dead letters ----------------------------------------------------------------------------
+
+
+async def _with_bus(work: Any) -> Any:
+    from nowrongdoor.bus import Bus
+
+    bus = await Bus.connect(
+        os.environ.get("NWD_NATS_URL", "nats://127.0.0.1:4222"),
+        name="nowrongdoor-cli",
+        namespace=os.environ.get("NWD_BUS_NAMESPACE", ""),
+        wait=5,
+    )
+    try:
+        return await work(bus)
+    finally:
+        await bus.close()
+
+
+@deadletters_app.command("list")
+def deadletters_list() -> None:
+    """Every dead letter: its sequence, the consumer that gave up, the event and why."""
+    from nowrongdoor.deadletters import list_dead_letters
+
+    letters = asyncio.run(_with_bus(list_dead_letters))
+    if not letters:
+        typer.echo("no dead letters")
+        return
+    for letter in letters:
+        typer.echo(
+            f"{letter.sequence:>6}  {letter.consumer:<40} {letter.subject:<28} "
+            f"{letter.event_id}  {letter.reason}"
+        )
+
+
+@deadletters_app.command("replay")
+def deadletters_replay(
+    sequences: Annotated[list[int], typer.Argument(help="Sequences from `deadletters list`")],
+) -> None:
+    """Send dead letters back to their subject; consumers that handled them already skip them."""
+    from nowrongdoor.deadletters import replay
+
+    async def replay_all(bus: Any) -> None:
+        for sequence in sequences:
+            letter = await replay(bus, sequence)
+            typer.echo(f"replayed {sequence}: {letter.event_type} {letter.event_id}")
+
+    try:
+        asyncio.run(_with_bus(replay_all))
+    except Exception as error:  # the operator gets one clear line, not a traceback
+        typer.echo(f"replay stopped: {type(error).__name__}: {error}", err=True)
+        raise typer.Exit(1) from error
 
 
 def main() -> None:
