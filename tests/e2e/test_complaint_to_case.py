@@ -62,6 +62,9 @@ async def test_a_complaint_reaches_an_open_case_at_the_competent_office(
     assert (lead["institution_id"], lead["role"]) == ("ma-mediateur", "lead")
     assert "Casablanca-Settat" in (lead["office_name"] or "")
     assert [entry["kind"] for entry in case["timeline"]][:2] == ["received", "routed"]
+    # The complaint was written in French, so the reason is given in French.
+    assert case["explanation"].startswith("L'institution compétente pour votre plainte est")
+    assert "Casablanca-Settat" in case["explanation"]
 
 
 async def test_a_complaint_at_the_wrong_door_is_transferred_under_the_same_reference(
@@ -97,6 +100,7 @@ async def test_a_private_dispute_gets_advice_and_no_institution(
 
     assert case["institutions"] == []
     assert case["advice"] == "private-dispute"
+    assert case["explanation"].startswith("Aucune institution du réseau")
 
 
 async def test_invalid_input_names_each_bad_field(gateway: httpx.AsyncClient) -> None:

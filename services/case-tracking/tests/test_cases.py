@@ -132,12 +132,21 @@ async def test_a_complaint_that_came_through_the_wrong_door_says_where_it_went(
 async def test_advice_without_a_case_when_nobody_is_competent(
     client: httpx.AsyncClient, bus: Bus
 ) -> None:
-    await publish(bus, routed(outcome="not-competent", competent=[], advice="civil-court"))
+    await publish(
+        bus,
+        routed(
+            outcome="not-competent",
+            competent=[],
+            advice="civil-court",
+            explanation="No institution in this network can take this complaint.",
+        ),
+    )
 
     view = await eventually(lambda: case(client))
 
     assert view["status"] == "closed"
     assert view["advice"] == "civil-court"
+    assert view["explanation"] == "No institution in this network can take this complaint."
     assert view["institutions"] == []
 
 

@@ -119,7 +119,12 @@ class CaseView(BaseModel):
     reference: str = Field(examples=["NWD-7K3M9QX2VD4H"])
     status: str = Field(examples=["routed"])
     institutions: list[InstitutionSummary]
-    advice: str | None = None
+    advice: str | None = Field(None, examples=["private-dispute"], description="Advice code")
+    explanation: str | None = Field(
+        None,
+        description="Why the case is where it is, in plain words in the complainant's language",
+        examples=["L'institution compétente pour votre plainte est : Institution du Médiateur."],
+    )
     timeline: list[TimelineEntry]
 
 

@@ -108,6 +108,11 @@ class ComplaintRouted(Event):
     triaged_by: str | None = Field(
         None, description="The triage institution that decided, when the engine could not"
     )
+    explanation: str | None = Field(
+        None,
+        description="The decision in plain words, in the complainant's language; written by the "
+        "platform from the directory, never containing anything the complainant wrote",
+    )
 
 
 class ComplaintTriageRequired(Event):
@@ -127,6 +132,9 @@ class ComplaintTriageRequired(Event):
     language: Language
     received_at: datetime
     decided_at: datetime
+    explanation: str | None = Field(
+        None, description="Why triage is needed, in plain words in the complainant's language"
+    )
 
 
 class CaseOpened(Event):

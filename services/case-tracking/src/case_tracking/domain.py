@@ -48,6 +48,7 @@ async def open_from_decision(session: AsyncSession, routed: ComplaintRouted, eve
                 received_by=routed.received_by,
                 lead_institution_id=lead,
                 advice=routed.advice,
+                explanation=routed.explanation,
                 registry_version=routed.registry_version,
                 received_at=routed.received_at,
                 opened_at=now,
@@ -64,6 +65,7 @@ async def open_from_decision(session: AsyncSession, routed: ComplaintRouted, eve
         existing.status = status
         existing.lead_institution_id = lead
         existing.advice = routed.advice
+        existing.explanation = routed.explanation
         existing.registry_version = routed.registry_version
         existing.updated_at = now
     await session.flush()
@@ -179,6 +181,7 @@ async def hold_for_triage(
                 language=triage.language,
                 received_by=triage.triage_institution_id,
                 registry_version=triage.registry_version,
+                explanation=triage.explanation,
                 received_at=triage.received_at,
                 opened_at=now,
                 updated_at=now,
@@ -233,6 +236,7 @@ async def case_view(session: AsyncSession, reference: str) -> CaseView | None:
             for part in sorted(parts, key=lambda p: (p.role != "lead", p.id or 0))
         ],
         advice=group.advice,
+        explanation=group.explanation,
         timeline=[
             TimelineView(at=e.at, kind=e.kind, actor=e.actor, summary=e.summary) for e in entries
         ],

@@ -25,6 +25,7 @@ class CaseGroup(SQLModel, table=True):
     received_by: str | None = Field(default=None, max_length=64)
     lead_institution_id: str | None = Field(default=None, max_length=64)
     advice: str | None = Field(default=None, max_length=64)
+    explanation: str | None = Field(default=None, max_length=2000)
     registry_version: str = Field(max_length=64)
     received_at: datetime = Field(sa_type=UTCDateTime)
     opened_at: datetime = Field(sa_type=UTCDateTime)

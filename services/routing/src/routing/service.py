@@ -186,6 +186,19 @@ async def decide_at_triage(
             received_at=received_at,
             decided_at=now,
             triaged_by=waiting.triage_institution_id,
+            explanation=Decision(
+                outcome="competent",
+                reason="joint-case" if len(competent) > 1 else "single-institution",
+                competent=tuple(competent),
+                matched_rules=(),
+                excluding_rules=(),
+                missing_prerequisites=(),
+                candidates=(),
+                advice=None,
+                triage_institution_id=None,
+                registry_version=registry.version,
+                registry=registry,
+            ).explain(facts.language),
         ),
         source=SOURCE,
         subject=reference,
@@ -300,6 +313,7 @@ def _announcement(
             language=facts.language,
             received_at=received.received_at,
             decided_at=record.decided_at,
+            explanation=decision.explain(facts.language),
         )
     received_by = facts.received_by if facts.received_by in registry.institutions else None
     return ComplaintRouted(
@@ -318,4 +332,5 @@ def _announcement(
         language=facts.language,
         received_at=received.received_at,
         decided_at=record.decided_at,
+        explanation=decision.explain(facts.language),
     )
