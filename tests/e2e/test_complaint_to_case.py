@@ -135,3 +135,31 @@ async def test_many_complaints_at_once_each_get_one_case(gateway: httpx.AsyncCli
 
     assert len({case["reference"] for case in cases}) == 10
     assert all(len(case["institutions"]) == 1 for case in cases)
+
+
+async def test_a_complaint_held_for_a_missing_step_comes_back_under_the_same_reference(
+    gateway: httpx.AsyncClient,
+) -> None:
+    accepted = await file(gateway, complaint(administration_contacted=False))
+    held = await follow_until(gateway, accepted, "inadmissible")
+    assert held["institutions"] == []
+    assert held["advice"] is not None
+
+    response = await gateway.post(
+        f"/v1/cases/{accepted['reference']}/resubmission",
+        json={"administration_contacted": True},
+        headers={"X-Receipt": accepted["receipt"]},
+    )
+    assert response.status_code == 202, response.text
+    case = await follow_until(gateway, accepted, "routed")
+
+    assert case["reference"] == accepted["reference"]
+    assert case["institutions"][0]["institution_id"] == "ma-mediateur"
+    kinds = [entry["kind"] for entry in case["timeline"]]
+    assert kinds.index("inadmissible") < kinds.index("routed")
+    again = await gateway.post(
+        f"/v1/cases/{accepted['reference']}/resubmission",
+        json={"administration_contacted": True},
+        headers={"X-Receipt": accepted["receipt"]},
+    )
+    assert again.status_code == 409

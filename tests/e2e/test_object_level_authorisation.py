@@ -120,6 +120,12 @@ async def erase_their_personal_data(world: World) -> None:
     assert "erased" not in str(still_there.json()).lower() or not still_there.json().get("erased")
 
 
+async def resubmit_their_complaint(world: World) -> None:
+    await same_as_unknown(
+        world, "POST", "/v1/cases/{ref}/resubmission", json={"administration_contacted": True}
+    )
+
+
 async def change_their_mandate(world: World) -> None:
     gateway = world.gateway
     current = (await gateway.get(f"/v1/institutions/{world.theirs.institution_id}/mandate")).json()
@@ -179,6 +185,7 @@ MATRIX: dict[str, Check] = {
     "GET /v1/cases/{reference}/complaint": read_their_complaint,
     "GET /v1/cases/{reference}/personal-data": export_their_personal_data,
     "DELETE /v1/cases/{reference}/personal-data": erase_their_personal_data,
+    "POST /v1/cases/{reference}/resubmission": resubmit_their_complaint,
     "PUT /v1/institutions/{institution_id}/mandate": change_their_mandate,
     "POST /v1/triage/{reference}/decision": decide_their_triage,
     "GET /v1/triage/proposals": read_triage_proposals,

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Response
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Header, Path, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.clients import UpstreamsDep
-from gateway.security import CallerDep, require_kind, require_scope
+from gateway.receipt_guard import ReceiptGuardDep, case_not_found
+from gateway.security import ANONYMOUS_ALLOWED, CallerDep, require_kind, require_scope
+from nowrongdoor.auth import Principal
 from nowrongdoor.contracts import ComplaintForStaff
-from nowrongdoor.ids import REFERENCE_PATTERN
+from nowrongdoor.ids import REFERENCE_PATTERN, is_receipt
 from nowrongdoor.problems import Problem, ProblemError
 
 router = APIRouter(prefix="/v1", tags=["cases"])
@@ -95,3 +97,60 @@ async def read_complaint(
     if complaint is None:
         raise ProblemError(404, "No complaint with this reference for your institution.")
     return complaint
+
+
+class Resubmission(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    administration_contacted: Literal[True] = Field(
+        description="The administration has now been contacted, as the advice asked"
+    )
+
+
+class Resubmitted(BaseModel):
+    reference: str = Field(examples=["NWD-7K3M9QX2VD4H"])
+    status: Literal["resubmitted"] = "resubmitted"
+
+
+@router.post(
+    "/cases/{reference}/resubmission",
+    summary="Come back with the same reference once the administration has been contacted",
+    description=(
+        "A complaint held because a prerequisite was missing (`inadmissible`, with the advice "
+        "to contact the administration first) is routed again under the same reference once "
+        "the complainant confirms the administration was contacted. Follow the case to see "
+        "where it goes. Send the receipt in `X-Receipt`."
+    ),
+    status_code=202,
+    responses={
+        202: {"description": "Accepted; the complaint is being routed again"},
+        404: {**PROBLEM, "description": "No case matches this reference and receipt"},
+        409: {**PROBLEM, "description": "The case is not waiting for a missing step"},
+    },
+    openapi_extra=ANONYMOUS_ALLOWED,
+)
+async def resubmit(
+    reference: Annotated[str, Path(pattern=REFERENCE_PATTERN)],
+    resubmission: Resubmission,
+    upstreams: UpstreamsDep,
+    guard: ReceiptGuardDep,
+    response: Response,
+    x_receipt: Annotated[str | None, Header(alias="X-Receipt")] = None,
+) -> Resubmitted:
+    response.headers["Cache-Control"] = "no-store"
+    if not x_receipt or not is_receipt(x_receipt):
+        raise case_not_found()
+    await guard.before_check(reference)
+    answer = await upstreams.resubmit(Principal.public(), reference, x_receipt)
+    if answer == 404:
+        await guard.record_failure(reference)
+        raise case_not_found()
+    await guard.record_success(reference)
+    if answer == 409:
+        raise ProblemError(
+            409,
+            "This case is not waiting for a missing step; there is nothing to add to it now.",
+            slug="not-waiting-for-prerequisite",
+            title="Not waiting for a prerequisite",
+        )
+    return Resubmitted(reference=reference)

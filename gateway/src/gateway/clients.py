@@ -122,6 +122,17 @@ class Upstreams:
         """Routing's internal API on behalf of `caller`; its 4xx answers are the caller's to see."""
         return await self._call(caller, "routing", method, f"{self.routing}{path}", **kwargs)
 
+    async def resubmit(self, caller: Principal, reference: str, receipt: str) -> int:
+        """Intake's answer status: 200 accepted, 404 no match, 409 not waiting for anything."""
+        response = await self._call(
+            caller,
+            "intake",
+            "POST",
+            f"{self.intake}/internal/complaints/{reference}/resubmission",
+            json={"reference": reference, "receipt": receipt, "administration_contacted": True},
+        )
+        return response.status_code
+
     async def complaint_for_staff(
         self, caller: Principal, reference: str
     ) -> ComplaintForStaff | None:

@@ -75,6 +75,19 @@ class ComplaintReceived(Event):
     facts: ComplaintFacts
 
 
+class ComplaintResubmitted(Event):
+    """The complainant came back under the same reference having met a missing prerequisite."""
+
+    type: ClassVar[str] = "org.nowrongdoor.complaint.resubmitted.v1"
+    subject: ClassVar[str] = "complaint.resubmitted"
+    stream: ClassVar[str] = "COMPLAINTS"
+
+    reference: str = REFERENCE_FIELD
+    received_at: datetime = Field(description="When the complaint was first received")
+    resubmitted_at: datetime
+    facts: ComplaintFacts
+
+
 class CompetentInstitution(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
@@ -198,6 +211,7 @@ class NotificationFailed(Event):
 
 EVENT_TYPES: tuple[type[Event], ...] = (
     ComplaintReceived,
+    ComplaintResubmitted,
     ComplaintRouted,
     ComplaintTriageRequired,
     CaseOpened,

@@ -61,7 +61,7 @@ async def open_from_decision(session: AsyncSession, routed: ComplaintRouted, eve
             )
         )
     else:
-        # A triaged complaint now decided: the same group carries on under the same reference.
+        # Decided after triage, or after the complainant came back: the same reference goes on.
         existing.status = status
         existing.lead_institution_id = lead
         existing.advice = routed.advice

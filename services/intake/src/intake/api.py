@@ -13,6 +13,7 @@ from intake.schemas import (
     IncomingComplaint,
     PersonalDataExport,
     ReceiptCheck,
+    Resubmission,
     SubmissionStatus,
 )
 from nowrongdoor.auth import CallerDep, internal_principal
@@ -71,6 +72,38 @@ async def check_receipt(check: ReceiptCheck, runtime: RuntimeDep) -> SubmissionS
         received_by=record.received_by,
         language=record.language,
     )
+
+
+@router.post("/complaints/{reference}/resubmission")
+async def resubmit_complaint(
+    check: Resubmission,
+    runtime: RuntimeDep,
+    request: Request,
+    reference: str = Path(pattern=REFERENCE_PATTERN),
+) -> SubmissionStatus:
+    """Come back under the same reference once the administration has been contacted."""
+    if check.reference != reference:
+        raise ProblemError(404, NO_MATCH)
+    await _matching_submission(runtime, check)
+    try:
+        async with runtime.transaction() as session:
+            record = await session.get(Submission, reference)
+            assert record is not None
+            service.resubmit(record, session, request.app.state.clock())
+            answer = SubmissionStatus(
+                reference=record.reference,
+                received_at=record.received_at,
+                received_by=record.received_by,
+                language=record.language,
+            )
+    except service.NotWaitingForPrerequisite as error:
+        raise ProblemError(
+            409,
+            "This case is not waiting for a missing step; there is nothing to add to it now.",
+            slug="not-waiting-for-prerequisite",
+            title="Not waiting for a prerequisite",
+        ) from error
+    return answer
 
 
 @router.post("/personal-data/export", tags=["personal data"])

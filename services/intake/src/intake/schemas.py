@@ -24,6 +24,12 @@ class ReceiptCheck(BaseModel):
     receipt: str = Field(pattern=RECEIPT_PATTERN)
 
 
+class Resubmission(ReceiptCheck):
+    administration_contacted: Literal[True] = Field(
+        description="The administration has now been contacted, as the advice asked"
+    )
+
+
 class SubmissionStatus(BaseModel):
     reference: str
     received_at: datetime

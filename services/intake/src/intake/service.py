@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from intake.models import Submission
 from nowrongdoor.contracts import ComplaintSubmission
 from nowrongdoor.crypto import Sealer
-from nowrongdoor.events import Channel, ComplaintFacts, ComplaintReceived
+from nowrongdoor.events import Channel, ComplaintFacts, ComplaintReceived, ComplaintResubmitted
 from nowrongdoor.ids import new_receipt, new_reference
 from nowrongdoor.outbox import add_event
 
@@ -84,26 +84,56 @@ def accept_complaint(
     session.add(record)
     add_event(
         session,
-        ComplaintReceived(
-            reference=reference,
-            received_at=received_at,
-            facts=ComplaintFacts(
-                category=submission.category,
-                respondent_type=submission.respondent.type,
-                respondent_territory=submission.respondent.territory,
-                complainant_role=complainant.role,
-                anonymous=complainant.anonymous,
-                administration_contacted=submission.administration_contacted,
-                court_case_pending=submission.court_case_pending,
-                language=submission.language,
-                received_by=submission.received_by,
-                channel=channel,
-            ),
-        ),
+        ComplaintReceived(reference=reference, received_at=received_at, facts=facts_of(record)),
         source=SOURCE,
         subject=reference,
     )
     return record
+
+
+def facts_of(record: Submission) -> ComplaintFacts:
+    """What routing may know of a complaint: its facts, never who filed it or their words."""
+    return ComplaintFacts.model_validate(
+        {
+            "category": record.category,
+            "respondent_type": record.respondent_type,
+            "respondent_territory": record.respondent_territory,
+            "complainant_role": record.complainant_role,
+            "anonymous": record.anonymous,
+            "administration_contacted": record.administration_contacted,
+            "court_case_pending": record.court_case_pending,
+            "language": record.language,
+            "received_by": record.received_by,
+            "channel": record.channel,
+        }
+    )
+
+
+WAITING_FOR_PREREQUISITE = "inadmissible"
+
+
+class NotWaitingForPrerequisite(Exception):
+    """The case is not held for a missing prerequisite, so there is nothing to come back with."""
+
+
+def resubmit(record: Submission, session: AsyncSession, now: datetime) -> None:
+    """The complainant has now contacted the administration: route the same complaint again."""
+    if record.case_status != WAITING_FOR_PREREQUISITE:
+        raise NotWaitingForPrerequisite(record.reference)
+    record.administration_contacted = True
+    record.case_status = "resubmitted"  # a second attempt waits for the new decision
+    record.status_changed_at = now
+    add_event(
+        session,
+        ComplaintResubmitted(
+            reference=record.reference,
+            received_at=record.received_at,
+            resubmitted_at=now,
+            facts=facts_of(record),
+        ),
+        source=SOURCE,
+        subject=record.reference,
+    )
 
 
 def fresh_credentials() -> tuple[str, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nowrongdoor.bus import Envelope
-from nowrongdoor.events import ComplaintReceived
+from nowrongdoor.events import ComplaintReceived, ComplaintResubmitted
 from nowrongdoor.inbox import TransactionalHandler
 from nowrongdoor.runtime import Subscription
 from routing import service
@@ -22,4 +22,12 @@ def subscriptions(store: RegistryStore) -> list[Subscription]:
 
         return handle
 
-    return [Subscription(ComplaintReceived.subject, on_complaint_received())]
+    async def on_complaint_resubmitted(session: AsyncSession, envelope: Envelope) -> None:
+        event = envelope.event()
+        assert isinstance(event, ComplaintResubmitted)
+        await service.reroute_complaint(session, event, await store.current(session))
+
+    return [
+        Subscription(ComplaintReceived.subject, on_complaint_received()),
+        Subscription(ComplaintResubmitted.subject, on_complaint_resubmitted),
+    ]

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 
 from nowrongdoor.auth import Principal
 from nowrongdoor.competence import TriageDecision
@@ -21,6 +21,7 @@ from nowrongdoor.events import (
     CompetentInstitution,
     ComplaintFacts,
     ComplaintReceived,
+    ComplaintResubmitted,
     ComplaintRouted,
     ComplaintTriageRequired,
 )
@@ -50,15 +51,34 @@ class InvalidChoice(ValueError):
         self.problems = problems
 
 
+async def reroute_complaint(
+    session: AsyncSession, resubmitted: ComplaintResubmitted, registry: Registry
+) -> RoutingDecision:
+    """Decide again, as a new revision, once the complainant has met a missing prerequisite."""
+    latest = (
+        await session.scalars(
+            select(func.max(RoutingDecision.revision)).where(
+                col(RoutingDecision.reference) == resubmitted.reference
+            )
+        )
+    ).one()
+    again = ComplaintReceived(
+        reference=resubmitted.reference,
+        received_at=resubmitted.received_at,
+        facts=resubmitted.facts,
+    )
+    return route_complaint(session, again, registry, revision=(latest or 0) + 1)
+
+
 def route_complaint(
-    session: AsyncSession, received: ComplaintReceived, registry: Registry
+    session: AsyncSession, received: ComplaintReceived, registry: Registry, *, revision: int = 1
 ) -> RoutingDecision:
     decision = decide(received.facts, registry)
     now = datetime.now(UTC)
     record = RoutingDecision(
         id=str(uuid.uuid4()),
         reference=received.reference,
-        revision=1,
+        revision=revision,
         registry_version=decision.registry_version,
         outcome=decision.outcome,
         facts=received.facts.model_dump(mode="json"),
