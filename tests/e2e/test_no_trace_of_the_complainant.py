@@ -16,6 +16,7 @@ import redis
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from nowrongdoor import db
 from nowrongdoor.testing.apps import eventually
 from nowrongdoor.testing.plugin import run_isolated
 
@@ -100,10 +101,8 @@ def database_contents(platform: Platform) -> list[tuple[str, bytes]]:
 
 
 def _postgres_rows(service: str, url: str) -> list[tuple[str, bytes]]:
-    from sqlalchemy.ext.asyncio import create_async_engine
-
     async def read() -> list[tuple[str, bytes]]:
-        engine = create_async_engine(url)
+        engine = db.create_engine(url)
         rows: list[tuple[str, bytes]] = []
         try:
             async with engine.connect() as connection:
