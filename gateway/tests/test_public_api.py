@@ -72,57 +72,6 @@ async def test_a_known_receiving_institution_is_accepted(client: httpx.AsyncClie
     assert response.status_code == 201
 
 
-async def test_the_same_idempotency_key_and_body_give_the_first_answer_again(
-    client: httpx.AsyncClient, services: FakeServices
-) -> None:
-    headers = {"Idempotency-Key": "retry-7f3a9c2e-1b4d"}
-    first = await client.post("/v1/complaints", json=complaint(), headers=headers)
-    again = await client.post("/v1/complaints", json=complaint(), headers=headers)
-
-    assert first.status_code == again.status_code == 201
-    assert first.json() == again.json()
-    assert len(services.submissions) == 1
-
-
-async def test_the_same_idempotency_key_with_another_body_is_refused(
-    client: httpx.AsyncClient, services: FakeServices
-) -> None:
-    headers = {"Idempotency-Key": "retry-0c1d2e3f-4a5b"}
-    await client.post("/v1/complaints", json=complaint(), headers=headers)
-    other = await client.post("/v1/complaints", json=complaint(language="en"), headers=headers)
-
-    assert other.status_code == 422
-    assert other.json()["type"] == "/problems/idempotency-key-reused"
-    assert len(services.submissions) == 1
-
-
-async def test_a_too_short_idempotency_key_is_refused(client: httpx.AsyncClient) -> None:
-    response = await client.post(
-        "/v1/complaints", json=complaint(), headers={"Idempotency-Key": "1"}
-    )
-
-    assert response.status_code == 422
-    assert response.json()["errors"][0]["field"] == "Idempotency-Key"
-
-
-async def test_the_receipt_is_not_readable_in_redis(
-    client: httpx.AsyncClient, redis_url: str, redis_prefix: str
-) -> None:
-    from redis.asyncio import Redis
-
-    response = await client.post(
-        "/v1/complaints", json=complaint(), headers={"Idempotency-Key": "key-for-redis-check-1"}
-    )
-    receipt = response.json()["receipt"]
-
-    redis = Redis.from_url(redis_url)
-    keys = [key async for key in redis.scan_iter(match=f"{redis_prefix}*")]
-    values = [await redis.get(key) for key in keys]
-    await redis.aclose()
-    assert keys
-    assert not any(receipt.encode() in (value or b"") for value in values)
-
-
 async def test_a_case_opens_with_reference_and_receipt(
     client: httpx.AsyncClient, services: FakeServices
 ) -> None:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, Response, status
+from fastapi import APIRouter, Header, Response, status
 from fastapi.responses import JSONResponse
 
 from gateway.clients import UpstreamsDep
-from gateway.idempotency import IDEMPOTENCY_KEY_PATTERN, IdempotencyStore, StoredAnswer
 from gateway.receipt_guard import ReceiptGuardDep
 from gateway.security import ANONYMOUS_ALLOWED, CallerDep, require_scope
 from nowrongdoor.auth import Principal
@@ -31,8 +30,8 @@ NO_STORE = {"Cache-Control": "no-store"}
     description=(
         "Accepts a complaint through any door. The answer holds the public `reference` and the "
         "secret `receipt`, shown only in this answer: together they open the case. "
-        "Send an `Idempotency-Key` (16 to 128 characters) to retry safely: the same key and body "
-        "give the first answer again; keys are kept apart per API client.\n\n"
+        "Send an `Idempotency-Key` to retry safely: a retry then gives the same receipt again "
+        "rather than filing the complaint twice.\n\n"
         "Citizens send no token. An institution's client (scope `complaints:write`) files what "
         "its own counter received: `received_by` defaults to, and must be, its institution. An "
         "NGO's client files on behalf of complainants who stay anonymous to the institution."
@@ -41,47 +40,30 @@ NO_STORE = {"Cache-Control": "no-store"}
         201: {"description": "Accepted; keep the receipt, it is shown only once"},
         401: {**PROBLEM, "description": "The access token is invalid, expired or revoked"},
         403: {**PROBLEM, "description": "The client may not file this complaint"},
-        409: {**PROBLEM, "description": "The same Idempotency-Key is still in flight"},
         422: {**PROBLEM, "description": "Invalid input; nothing was stored"},
         503: {**PROBLEM, "description": "A service behind the gateway is down; nothing stored"},
     },
     openapi_extra=ANONYMOUS_ALLOWED,
 )
 async def file_complaint(
-    submission: ComplaintSubmission,
-    request: Request,
-    upstreams: UpstreamsDep,
-    caller: CallerDep,
-    idempotency_key: Annotated[
-        str | None, Header(pattern=IDEMPOTENCY_KEY_PATTERN, alias="Idempotency-Key")
-    ] = None,
+    submission: ComplaintSubmission, upstreams: UpstreamsDep, caller: CallerDep
 ) -> JSONResponse:
     require_scope(caller, "complaints:write")
     submission, channel = complaint_door(caller, submission)
-
-    async def produce() -> StoredAnswer:
-        if (
-            submission.received_by
-            and submission.received_by not in await upstreams.institution_ids()
-        ):
-            raise ProblemError(
-                422,
-                "1 field is invalid",
-                errors=[
-                    FieldProblem(
-                        field="received_by", message="No participating institution has this id"
-                    )
-                ],
-            )
-        accepted = await upstreams.submit(caller, submission, channel)
-        return StoredAnswer(status=201, body=accepted.model_dump(mode="json"))
-
-    if idempotency_key is None:
-        answer = await produce()
-    else:
-        store: IdempotencyStore = request.app.state.idempotency
-        answer = await store.run(caller.client_id, idempotency_key, await request.body(), produce)
-    return JSONResponse(answer.body, status_code=answer.status, headers=NO_STORE)
+    if submission.received_by and submission.received_by not in await upstreams.institution_ids():
+        raise ProblemError(
+            422,
+            "1 field is invalid",
+            errors=[
+                FieldProblem(
+                    field="received_by", message="No participating institution has this id"
+                )
+            ],
+        )
+    accepted = await upstreams.submit(caller, submission, channel)
+    return JSONResponse(
+        accepted.model_dump(mode="json"), status_code=status.HTTP_201_CREATED, headers=NO_STORE
+    )
 
 
 def complaint_door(

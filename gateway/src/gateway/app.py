@@ -14,7 +14,7 @@ from gateway.cases import router as cases_router
 from gateway.clients import Upstreams
 from gateway.database import client_database
 from gateway.directory import router as directory_router
-from gateway.idempotency import IdempotencyStore
+from gateway.idempotency import IdempotencyStore, IdempotentRequests, document_idempotency
 from gateway.limits import Limits
 from gateway.oauth import TokenIssuer
 from gateway.oauth import router as oauth_router
@@ -135,10 +135,13 @@ def create_app(
     async def database_answers() -> None:
         await db.ping(app.state.engine)
 
+    # Innermost: a replay still counts against the limits, and an oversized body is refused first.
+    app.add_middleware(IdempotentRequests, gateway=app)
     limits.install(app)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestTelemetry)
     install_problem_handlers(app)
+    document_idempotency(app, settings.idempotency_ttl_seconds)
     app.include_router(
         health_router(lambda: {"redis": redis_answers, "database": database_answers})
     )

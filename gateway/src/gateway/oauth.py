@@ -122,7 +122,9 @@ _REQUEST_BODY: dict[str, Any] = {
         "(client id and secret, each form-encoded, as user and password) or with the "
         "`client_id` and `client_secret` fields — not both. An optional `scope` narrows the "
         "token to some of the client's scopes. Use the token as `Authorization: Bearer …` "
-        "until `expires_in` seconds have passed, then ask for a new one.\n\n"
+        "until `expires_in` seconds have passed, then ask for a new one. Unlike the other "
+        "POST operations this one takes no `Idempotency-Key`: a token answer is never given "
+        "again from a store (RFC 6749 §5.1); ask again instead.\n\n"
         'Errors use the OAuth format of RFC 6749 §5.2, `{"error", "error_description"}`, '
         "rather than problem details: `invalid_request` (400) for a malformed request, "
         "`unsupported_grant_type` (400) for any grant but client credentials, "
