@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import httpx
 from fastapi import FastAPI
@@ -98,17 +97,3 @@ async def access_token(
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
-
-
-def complaint(**overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "description": "The commune has not answered my request for five months.",
-        "category": "maladministration",
-        "respondent": {"name": "Commune", "type": "local-authority", "territory": "MA-06"},
-        "complainant": {"role": "citizen", "anonymous": True},
-        "administration_contacted": True,
-        "court_case_pending": False,
-        "language": "fr",
-    }
-    body.update(overrides)
-    return body

@@ -98,3 +98,18 @@ def _claims(request: httpx.Request) -> dict[str, Any]:
     token = request.headers["authorization"].removeprefix("Bearer ")
     claims: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
     return claims
+
+
+def complaint(**overrides: Any) -> dict[str, Any]:
+    """A valid complaint body, anonymous, about a commune in Casablanca-Settat."""
+    body: dict[str, Any] = {
+        "description": "The commune has not answered my request for five months.",
+        "category": "maladministration",
+        "respondent": {"name": "Commune", "type": "local-authority", "territory": "MA-06"},
+        "complainant": {"role": "citizen", "anonymous": True},
+        "administration_contacted": True,
+        "court_case_pending": False,
+        "language": "fr",
+    }
+    body.update(overrides)
+    return body

@@ -109,17 +109,3 @@ async def lifetimes_under(redis_url: str, prefix: str) -> dict[str, int]:
         return {key: await redis.pttl(key) async for key in redis.scan_iter(match=f"{prefix}*")}
     finally:
         await redis.aclose()
-
-
-def complaint(**overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "description": "The commune has not answered my request for five months.",
-        "category": "maladministration",
-        "respondent": {"name": "Commune", "type": "local-authority", "territory": "MA-06"},
-        "complainant": {"role": "citizen", "anonymous": True},
-        "administration_contacted": True,
-        "court_case_pending": False,
-        "language": "fr",
-    }
-    body.update(overrides)
-    return body

@@ -18,8 +18,8 @@ from gateway.idempotency import IDEMPOTENCY_KEY_PATTERN
 from gateway.settings import GatewaySettings
 from nowrongdoor.auth import API_AUDIENCE, Principal, SigningKey, issue_token
 
-from .api_clients import access_token, bearer, complaint, register
-from .fakes import FakeServices
+from .api_clients import access_token, bearer, register
+from .fakes import FakeServices, complaint
 
 REFERENCE = "NWD-7K3M9QX2VD4H"
 GUIDE_ANSWERS = {

@@ -14,12 +14,11 @@ from gateway.limits import Limits
 from nowrongdoor.auth import API_AUDIENCE, Principal, development_signing_key, issue_token
 from nowrongdoor.ids import new_receipt, new_reference
 
-from .fakes import FakeServices
+from .fakes import FakeServices, complaint
 from .limiting import (
     FakeClock,
     Gateway,
     StartGateway,
-    complaint,
     gateway_settings,
     lifetimes_under,
     running_gateway,

@@ -1,22 +1,6 @@
-from typing import Any
-
 import httpx
 
-from .fakes import FakeServices
-
-
-def complaint(**overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "description": "The commune has not answered my request for five months.",
-        "category": "maladministration",
-        "respondent": {"name": "Commune", "type": "local-authority", "territory": "MA-06"},
-        "complainant": {"role": "citizen", "anonymous": True},
-        "administration_contacted": True,
-        "court_case_pending": False,
-        "language": "fr",
-    }
-    body.update(overrides)
-    return body
+from .fakes import FakeServices, complaint
 
 
 async def test_a_complaint_is_filed_and_answered_with_reference_and_receipt(

@@ -12,11 +12,10 @@ from gateway.limit_settings import LimitSettings
 from gateway.limits import Limits
 from nowrongdoor.ids import new_reference
 
-from .fakes import FakeServices
+from .fakes import FakeServices, complaint
 from .limiting import (
     FakeClock,
     FakeSleep,
-    complaint,
     gateway_settings,
     lifetimes_under,
     running_gateway,

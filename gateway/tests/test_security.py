@@ -21,8 +21,8 @@ from nowrongdoor.auth import (
 )
 from nowrongdoor.problems import ProblemError
 
-from .api_clients import Registered, access_token, bearer, complaint, register, revoke
-from .fakes import FakeServices
+from .api_clients import Registered, access_token, bearer, register, revoke
+from .fakes import FakeServices, complaint
 
 INVALID_TOKEN = 'Bearer error="invalid_token"'
 
