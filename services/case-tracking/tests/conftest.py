@@ -1,5 +1,5 @@
 from collections.abc import AsyncIterator
-from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -15,16 +15,8 @@ OPERATOR = Principal(client_id="operator", kind="admin")
 
 
 @pytest.fixture
-def app(database_url: str, nats_url: str, bus_namespace: str, tmp_path: Path) -> FastAPI:
-    return create_app(
-        CaseTrackingSettings(
-            environment="test",
-            database_url=database_url,
-            nats_url=nats_url,
-            bus_namespace=bus_namespace,
-            data_dir=tmp_path,
-        )
-    )
+def app(service_environment: dict[str, Any]) -> FastAPI:
+    return create_app(CaseTrackingSettings(**service_environment))
 
 
 @pytest.fixture

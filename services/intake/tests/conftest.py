@@ -1,5 +1,5 @@
 from collections.abc import AsyncIterator
-from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -12,16 +12,8 @@ from nowrongdoor.testing.apps import internal_headers, running
 
 
 @pytest.fixture
-def settings(
-    database_url: str, nats_url: str, bus_namespace: str, tmp_path: Path
-) -> IntakeSettings:
-    return IntakeSettings(
-        environment="test",
-        database_url=database_url,
-        nats_url=nats_url,
-        bus_namespace=bus_namespace,
-        data_dir=tmp_path,
-    )
+def settings(service_environment: dict[str, Any]) -> IntakeSettings:
+    return IntakeSettings(**service_environment)
 
 
 @pytest.fixture

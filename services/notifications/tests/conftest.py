@@ -1,5 +1,5 @@
 from collections.abc import AsyncIterator
-from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -12,16 +12,8 @@ from nowrongdoor.testing.apps import internal_headers, running
 
 
 @pytest.fixture
-def app(database_url: str, nats_url: str, bus_namespace: str, tmp_path: Path) -> FastAPI:
-    return create_app(
-        NotificationsSettings(
-            environment="test",
-            database_url=database_url,
-            nats_url=nats_url,
-            bus_namespace=bus_namespace,
-            data_dir=tmp_path,
-        )
-    )
+def app(service_environment: dict[str, Any]) -> FastAPI:
+    return create_app(NotificationsSettings(**service_environment))
 
 
 @pytest.fixture

@@ -19,16 +19,8 @@ from routing.settings import RoutingSettings
 
 
 @pytest.fixture
-def settings(
-    database_url: str, nats_url: str, bus_namespace: str, tmp_path: Path
-) -> RoutingSettings:
-    return RoutingSettings(
-        environment="test",
-        database_url=database_url,
-        nats_url=nats_url,
-        bus_namespace=bus_namespace,
-        data_dir=tmp_path,
-    )
+def settings(service_environment: dict[str, Any]) -> RoutingSettings:
+    return RoutingSettings(**service_environment)
 
 
 @pytest.fixture

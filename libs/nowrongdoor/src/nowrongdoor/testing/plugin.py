@@ -314,3 +314,17 @@ def _redact(url: str) -> str:
     from nowrongdoor.supervisor import redact_url
 
     return redact_url(url)
+
+
+@pytest.fixture
+def service_environment(
+    database_url: str, nats_url: str, bus_namespace: str, tmp_path: Path
+) -> dict[str, Any]:
+    """What every service under test is given: its own database, its own bus, a data folder."""
+    return {
+        "environment": "test",
+        "database_url": database_url,
+        "nats_url": nats_url,
+        "bus_namespace": bus_namespace,
+        "data_dir": tmp_path,
+    }
