@@ -17,6 +17,7 @@ import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -160,27 +161,46 @@ def platform(
     nwd_postgres_server_url: str | None,
     trace_collector: TraceCollector,
 ) -> Iterator[Platform]:
-    data_dir = tmp_path_factory.mktemp("platform")
+    with launched_platform(
+        tmp_path_factory.mktemp("platform"),
+        nats_url=nats_url,
+        redis_url=redis_url,
+        postgres_url=nwd_postgres_server_url,
+        extra_env={"NWD_OTLP_ENDPOINT": trace_collector.url, "OTEL_BSP_SCHEDULE_DELAY": "200"},
+    ) as started:
+        yield started
+
+
+@contextmanager
+def launched_platform(
+    data_dir: Path,
+    *,
+    nats_url: str | None,
+    redis_url: str,
+    postgres_url: str | None,
+    extra_env: dict[str, str] | None = None,
+) -> Iterator[Platform]:
+    """`nowrongdoor up` in its own data folder; without `nats_url` it starts its own NATS."""
     namespace = f"e{uuid.uuid4().hex[:12]}"
     env = {key: value for key, value in os.environ.items() if not key.startswith("NWD_")} | {
         "NWD_ENVIRONMENT": "development",
-        "NWD_NATS_URL": nats_url,
         "NWD_REDIS_URL": redis_url,
         "NWD_REDIS_PREFIX": f"{namespace}:",
         "NWD_BUS_NAMESPACE": namespace,
-        "NWD_OTLP_ENDPOINT": trace_collector.url,
-        "OTEL_BSP_SCHEDULE_DELAY": "200",
         "NWD_RATE_LIMITS": "off",
     }
+    if nats_url:
+        env["NWD_NATS_URL"] = nats_url
+    env |= extra_env or {}
     databases: list[str] = []
-    if nwd_postgres_server_url is not None:
+    if postgres_url is not None:
         from sqlalchemy.engine import make_url
 
         for service in DATABASE_SERVICES:
             name = f"nwd_e2e_{namespace}_{service.replace('-', '_')}"
-            run_isolated(lambda name=name: create_database(nwd_postgres_server_url, name))  # type: ignore[misc]
+            run_isolated(lambda name=name: create_database(postgres_url, name))  # type: ignore[misc]
             databases.append(name)
-            url = make_url(nwd_postgres_server_url).set(database=name)
+            url = make_url(postgres_url).set(database=name)
             env[f"NWD_{service.upper().replace('-', '_')}_DATABASE_URL"] = url.render_as_string(
                 hide_password=False
             )
@@ -208,7 +228,7 @@ def platform(
         data_dir=data_dir / "data",
         log=log,
         process=process,
-        nats_url=nats_url,
+        nats_url=nats_url or "",
         redis_url=redis_url,
         namespace=namespace,
         database_urls={
@@ -225,10 +245,11 @@ def platform(
         yield platform
     finally:
         _stop(process)
-        run_isolated(lambda: delete_namespace_streams(nats_url, namespace))
+        if nats_url:
+            run_isolated(lambda: delete_namespace_streams(nats_url, namespace))
         delete_prefixed_keys(redis_url, f"{namespace}:")
         for name in databases:
-            run_isolated(lambda name=name: drop_database(nwd_postgres_server_url or "", name))  # type: ignore[misc]
+            run_isolated(lambda name=name: drop_database(postgres_url or "", name))  # type: ignore[misc]
 
 
 def _wait_until_up(platform: Platform) -> None:
