@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Path, Query, Response
@@ -12,30 +11,13 @@ from gateway.clients import UpstreamsDep
 from gateway.receipt_guard import ReceiptGuardDep, case_not_found
 from gateway.security import ANONYMOUS_ALLOWED, CallerDep, require_kind, require_scope
 from nowrongdoor.auth import Principal
-from nowrongdoor.contracts import ComplaintForStaff
+from nowrongdoor.contracts import ComplaintForStaff, InstitutionCasePage
 from nowrongdoor.ids import REFERENCE_PATTERN, is_receipt
 from nowrongdoor.problems import Problem, ProblemError
 
 router = APIRouter(prefix="/v1", tags=["cases"])
 
 PROBLEM = {"model": Problem, "content": {"application/problem+json": {}}}
-
-
-class InstitutionCase(BaseModel):
-    reference: str = Field(examples=["NWD-7K3M9QX2VD4H"])
-    status: str = Field(examples=["routed"], description="The status of the whole case")
-    part_status: str = Field(examples=["routed"], description="This institution's part of it")
-    role: str = Field(examples=["lead"], description="`lead` or `associated`")
-    office_id: str | None = Field(None, examples=["ma-mediateur-casablanca-settat"])
-    language: str = Field(examples=["fr"])
-    opened_at: datetime
-
-
-class InstitutionCasePage(BaseModel):
-    items: list[InstitutionCase]
-    next_cursor: str | None = Field(
-        None, description="Pass as `cursor` for the next page; absent on the last page"
-    )
 
 
 @router.get(
@@ -62,10 +44,9 @@ async def list_own_cases(
     require_scope(caller, "cases:read")
     response.headers["Cache-Control"] = "no-store"
     assert caller.institution_id is not None, "institution clients always name their institution"
-    page = await upstreams.institution_cases(
+    return await upstreams.institution_cases(
         caller, caller.institution_id, limit=limit, cursor=cursor
     )
-    return InstitutionCasePage.model_validate(page)
 
 
 @router.get(

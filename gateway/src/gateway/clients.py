@@ -14,6 +14,7 @@ from nowrongdoor.contracts import (
     ComplaintAccepted,
     ComplaintForStaff,
     ComplaintSubmission,
+    InstitutionCasePage,
 )
 from nowrongdoor.events import Channel
 from nowrongdoor.problems import FieldProblem, ProblemError
@@ -145,7 +146,7 @@ class Upstreams:
 
     async def institution_cases(
         self, caller: Principal, institution_id: str, *, limit: int, cursor: str | None
-    ) -> dict[str, Any]:
+    ) -> InstitutionCasePage:
         params: dict[str, str | int] = {"institution_id": institution_id, "limit": limit}
         if cursor:
             params["cursor"] = cursor
@@ -158,8 +159,7 @@ class Upstreams:
                 "1 field is invalid",
                 errors=[FieldProblem(field="cursor", message="Not a cursor this list handed out")],
             )
-        page: dict[str, Any] = response.json()
-        return page
+        return InstitutionCasePage.model_validate_json(response.content)
 
 
 def get_upstreams(request: Request) -> Upstreams:

@@ -2,7 +2,7 @@
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -237,3 +237,17 @@ async def test_a_replayed_dead_letter_is_handled_once_by_the_consumer_that_faile
     stop.set()
     await task
     assert await list_dead_letters(bus) == []
+
+
+async def test_published_events_are_forgotten_after_a_while_and_pending_ones_never(
+    sessions: db.SessionMaker, bus: Bus
+) -> None:
+    async with db.unit_of_work(sessions) as session:
+        add_event(session, opened(), source="/tests", subject="NWD-7K3M9QX2VD4H")
+    relay = OutboxRelay(sessions, bus, keep_published=timedelta(0))
+    await relay.publish_pending()
+    async with db.unit_of_work(sessions) as session:
+        add_event(session, opened(), source="/tests", subject="NWD-7K3M9QX2VD4H")
+
+    assert await relay.prune() == 1
+    assert await relay.publish_pending() == 1

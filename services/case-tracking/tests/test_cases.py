@@ -14,6 +14,24 @@ from nowrongdoor.testing.apps import eventually
 REFERENCE = "NWD-7K3M9QX2VD4H"
 
 
+def triage_required(**overrides: Any) -> ComplaintTriageRequired:
+    now = datetime.now(UTC)
+    fields: dict[str, Any] = {
+        "reference": REFERENCE,
+        "decision_id": "d-2",
+        "registry_version": "v1",
+        "triage_institution_id": "ma-mediateur",
+        "triage_institution_name": "Institution du Médiateur du Royaume",
+        "reason": "two institutions rank equally",
+        "candidates": ["ma-mediateur", "ma-cndh"],
+        "language": "fr",
+        "received_at": now,
+        "decided_at": now,
+    }
+    fields.update(overrides)
+    return ComplaintTriageRequired(**fields)
+
+
 def routed(**overrides: Any) -> ComplaintRouted:
     now = datetime.now(UTC)
     fields: dict[str, Any] = {
@@ -153,21 +171,9 @@ async def test_advice_without_a_case_when_nobody_is_competent(
 async def test_triage_holds_the_case_at_the_receiving_institution(
     client: httpx.AsyncClient, bus: Bus
 ) -> None:
-    now = datetime.now(UTC)
     await publish(
         bus,
-        ComplaintTriageRequired(
-            reference=REFERENCE,
-            decision_id="d-2",
-            registry_version="v1",
-            triage_institution_id="ma-mediateur",
-            triage_institution_name="Institution du Médiateur du Royaume",
-            reason="two institutions rank equally",
-            candidates=["ma-mediateur", "ma-cndh"],
-            language="ar",
-            received_at=now,
-            decided_at=now,
-        ),
+        triage_required(language="ar"),
     )
 
     view = await eventually(lambda: case(client))
@@ -242,21 +248,9 @@ async def test_advice_opens_a_closed_case_and_announces_it_as_closed(
 async def test_a_triaged_case_announces_triage_then_the_decision(
     client: httpx.AsyncClient, bus: Bus, app: FastAPI
 ) -> None:
-    now = datetime.now(UTC)
     await publish(
         bus,
-        ComplaintTriageRequired(
-            reference=REFERENCE,
-            decision_id="d-2",
-            registry_version="v1",
-            triage_institution_id="ma-mediateur",
-            triage_institution_name="Institution du Médiateur du Royaume",
-            reason="two institutions rank equally",
-            candidates=["ma-mediateur", "ma-cndh"],
-            language="fr",
-            received_at=now,
-            decided_at=now,
-        ),
+        triage_required(language="fr"),
     )
     await eventually(lambda: status_changes(app))
     await publish(bus, routed())

@@ -154,3 +154,22 @@ class ComplaintForStaff(BaseModel):
     identity: Identity | None
     description: str | None
     respondent_name: str | None
+
+
+class InstitutionCase(BaseModel):
+    """One case as the institution taking part in it lists it."""
+
+    reference: str = Field(examples=["NWD-7K3M9QX2VD4H"])
+    status: str = Field(examples=["routed"], description="The status of the whole case")
+    part_status: str = Field(examples=["routed"], description="This institution's part of it")
+    role: str = Field(examples=["lead"], description="`lead` or `associated`")
+    office_id: str | None = Field(None, examples=["ma-mediateur-casablanca-settat"])
+    language: str = Field(examples=["fr"])
+    opened_at: datetime
+
+
+class InstitutionCasePage(BaseModel):
+    items: list[InstitutionCase]
+    next_cursor: str | None = Field(
+        None, description="Pass as `cursor` for the next page; absent on the last page"
+    )

@@ -21,7 +21,12 @@ def health_router(checks: Callable[[], Mapping[str, Check]]) -> APIRouter:
     @router.get("/readyz", summary="Every dependency answers")
     async def readyz() -> JSONResponse:
         results: dict[str, str] = {}
-        for name, check in checks().items():
+        try:
+            named = checks()
+        except AttributeError:
+            # The lifespan has not built the resources yet.
+            return JSONResponse({"status": "starting", "checks": {}}, status_code=503)
+        for name, check in named.items():
             try:
                 await asyncio.wait_for(check(), timeout=2.0)
                 results[name] = "ok"

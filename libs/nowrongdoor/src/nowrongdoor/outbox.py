@@ -81,21 +81,28 @@ class OutboxRelay:
         batch: int = 100,
         poll_interval: float = 0.5,
         keep_published: timedelta = timedelta(days=7),
+        prune_every: float = 3600.0,
     ) -> None:
         self.sessions = sessions
         self.bus = bus
         self.batch = batch
         self.poll_interval = poll_interval
         self.keep_published = keep_published
+        self.prune_every = prune_every
         self._wake = asyncio.Event()
 
     def notify(self) -> None:
         self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
+        loop = asyncio.get_running_loop()
+        next_prune = loop.time() + self.prune_every
         while not stop.is_set():
             try:
                 published = await self.publish_pending()
+                if loop.time() >= next_prune:
+                    await self.prune()
+                    next_prune = loop.time() + self.prune_every
             except Exception as error:
                 log.warning("outbox relay could not publish", extra={"error": type(error).__name__})
                 published = 0
@@ -116,17 +123,24 @@ class OutboxRelay:
                     .limit(self.batch)
                 )
             ).all()
-        for message in pending:
-            await self.bus.publish(message.envelope(), message.subject)
-            async with unit_of_work(self.sessions) as session:
-                await session.execute(
-                    sa.update(OutboxMessage)
-                    .where(col(OutboxMessage.id) == message.id)
-                    .values(published_at=datetime.now(UTC))
-                )
+        acknowledged: list[str] = []
+        try:
+            for message in pending:
+                await self.bus.publish(message.envelope(), message.subject)
+                acknowledged.append(message.id)
+        finally:
+            # One commit for the batch; what was acknowledged before a failure is marked too.
+            if acknowledged:
+                async with unit_of_work(self.sessions) as session:
+                    await session.execute(
+                        sa.update(OutboxMessage)
+                        .where(col(OutboxMessage.id).in_(acknowledged))
+                        .values(published_at=datetime.now(UTC))
+                    )
         return len(pending)
 
     async def prune(self) -> int:
+        """Forget published events older than `keep_published`; the stream keeps them."""
         cutoff = datetime.now(UTC) - self.keep_published
         async with unit_of_work(self.sessions) as session:
             result = await session.execute(

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query
 
 from case_tracking import domain, views
 from nowrongdoor.auth import CallerDep, Principal, internal_principal
-from nowrongdoor.contracts import CaseView
+from nowrongdoor.contracts import CaseView, InstitutionCasePage
 from nowrongdoor.ids import REFERENCE_PATTERN
 from nowrongdoor.problems import FieldProblem, ProblemError
 from nowrongdoor.runtime import RuntimeDep
@@ -52,10 +52,10 @@ async def list_cases(
     institution_id: Annotated[str, Query(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")],
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
-) -> views.InstitutionCasePage:
+) -> InstitutionCasePage:
     """An institution's own cases; another institution's list looks like an empty one."""
     if caller.kind != "admin" and caller.institution_id != institution_id:
-        return views.InstitutionCasePage(items=[])
+        return InstitutionCasePage(items=[])
     try:
         async with runtime.sessions() as session:
             return await views.institution_cases(

@@ -6,28 +6,11 @@ import base64
 import binascii
 from datetime import datetime
 
-from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import and_, col, or_, select
 
 from case_tracking.models import CaseGroup, CasePart
-
-
-class InstitutionCase(BaseModel):
-    reference: str = Field(examples=["NWD-7K3M9QX2VD4H"])
-    status: str = Field(examples=["routed"], description="The status of the whole case")
-    part_status: str = Field(examples=["routed"], description="This institution's part")
-    role: str = Field(examples=["lead"])
-    office_id: str | None = None
-    language: str = Field(examples=["fr"])
-    opened_at: datetime
-
-
-class InstitutionCasePage(BaseModel):
-    items: list[InstitutionCase]
-    next_cursor: str | None = Field(
-        None, description="Pass as `cursor` to get the next page; absent on the last page"
-    )
+from nowrongdoor.contracts import InstitutionCase, InstitutionCasePage
 
 
 class BadCursor(ValueError):
