@@ -98,11 +98,21 @@ class Platform:
 
 
 def _free_port_base() -> int:
+    # Below the kernel's ephemeral range: an outgoing connection can take a port from that range
+    # between our check and the service binding it.
+    lowest_ephemeral = _ephemeral_range_start()
     for _ in range(50):
-        base = random.randrange(20000, 60000, 10)
+        base = random.randrange(min(20000, lowest_ephemeral - 2000), lowest_ephemeral - 10, 10)
         if all(_port_free(base + offset) for offset in range(5)):
             return base
     raise RuntimeError("no free range of five ports found")
+
+
+def _ephemeral_range_start() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default
 
 
 def _port_free(port: int) -> bool:
