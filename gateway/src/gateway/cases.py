@@ -106,7 +106,11 @@ class Resubmitted(BaseModel):
     responses={
         202: {"description": "Accepted; the complaint is being routed again"},
         404: {**PROBLEM, "description": "No case matches this reference and receipt"},
-        409: {**PROBLEM, "description": "The case is not waiting for a missing step"},
+        409: {
+            **PROBLEM,
+            "description": "The case is not waiting for a missing step, or its routing "
+            "decision is still being made",
+        },
     },
     openapi_extra=ANONYMOUS_ALLOWED,
 )
@@ -123,15 +127,23 @@ async def resubmit(
         raise case_not_found()
     await guard.before_check(reference)
     answer = await upstreams.resubmit(Principal.public(), reference, x_receipt)
-    if answer == 404:
+    if answer == "no-match":
         await guard.record_failure(reference)
         raise case_not_found()
     await guard.record_success(reference)
-    if answer == 409:
+    if answer == "not-waiting":
         raise ProblemError(
             409,
             "This case is not waiting for a missing step; there is nothing to add to it now.",
             slug="not-waiting-for-prerequisite",
             title="Not waiting for a prerequisite",
+        )
+    if answer == "decision-pending":
+        raise ProblemError(
+            409,
+            "This complaint is still being routed; follow the case to see the decision.",
+            slug="decision-pending",
+            title="Decision pending",
+            headers={"Retry-After": "5"},
         )
     return Resubmitted(reference=reference)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import httpx
 from fastapi import Depends, Request
@@ -19,6 +19,8 @@ from nowrongdoor.contracts import (
 from nowrongdoor.events import Channel
 from nowrongdoor.problems import FieldProblem, ProblemError
 from nowrongdoor.telemetry import inject_trace_headers
+
+ResubmissionAnswer = Literal["accepted", "no-match", "not-waiting", "decision-pending"]
 
 
 class UpstreamUnavailable(ProblemError):
@@ -123,8 +125,8 @@ class Upstreams:
         """Routing's internal API on behalf of `caller`; its 4xx answers are the caller's to see."""
         return await self._call(caller, "routing", method, f"{self.routing}{path}", **kwargs)
 
-    async def resubmit(self, caller: Principal, reference: str, receipt: str) -> int:
-        """Intake's answer status: 200 accepted, 404 no match, 409 not waiting for anything."""
+    async def resubmit(self, caller: Principal, reference: str, receipt: str) -> ResubmissionAnswer:
+        """What intake made of the resubmission."""
         response = await self._call(
             caller,
             "intake",
@@ -132,7 +134,12 @@ class Upstreams:
             f"{self.intake}/internal/complaints/{reference}/resubmission",
             json={"reference": reference, "receipt": receipt, "administration_contacted": True},
         )
-        return response.status_code
+        if response.status_code == 404:
+            return "no-match"
+        if response.status_code == 409:
+            pending = response.json().get("type") == "/problems/decision-pending"
+            return "decision-pending" if pending else "not-waiting"
+        return "accepted"
 
     async def complaint_for_staff(
         self, caller: Principal, reference: str

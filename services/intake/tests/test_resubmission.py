@@ -1,8 +1,9 @@
 """Coming back under the same reference once a missing prerequisite is met."""
 
+import asyncio
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import sqlalchemy as sa
@@ -10,7 +11,7 @@ from fastapi import FastAPI
 
 from intake.models import OutboxMessage, Submission
 from nowrongdoor.bus import Bus, Envelope
-from nowrongdoor.events import CaseStatusChanged
+from nowrongdoor.events import CaseStatusChanged, ComplaintRouted
 from nowrongdoor.testing.apps import eventually
 
 SUBMISSION: dict[str, Any] = {
@@ -32,20 +33,36 @@ async def filed(client: httpx.AsyncClient) -> dict[str, str]:
     return accepted
 
 
-async def held_for_prerequisite(app: FastAPI, bus: Bus, reference: str) -> None:
-    event = CaseStatusChanged(
+def decided(
+    reference: str, outcome: Literal["competent", "prerequisite-missing"]
+) -> ComplaintRouted:
+    now = datetime.now(UTC)
+    return ComplaintRouted(
         reference=reference,
-        status="inadmissible",
-        previous_status=None,
-        institution_ids=[],
-        changed_at=datetime.now(UTC),
+        decision_id=f"decision-{outcome}-{now.timestamp()}",
+        registry_version="test",
+        outcome=outcome,
+        competent=[],
+        matched_rules=[],
+        excluding_rules=[],
+        advice="contact-administration-first" if outcome == "prerequisite-missing" else None,
+        language="fr",
+        received_at=now,
+        decided_at=now,
     )
-    await bus.publish(Envelope.wrap(event, source="/tests", subject=reference), event.subject)
+
+
+async def publish(bus: Bus, event: ComplaintRouted) -> None:
+    await bus.publish(Envelope.wrap(event, source="/tests", subject=event.reference), event.subject)
+
+
+async def held_for_prerequisite(app: FastAPI, bus: Bus, reference: str) -> None:
+    await publish(bus, decided(reference, "prerequisite-missing"))
 
     async def recorded() -> bool:
         async with app.state.runtime.sessions() as session:
             record = await session.get(Submission, reference)
-        return record is not None and record.case_status == "inadmissible"
+        return record is not None and record.decision_outcome == "prerequisite-missing"
 
     await eventually(recorded)
 
@@ -81,8 +98,18 @@ async def test_a_held_complaint_is_announced_again_with_the_step_met(
     assert json.loads(announced[0].payload)["facts"]["administration_contacted"] is True
 
 
-async def test_a_case_not_held_cannot_be_resubmitted(client: httpx.AsyncClient) -> None:
+async def test_a_routed_case_cannot_be_resubmitted(
+    client: httpx.AsyncClient, app: FastAPI, bus: Bus
+) -> None:
     accepted = await filed(client)
+    await publish(bus, decided(accepted["reference"], "competent"))
+
+    async def recorded() -> bool:
+        async with app.state.runtime.sessions() as session:
+            record = await session.get(Submission, accepted["reference"])
+        return record is not None and record.decision_outcome == "competent"
+
+    await eventually(recorded)
 
     response = await client.post(
         f"/internal/complaints/{accepted['reference']}/resubmission", json=resubmission(accepted)
@@ -90,6 +117,85 @@ async def test_a_case_not_held_cannot_be_resubmitted(client: httpx.AsyncClient) 
 
     assert response.status_code == 409
     assert response.json()["type"] == "/problems/not-waiting-for-prerequisite"
+
+
+async def test_a_closed_case_cannot_be_resubmitted(
+    client: httpx.AsyncClient, app: FastAPI, bus: Bus
+) -> None:
+    accepted = await filed(client)
+    await held_for_prerequisite(app, bus, accepted["reference"])
+    closed = CaseStatusChanged(
+        reference=accepted["reference"],
+        status="closed",
+        previous_status="inadmissible",
+        institution_ids=[],
+        changed_at=datetime.now(UTC),
+    )
+    await bus.publish(
+        Envelope.wrap(closed, source="/tests", subject=closed.reference), closed.subject
+    )
+
+    async def recorded() -> bool:
+        async with app.state.runtime.sessions() as session:
+            record = await session.get(Submission, accepted["reference"])
+        return record is not None and record.case_status == "closed"
+
+    await eventually(recorded)
+
+    response = await client.post(
+        f"/internal/complaints/{accepted['reference']}/resubmission", json=resubmission(accepted)
+    )
+
+    assert response.status_code == 409
+    assert response.json()["type"] == "/problems/not-waiting-for-prerequisite"
+
+
+async def test_a_resubmission_waits_for_a_decision_on_its_way(
+    client: httpx.AsyncClient, app: FastAPI, bus: Bus
+) -> None:
+    accepted = await filed(client)
+
+    async def decision_arrives_late() -> None:
+        await asyncio.sleep(0.5)
+        await publish(bus, decided(accepted["reference"], "prerequisite-missing"))
+
+    late = asyncio.create_task(decision_arrives_late())
+    response = await client.post(
+        f"/internal/complaints/{accepted['reference']}/resubmission", json=resubmission(accepted)
+    )
+    await late
+
+    assert response.status_code == 200, response.text
+
+
+async def test_without_a_decision_the_answer_says_it_is_pending(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    app.state.decision_wait = 0.3
+    accepted = await filed(client)
+
+    response = await client.post(
+        f"/internal/complaints/{accepted['reference']}/resubmission", json=resubmission(accepted)
+    )
+
+    assert response.status_code == 409
+    assert response.json()["type"] == "/problems/decision-pending"
+
+
+async def test_a_second_resubmission_waits_for_the_new_decision(
+    client: httpx.AsyncClient, app: FastAPI, bus: Bus
+) -> None:
+    app.state.decision_wait = 0.3
+    accepted = await filed(client)
+    await held_for_prerequisite(app, bus, accepted["reference"])
+    path = f"/internal/complaints/{accepted['reference']}/resubmission"
+
+    first = await client.post(path, json=resubmission(accepted))
+    second = await client.post(path, json=resubmission(accepted))
+
+    assert first.status_code == 200
+    assert second.status_code == 409
+    assert second.json()["type"] == "/problems/decision-pending"
 
 
 async def test_a_wrong_receipt_resubmits_nothing(

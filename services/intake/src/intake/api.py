@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import APIRouter, Depends, Path, Request, status
 from sqlalchemy.exc import IntegrityError
 
@@ -26,6 +28,7 @@ from nowrongdoor.runtime import Runtime, RuntimeDep
 router = APIRouter(prefix="/internal", tags=["intake"], dependencies=[Depends(internal_principal)])
 
 NO_MATCH = "No case matches this reference and receipt."
+DECISION_POLL_SECONDS = 0.1
 
 
 @router.post("/complaints", status_code=status.HTTP_201_CREATED)
@@ -85,25 +88,36 @@ async def resubmit_complaint(
     if check.reference != reference:
         raise ProblemError(404, NO_MATCH)
     await _matching_submission(runtime, check)
-    try:
-        async with runtime.transaction() as session:
-            record = await session.get(Submission, reference)
-            assert record is not None
-            service.resubmit(record, session, request.app.state.clock())
-            answer = SubmissionStatus(
-                reference=record.reference,
-                received_at=record.received_at,
-                received_by=record.received_by,
-                language=record.language,
-            )
-    except service.NotWaitingForPrerequisite as error:
-        raise ProblemError(
-            409,
-            "This case is not waiting for a missing step; there is nothing to add to it now.",
-            slug="not-waiting-for-prerequisite",
-            title="Not waiting for a prerequisite",
-        ) from error
-    return answer
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + request.app.state.decision_wait
+    while True:
+        try:
+            async with runtime.transaction() as session:
+                record = await session.get(Submission, reference, with_for_update=True)
+                assert record is not None
+                service.resubmit(record, session, request.app.state.clock())
+                return SubmissionStatus(
+                    reference=record.reference,
+                    received_at=record.received_at,
+                    received_by=record.received_by,
+                    language=record.language,
+                )
+        except service.NotWaitingForPrerequisite as error:
+            raise ProblemError(
+                409,
+                "This case is not waiting for a missing step; there is nothing to add to it now.",
+                slug="not-waiting-for-prerequisite",
+                title="Not waiting for a prerequisite",
+            ) from error
+        except service.DecisionPending as error:
+            if loop.time() >= deadline:
+                raise ProblemError(
+                    409,
+                    "This complaint is still being routed; follow the case to see the decision.",
+                    slug="decision-pending",
+                    title="Decision pending",
+                ) from error
+            await asyncio.sleep(DECISION_POLL_SECONDS)
 
 
 @router.post("/personal-data/export", tags=["personal data"])

@@ -45,4 +45,5 @@ def create_app(settings: IntakeSettings | None = None, clock: Clock = _now) -> F
     )
     app.state.sealer = Sealer(settings.keys())
     app.state.clock = clock
+    app.state.decision_wait = settings.decision_wait_seconds
     return app

@@ -47,6 +47,8 @@ class Submission(SQLModel, table=True):
     competent_institution_ids: list[str] = Field(default_factory=list, sa_type=sa.JSON)
     involved_institution_ids: list[str] = Field(default_factory=list, sa_type=sa.JSON)
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    decision_outcome: str | None = Field(default=None, max_length=30)
+    resubmitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     case_status: str | None = Field(default=None, max_length=30)
     status_changed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)

@@ -176,6 +176,7 @@ async def record_decision(session: AsyncSession, routed: ComplaintRouted) -> Non
     if record.decided_at is None or routed.decided_at >= record.decided_at:
         record.competent_institution_ids = competent
         record.decided_at = routed.decided_at
+        record.decision_outcome = routed.outcome
 
 
 async def record_status(session: AsyncSession, changed: CaseStatusChanged) -> None:

@@ -109,20 +109,36 @@ def facts_of(record: Submission) -> ComplaintFacts:
     )
 
 
-WAITING_FOR_PREREQUISITE = "inadmissible"
+PREREQUISITE_MISSING = "prerequisite-missing"
+CLOSED = "closed"
 
 
 class NotWaitingForPrerequisite(Exception):
     """The case is not held for a missing prerequisite, so there is nothing to come back with."""
 
 
+class DecisionPending(Exception):
+    """Routing's decision on the complaint as it last came in has not reached intake yet."""
+
+
 def resubmit(record: Submission, session: AsyncSession, now: datetime) -> None:
-    """The complainant has now contacted the administration: route the same complaint again."""
-    if record.case_status != WAITING_FOR_PREREQUISITE:
+    """The complainant has now contacted the administration: route the same complaint again.
+
+    Whether the case is held is routing's decision, learned from its event; the case view
+    learns it from the same event, so intake may be a moment behind what the complainant
+    sees. `DecisionPending` says so, and the caller may wait for it.
+    """
+    if record.case_status == CLOSED:
+        raise NotWaitingForPrerequisite(record.reference)
+    if record.decision_outcome is None:
+        raise DecisionPending(record.reference)
+    if record.decision_outcome != PREREQUISITE_MISSING:
         raise NotWaitingForPrerequisite(record.reference)
     record.administration_contacted = True
-    record.case_status = "resubmitted"  # a second attempt waits for the new decision
+    record.case_status = "resubmitted"
     record.status_changed_at = now
+    record.resubmitted_at = now
+    record.decision_outcome = None  # the earlier decision no longer stands; a new one is due
     add_event(
         session,
         ComplaintResubmitted(

@@ -26,6 +26,9 @@ class IntakeSettings(DatabaseSettings):
     purge_interval_seconds: float = Field(3600.0, gt=0)
     """How often the retention purge looks for personal data past its time."""
 
+    decision_wait_seconds: float = Field(5.0, ge=0)
+    """How long a resubmission waits for routing's decision to reach intake before it answers."""
+
     @model_validator(mode="after")
     def _production_needs_keys(self) -> IntakeSettings:
         if self.environment == "production" and not self.encryption_keys:
