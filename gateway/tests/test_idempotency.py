@@ -152,6 +152,8 @@ async def test_the_same_key_and_request_give_the_first_answer_again(
     assert again.content == first.content
     for name in ("content-type", "cache-control", "content-length", "referrer-policy"):
         assert again.headers.get(name) == first.headers.get(name), name
+    assert "idempotent-replayed" not in first.headers
+    assert again.headers["idempotent-replayed"] == "true"
     assert upstream.calls[operation.upstream_path] == 1
 
 

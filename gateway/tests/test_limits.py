@@ -174,6 +174,22 @@ async def test_anonymous_submissions_are_limited_and_refusals_do_not_count(
         assert (await elsewhere.post("/v1/complaints", json=complaint())).status_code == 201
 
 
+async def test_a_retry_answered_again_does_not_count_as_another_complaint(
+    start: StartGateway, services: FakeServices
+) -> None:
+    async with start(submissions_anonymous="1/hour") as gateway:
+        citizen = await gateway.client()
+        retry = {"Idempotency-Key": "complaint-9d1e7a52-4c3b"}
+        first = await citizen.post("/v1/complaints", json=complaint(), headers=retry)
+        again = await citizen.post("/v1/complaints", json=complaint(), headers=retry)
+
+        assert first.status_code == again.status_code == 201
+        assert again.json() == first.json()
+        assert len(services.submissions) == 1
+        another = await citizen.post("/v1/complaints", json=complaint(description="x" * 40))
+        assert_rate_limited(another, retry_after=3600)
+
+
 async def test_rate_limits_off_lifts_rate_and_submission_limits_but_not_the_body_limit(
     services: FakeServices,
     clock: FakeClock,

@@ -135,7 +135,9 @@ def create_app(
     async def database_answers() -> None:
         await db.ping(app.state.engine)
 
-    # Innermost: a replay still counts against the limits, and an oversized body is refused first.
+    # Innermost the complaint counter, which a retry answered again never reaches; then the
+    # idempotency store; outside them the body size and rate limits, which every request meets.
+    limits.install_submission_limit(app)
     app.add_middleware(IdempotentRequests, gateway=app)
     limits.install(app)
     app.add_middleware(SecurityHeaders)

@@ -175,6 +175,7 @@ class IdempotencyStore:
             (name.encode("latin-1"), value.encode("latin-1")) for name, value in stored["headers"]
         ]
         headers.append((b"content-length", str(len(body)).encode()))
+        headers.append((b"idempotent-replayed", b"true"))
         return StoredAnswer(status=int(stored["status"]), headers=tuple(headers), body=body)
 
 
@@ -344,7 +345,9 @@ def _document_operation(operation: dict[str, Any], ttl_seconds: int) -> None:
             "description": (
                 "A new value for each operation, a UUID for instance. Sent again with the same "
                 f"request within {_duration(ttl_seconds)}, it gives the first answer again "
-                "instead of acting twice. Keys are kept apart per API client (callers without a "
+                "instead of acting twice, marked `Idempotent-Replayed: true`; a complaint "
+                "answered again does not count against the submission limit. Keys are kept "
+                "apart per API client (callers without a "
                 "token share one space). Only answers that did something are kept: after a "
                 "refusal (4xx) or a failure (5xx) the same key can be used again."
             ),

@@ -136,30 +136,45 @@ class RateLimiter:
         return key
 
     async def admit(self, scope: Scope, route: str) -> Admission:
+        """Charge the caller's bucket for this method and path."""
         bucket, anonymous = self.bucket(scope)
         rate = self._public_paths if anonymous else self._per_client
-        buckets = [(f"{self.prefix}rate:{bucket}:{scope['method']} {route}", rate)]
-        submitting = anonymous and (scope["method"], route) in SUBMISSION_ROUTES
-        if submitting:
-            buckets.append((f"{self.prefix}submissions:{bucket}", self._submissions))
-        now_ms = int(self.clock() * 1000)
-        arguments: list[int] = [now_ms]
-        for _key, bucket_rate in buckets:
-            arguments += [bucket_rate.interval_ms, bucket_rate.period_seconds * 1000]
-        wait_ms = int(await self._admit(keys=[key for key, _ in buckets], args=arguments))
+        key = f"{self.prefix}rate:{bucket}:{scope['method']} {route}"
+        wait_ms = await self._charge(key, rate)
         if wait_ms > 0:
-            seconds = max(1, -(-wait_ms // 1000))
-            return Admission(retry_after=seconds, detail=_too_many(submitting, seconds))
-        if submitting:
-            key, submission_rate = buckets[1]
-            return Admission(submission_key=key, submission_rate=submission_rate)
+            return Admission(retry_after=_seconds(wait_ms), detail=_too_many(False, wait_ms))
         return Admission()
+
+    async def admit_submission(self, scope: Scope, route: str) -> Admission:
+        """Charge an anonymous caller's complaint bucket; everything else passes free."""
+        bucket, anonymous = self.bucket(scope)
+        if not anonymous or (scope["method"], route) not in SUBMISSION_ROUTES:
+            return Admission()
+        key = f"{self.prefix}submissions:{bucket}"
+        wait_ms = await self._charge(key, self._submissions)
+        if wait_ms > 0:
+            return Admission(retry_after=_seconds(wait_ms), detail=_too_many(True, wait_ms))
+        return Admission(submission_key=key, submission_rate=self._submissions)
+
+    async def _charge(self, key: str, rate: Rate) -> int:
+        """Milliseconds to wait before the bucket admits a request; 0 when it admitted this one."""
+        now_ms = int(self.clock() * 1000)
+        return int(
+            await self._admit(
+                keys=[key], args=[now_ms, rate.interval_ms, rate.period_seconds * 1000]
+            )
+        )
 
     async def refund(self, key: str, rate: Rate) -> None:
         await self._refund(keys=[key], args=[int(self.clock() * 1000), rate.interval_ms])
 
 
-def _too_many(submitting: bool, seconds: int) -> str:
+def _seconds(wait_ms: int) -> int:
+    return max(1, -(-wait_ms // 1000))
+
+
+def _too_many(submitting: bool, wait_ms: int) -> str:
+    seconds = _seconds(wait_ms)
     if submitting:
         return (
             "Many complaints were filed from this network in a short time; "
@@ -217,34 +232,67 @@ def route_template(router: Router, scope: Scope) -> str:
     return partial or "unmatched"
 
 
-class RateLimits:
-    """ASGI middleware: answers 429 with Retry-After once a caller's bucket is empty."""
+class _Limited:
+    """What both limit middlewares share: which requests they look at, and the 429 answer."""
 
     def __init__(self, app: ASGIApp, *, gateway: FastAPI, settings: LimitSettings) -> None:
         self.app = app
         self.gateway = gateway
         self.settings = settings
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] != "http"
-            or not self.settings.rate_limits
-            or scope["path"] in UNLIMITED_PATHS
-        ):
-            await self.app(scope, receive, send)
-            return
-        limiter: RateLimiter = self.gateway.state.rate_limiter
+    def applies(self, scope: Scope) -> bool:
+        return (
+            scope["type"] == "http"
+            and self.settings.rate_limits
+            and scope["path"] not in UNLIMITED_PATHS
+        )
+
+    async def admission(
+        self, scope: Scope, admit: Callable[[Scope, str], Awaitable[Admission]]
+    ) -> Admission:
         try:
-            admission = await limiter.admit(scope, route_template(self.gateway.router, scope))
+            return await admit(scope, route_template(self.gateway.router, scope))
         except RedisError as error:
             # Limits protect the service; losing Redis must not take the service down with it.
             log.warning("rate limits unavailable", extra={"error": type(error).__name__})
-            admission = Admission()
+            return Admission()
+
+
+async def _refuse(admission: Admission, scope: Scope, receive: Receive, send: Send) -> None:
+    headers = {"Retry-After": str(admission.retry_after)}
+    await problem_response(429, detail=admission.detail, headers=headers)(scope, receive, send)
+
+
+class RateLimits(_Limited):
+    """ASGI middleware: answers 429 with Retry-After once a caller's bucket is empty."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not self.applies(scope):
+            await self.app(scope, receive, send)
+            return
+        limiter: RateLimiter = self.gateway.state.rate_limiter
+        admission = await self.admission(scope, limiter.admit)
         if admission.retry_after is not None:
-            response = problem_response(
-                429, detail=admission.detail, headers={"Retry-After": str(admission.retry_after)}
-            )
-            await response(scope, receive, send)
+            await _refuse(admission, scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+class SubmissionLimits(_Limited):
+    """ASGI middleware: counts the complaints an anonymous network files, and only those filed.
+
+    It sits inside the idempotency middleware, so a retry answered again never reaches it; a
+    refusal or failure gives its charge back.
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not self.applies(scope):
+            await self.app(scope, receive, send)
+            return
+        limiter: RateLimiter = self.gateway.state.rate_limiter
+        admission = await self.admission(scope, limiter.admit_submission)
+        if admission.retry_after is not None:
+            await _refuse(admission, scope, receive, send)
             return
         if admission.submission_key is None or admission.submission_rate is None:
             await self.app(scope, receive, send)
@@ -334,6 +382,10 @@ class Limits:
     clock: Callable[[], float] = time.time
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     identify: Identify | None = None
+
+    def install_submission_limit(self, app: FastAPI) -> None:
+        """Add the complaint counter; call before the idempotency middleware, so it sits inside."""
+        app.add_middleware(SubmissionLimits, gateway=app, settings=self.settings)
 
     def install(self, app: FastAPI) -> None:
         """Add the middlewares; call before the ones that must also see 413 and 429 answers."""
