@@ -28,6 +28,7 @@ from nowrongdoor.events import (
     CaseStatusChanged,
     CompetentInstitution,
     ComplaintRouted,
+    ComplaintTriageRequired,
     Event,
 )
 from nowrongdoor.testing.apps import eventually, internal_headers, running
@@ -373,14 +374,67 @@ async def test_a_later_decision_decides_who_may_read(
 
     await eventually(moved)
 
-    def read_as(institution_id: str) -> Any:
-        return client.get(
-            f"/internal/complaints/{reference}",
-            headers=internal_headers(app.state.data_dir, staff(institution_id)),
-        )
+    assert (await read_as(client, app, reference, "ma-inpplc")).status_code == 200
+    assert (await read_as(client, app, reference, "ma-cndh")).status_code == 404
 
-    assert (await read_as("ma-inpplc")).status_code == 200
-    assert (await read_as("ma-cndh")).status_code == 404
+
+def read_as(client: httpx.AsyncClient, app: FastAPI, reference: str, institution_id: str) -> Any:
+    return client.get(
+        f"/internal/complaints/{reference}",
+        headers=internal_headers(app.state.data_dir, staff(institution_id)),
+    )
+
+
+async def test_the_triage_desk_reads_the_complaint_until_it_has_decided(
+    client: httpx.AsyncClient, app: FastAPI, bus: Bus
+) -> None:
+    reference = (await file(client))["reference"]
+    triage = ComplaintTriageRequired(
+        reference=reference,
+        decision_id="decision-triage",
+        registry_version="test",
+        triage_institution_id="ma-mediateur",
+        triage_institution_name="Médiateur du Royaume",
+        reason="uncategorised",
+        candidates=[],
+        language="fr",
+        received_at=datetime.now(UTC),
+        decided_at=datetime.now(UTC),
+    )
+    await publish(bus, triage, reference)
+
+    async def at_the_desk() -> bool:
+        return (await submission(app, reference)).triage_institution_id == "ma-mediateur"
+
+    await eventually(at_the_desk)
+
+    desk = await read_as(client, app, reference, "ma-mediateur")
+    elsewhere = await read_as(client, app, reference, "ma-cndh")
+    assert desk.status_code == 200
+    assert desk.json()["description"] == MARKERS["description"]
+    assert elsewhere.status_code == 404
+
+    await publish(bus, routed(reference, "ma-cndh"), reference)
+    await eventually(lambda: competent_known(app, reference))
+
+    assert (await read_as(client, app, reference, "ma-cndh")).status_code == 200
+    assert (await read_as(client, app, reference, "ma-mediateur")).status_code == 404
+
+
+async def test_a_read_waits_for_a_decision_on_its_way(
+    client: httpx.AsyncClient, app: FastAPI, bus: Bus
+) -> None:
+    reference = (await file(client))["reference"]
+
+    async def decision_arrives_late() -> None:
+        await asyncio.sleep(0.5)
+        await publish(bus, routed(reference, "ma-mediateur"), reference)
+
+    late = asyncio.create_task(decision_arrives_late())
+    read = await read_as(client, app, reference, "ma-mediateur")
+    await late
+
+    assert read.status_code == 200, read.text
 
 
 # -- retention -------------------------------------------------------------------------------

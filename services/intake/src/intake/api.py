@@ -88,36 +88,50 @@ async def resubmit_complaint(
     if check.reference != reference:
         raise ProblemError(404, NO_MATCH)
     await _matching_submission(runtime, check)
+    await _decision_on_its_way(runtime, reference, request.app.state.decision_wait)
+    try:
+        async with runtime.transaction() as session:
+            record = await session.get(Submission, reference, with_for_update=True)
+            assert record is not None
+            service.resubmit(record, session, request.app.state.clock())
+            return SubmissionStatus(
+                reference=record.reference,
+                received_at=record.received_at,
+                received_by=record.received_by,
+                language=record.language,
+            )
+    except service.NotWaitingForPrerequisite as error:
+        raise ProblemError(
+            409,
+            "This case is not waiting for a missing step; there is nothing to add to it now.",
+            slug="not-waiting-for-prerequisite",
+            title="Not waiting for a prerequisite",
+        ) from error
+    except service.DecisionPending as error:
+        raise ProblemError(
+            409,
+            "This complaint is still being routed; follow the case to see the decision.",
+            slug="decision-pending",
+            title="Decision pending",
+        ) from error
+
+
+async def _decision_on_its_way(runtime: Runtime, reference: str, wait: float) -> None:
+    """Give routing's decision a moment to arrive when it is due.
+
+    The case view learns the decision from the same event as intake does, so the person asking
+    may already see it while intake is a moment behind. A complaint with no decision due, or
+    none arriving within `wait` seconds, is answered as it stands.
+    """
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + request.app.state.decision_wait
+    deadline = loop.time() + wait
     while True:
-        try:
-            async with runtime.transaction() as session:
-                record = await session.get(Submission, reference, with_for_update=True)
-                assert record is not None
-                service.resubmit(record, session, request.app.state.clock())
-                return SubmissionStatus(
-                    reference=record.reference,
-                    received_at=record.received_at,
-                    received_by=record.received_by,
-                    language=record.language,
-                )
-        except service.NotWaitingForPrerequisite as error:
-            raise ProblemError(
-                409,
-                "This case is not waiting for a missing step; there is nothing to add to it now.",
-                slug="not-waiting-for-prerequisite",
-                title="Not waiting for a prerequisite",
-            ) from error
-        except service.DecisionPending as error:
-            if loop.time() >= deadline:
-                raise ProblemError(
-                    409,
-                    "This complaint is still being routed; follow the case to see the decision.",
-                    slug="decision-pending",
-                    title="Decision pending",
-                ) from error
-            await asyncio.sleep(DECISION_POLL_SECONDS)
+        async with runtime.sessions() as session:
+            record = await session.get(Submission, reference)
+            due = record is not None and record.decision_outcome is None
+        if not due or loop.time() >= deadline:
+            return
+        await asyncio.sleep(DECISION_POLL_SECONDS)
 
 
 @router.post("/personal-data/export", tags=["personal data"])
@@ -157,6 +171,7 @@ async def read_complaint(
 ) -> ComplaintForStaff:
     """The complaint opened for staff of an institution competent for it; every read audited."""
     caller.require("cases:read")
+    await _decision_on_its_way(runtime, reference, request.app.state.decision_wait)
     async with runtime.transaction() as session:
         complaint = await privacy.read_for_staff(
             session, request.app.state.sealer, caller, reference

@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake import privacy
 from nowrongdoor.bus import Envelope
-from nowrongdoor.events import CaseStatusChanged, ComplaintRouted
+from nowrongdoor.events import CaseStatusChanged, ComplaintRouted, ComplaintTriageRequired
 from nowrongdoor.runtime import Subscription
 
 
@@ -14,6 +14,12 @@ async def on_complaint_routed(session: AsyncSession, envelope: Envelope) -> None
     event = envelope.event()
     assert isinstance(event, ComplaintRouted)
     await privacy.record_decision(session, event)
+
+
+async def on_triage_required(session: AsyncSession, envelope: Envelope) -> None:
+    event = envelope.event()
+    assert isinstance(event, ComplaintTriageRequired)
+    await privacy.record_triage(session, event)
 
 
 async def on_case_status_changed(session: AsyncSession, envelope: Envelope) -> None:
@@ -24,5 +30,6 @@ async def on_case_status_changed(session: AsyncSession, envelope: Envelope) -> N
 
 SUBSCRIPTIONS = [
     Subscription(ComplaintRouted.subject, on_complaint_routed),
+    Subscription(ComplaintTriageRequired.subject, on_triage_required),
     Subscription(CaseStatusChanged.subject, on_case_status_changed),
 ]

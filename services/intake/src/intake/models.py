@@ -20,6 +20,11 @@ SEALED_FIELDS = {
     "sealed_identity": "identity",
 }
 
+# What the other services' events say about a submission, as intake keeps it.
+CLOSED = "closed"  # a case status
+PREREQUISITE_MISSING = "prerequisite-missing"  # a routing outcome: held until the step is met
+TRIAGE = "triage"  # routing could not decide; a person at the triage desk must
+
 
 class Submission(SQLModel, table=True):
     __tablename__ = "submissions"
@@ -49,6 +54,7 @@ class Submission(SQLModel, table=True):
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     decision_outcome: str | None = Field(default=None, max_length=30)
     resubmitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    triage_institution_id: str | None = Field(default=None, max_length=64)
     case_status: str | None = Field(default=None, max_length=30)
     status_changed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)

@@ -15,15 +15,14 @@ from sqlmodel import col
 
 from intake import audit
 from intake.audit import Actor
-from intake.models import Submission
+from intake.models import CLOSED, TRIAGE, Submission
 from intake.schemas import ComplaintForStaff, ErasureReason, Identity, PersonalDataExport
 from nowrongdoor.auth import Principal
 from nowrongdoor.crypto import Sealer
-from nowrongdoor.events import CaseStatusChanged, ComplaintRouted
+from nowrongdoor.events import CaseStatusChanged, ComplaintRouted, ComplaintTriageRequired
 
 log = logging.getLogger(__name__)
 
-CLOSED = "closed"
 _EXPORTED_FACTS = {
     "reference",
     "received_at",
@@ -139,7 +138,14 @@ async def read_for_staff(
         record is not None
         and principal.kind == "institution"
         and principal.institution_id is not None
-        and principal.institution_id in record.competent_institution_ids
+        and (
+            principal.institution_id in record.competent_institution_ids
+            # The desk that must decide where it goes reads it, until it has decided.
+            or (
+                record.decision_outcome == TRIAGE
+                and principal.institution_id == record.triage_institution_id
+            )
+        )
     )
     audit.record(
         session,
@@ -177,6 +183,18 @@ async def record_decision(session: AsyncSession, routed: ComplaintRouted) -> Non
         record.competent_institution_ids = competent
         record.decided_at = routed.decided_at
         record.decision_outcome = routed.outcome
+
+
+async def record_triage(session: AsyncSession, triage: ComplaintTriageRequired) -> None:
+    """Remember the desk that must decide: its staff may read the complaint to do so."""
+    record = await session.get(Submission, triage.reference, with_for_update=True)
+    if record is None:
+        log.warning("triage for an unknown submission", extra={"reference": triage.reference})
+        return
+    if record.decided_at is None or triage.decided_at >= record.decided_at:
+        record.decided_at = triage.decided_at
+        record.decision_outcome = TRIAGE
+        record.triage_institution_id = triage.triage_institution_id
 
 
 async def record_status(session: AsyncSession, changed: CaseStatusChanged) -> None:

@@ -10,7 +10,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake.models import Submission
+from intake.models import CLOSED, PREREQUISITE_MISSING, Submission
 from nowrongdoor.contracts import ComplaintSubmission
 from nowrongdoor.crypto import Sealer
 from nowrongdoor.events import Channel, ComplaintFacts, ComplaintReceived, ComplaintResubmitted
@@ -107,10 +107,6 @@ def facts_of(record: Submission) -> ComplaintFacts:
             "channel": record.channel,
         }
     )
-
-
-PREREQUISITE_MISSING = "prerequisite-missing"
-CLOSED = "closed"
 
 
 class NotWaitingForPrerequisite(Exception):

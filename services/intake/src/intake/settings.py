@@ -27,7 +27,7 @@ class IntakeSettings(DatabaseSettings):
     """How often the retention purge looks for personal data past its time."""
 
     decision_wait_seconds: float = Field(5.0, ge=0)
-    """How long a resubmission waits for routing's decision to reach intake before it answers."""
+    """How long a resubmission or a staff read waits for a decision on its way from routing."""
 
     @model_validator(mode="after")
     def _production_needs_keys(self) -> IntakeSettings:

@@ -1,4 +1,4 @@
-"""Routing's latest outcome and the last resubmission, so intake can tell what a case awaits.
+"""Routing's latest outcome, its triage desk and the last resubmission: what a case awaits.
 
 Revision ID: 2026_11_28_0003
 Revises: 2026_11_28_0002
@@ -18,6 +18,7 @@ def upgrade() -> None:
     with op.batch_alter_table("submissions") as batch:
         batch.add_column(sa.Column("decision_outcome", sa.String(30), nullable=True))
         batch.add_column(sa.Column("resubmitted_at", sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column("triage_institution_id", sa.String(64), nullable=True))
     # What the statuses already learned say routing decided.
     op.execute(
         "UPDATE submissions SET decision_outcome = 'prerequisite-missing' "
@@ -36,5 +37,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("submissions") as batch:
+        batch.drop_column("triage_institution_id")
         batch.drop_column("resubmitted_at")
         batch.drop_column("decision_outcome")
