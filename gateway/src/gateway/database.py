@@ -19,6 +19,8 @@ async def client_database(url: str, *, migrate: bool) -> AsyncIterator[AsyncEngi
     try:
         if migrate:
             await migrations.upgrade(engine, MIGRATIONS_PACKAGE)
+        else:
+            await migrations.wait_until_current(engine, MIGRATIONS_PACKAGE)
         yield engine
     finally:
         await engine.dispose()

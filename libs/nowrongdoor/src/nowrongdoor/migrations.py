@@ -5,13 +5,23 @@ Each service keeps `migrations/` inside its package with an `env.py` that calls 
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from importlib import resources
 from typing import Any
 
 from alembic import command, context
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, MetaData
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+log = logging.getLogger(__name__)
+
+SCHEMA_POLL_SECONDS = 5.0
+"""How often a service started with migrations off looks again at its database's schema."""
 
 
 def alembic_config(migrations_package: str) -> Config:
@@ -29,6 +39,39 @@ async def upgrade(engine: AsyncEngine, migrations_package: str, revision: str = 
 
     async with engine.begin() as connection:
         await connection.run_sync(_upgrade)
+
+
+async def revisions(engine: AsyncEngine, migrations_package: str) -> tuple[str | None, str | None]:
+    """The revision the database is at (None before the first migration), and the latest one."""
+    head = ScriptDirectory.from_config(alembic_config(migrations_package)).get_current_head()
+
+    def _current(connection: Connection) -> str | None:
+        return MigrationContext.configure(connection).get_current_revision()
+
+    async with engine.connect() as connection:
+        current = await connection.run_sync(_current)
+    return current, head
+
+
+async def wait_until_current(engine: AsyncEngine, migrations_package: str) -> None:
+    """Wait for someone else (`nowrongdoor migrate`, a Kubernetes Job) to bring the schema up.
+
+    A service started with migrations off must not handle a request or an event against an older
+    schema: an event handled there would fail until it was dead-lettered.
+    """
+    while True:
+        try:
+            current, head = await revisions(engine, migrations_package)
+        except (SQLAlchemyError, OSError) as error:
+            current, head = None, "unknown"
+            log.warning("database not answering yet", extra={"error": type(error).__name__})
+        if current == head:
+            return
+        log.warning(
+            "waiting for the database schema; run `nowrongdoor migrate`",
+            extra={"schema_revision": current or "none", "expected_revision": head},
+        )
+        await asyncio.sleep(SCHEMA_POLL_SECONDS)
 
 
 def run_env(target_metadata: MetaData, version_table: str = "alembic_version") -> None:

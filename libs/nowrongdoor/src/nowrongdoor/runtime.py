@@ -87,6 +87,8 @@ def service_app(
         engine = db.create_engine(settings.resolved_database_url())
         if settings.migrate_on_start:
             await migrations.upgrade(engine, migrations_package)
+        else:
+            await migrations.wait_until_current(engine, migrations_package)
         bus = await Bus.connect(
             settings.nats_url,
             name=name,
