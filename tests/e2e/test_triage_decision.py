@@ -6,6 +6,8 @@ from typing import Any
 
 import httpx
 
+from nowrongdoor.testing.apps import eventually
+
 from .conftest import Platform
 from .test_complaint_to_case import complaint, file, follow_until
 
@@ -30,8 +32,10 @@ async def test_the_triage_institution_routes_the_complaint_under_the_same_refere
     accepted = await file(gateway, body)
     waiting = await follow_until(gateway, accepted, "triage")
     desk = await token(
-        gateway, *platform.create_client("institution", "be-vlaanderen", "cases:write")
+        gateway,
+        *platform.create_client("institution", "be-vlaanderen", "cases:read", "cases:write"),
     )
+    read_before = await gateway.get(f"/v1/cases/{accepted['reference']}/complaint", headers=desk)
     admin = await token(gateway, *platform.create_client("admin", None, "clients:admin"))
     choice: dict[str, Any] = {
         "lead_institution_id": "be-wallonie",
@@ -44,7 +48,14 @@ async def test_the_triage_institution_routes_the_complaint_under_the_same_refere
     )
     case = await follow_until(gateway, accepted, "routed")
 
+    async def desk_reads_no_more() -> bool:
+        path = f"/v1/cases/{accepted['reference']}/complaint"
+        return (await gateway.get(path, headers=desk)).status_code == 404
+
     assert waiting["institutions"] == []
+    assert read_before.status_code == 200, read_before.text
+    assert read_before.json()["description"] == body["description"]
+    assert await eventually(desk_reads_no_more)
     assert decided.status_code == 200, decided.text
     assert case["reference"] == accepted["reference"]
     assert [(i["institution_id"], i["role"]) for i in case["institutions"]] == [

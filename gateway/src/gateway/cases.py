@@ -55,7 +55,8 @@ async def list_own_cases(
     description=(
         "The complaint as filed — the complainant's words, the body complained about and, "
         "unless they chose anonymity, who they are and how to reach them — for an institution "
-        "competent for it. Every read is recorded in the audit log with the client that made "
+        "competent for it, or for the triage desk that must decide where it goes until it has "
+        "decided. Every read is recorded in the audit log with the client that made "
         "it. Needs an institution client with `cases:read`; a case of another institution and "
         "an unknown reference answer alike."
     ),
