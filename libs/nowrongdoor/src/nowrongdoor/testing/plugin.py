@@ -220,13 +220,13 @@ def run_isolated(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
 async def create_database(server_url: str, name: str) -> None:
     from sqlalchemy import text
 
-    await _administer(server_url, text(f'CREATE DATABASE "{_identifier(name)}"'))
+    await administer(server_url, text(f'CREATE DATABASE "{_identifier(name)}"'))
 
 
 async def drop_database(server_url: str, name: str) -> None:
     from sqlalchemy import text
 
-    await _administer(
+    await administer(
         server_url,
         # An engine the test did not dispose of would otherwise keep the database busy.
         text(
@@ -244,7 +244,7 @@ def _identifier(name: str) -> str:
     return name
 
 
-async def _administer(server_url: str, *statements: TextClause) -> None:
+async def administer(server_url: str, *statements: TextClause) -> None:
     """Run statements outside a transaction, as CREATE and DROP DATABASE require, over asyncpg."""
     from sqlalchemy import NullPool
     from sqlalchemy.ext.asyncio import create_async_engine

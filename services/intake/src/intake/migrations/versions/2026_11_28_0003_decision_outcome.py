@@ -19,20 +19,33 @@ def upgrade() -> None:
         batch.add_column(sa.Column("decision_outcome", sa.String(30), nullable=True))
         batch.add_column(sa.Column("resubmitted_at", sa.DateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column("triage_institution_id", sa.String(64), nullable=True))
-    # What the statuses already learned say routing decided.
-    op.execute(
-        "UPDATE submissions SET decision_outcome = 'prerequisite-missing' "
-        "WHERE case_status = 'inadmissible'"
+    # What intake already learned says what routing decided.
+    submissions = sa.table(
+        "submissions",
+        sa.column("reference", sa.String),
+        sa.column("case_status", sa.String),
+        sa.column("decided_at", sa.DateTime),
+        sa.column("competent_institution_ids", sa.JSON),
+        sa.column("decision_outcome", sa.String),
     )
-    op.execute(
-        "UPDATE submissions SET decision_outcome = 'not-competent' "
-        "WHERE decision_outcome IS NULL AND decided_at IS NOT NULL "
-        "AND competent_institution_ids = '[]'"
-    )
-    op.execute(
-        "UPDATE submissions SET decision_outcome = 'competent' "
-        "WHERE decision_outcome IS NULL AND decided_at IS NOT NULL"
-    )
+    connection = op.get_bind()
+    decided = connection.execute(
+        sa.select(
+            submissions.c.reference,
+            submissions.c.case_status,
+            submissions.c.competent_institution_ids,
+        ).where(submissions.c.decided_at.is_not(None))
+    ).all()
+    for reference, case_status, competent in decided:
+        if case_status == "inadmissible":
+            outcome = "prerequisite-missing"
+        else:
+            outcome = "competent" if competent else "not-competent"
+        connection.execute(
+            submissions.update()
+            .where(submissions.c.reference == reference)
+            .values(decision_outcome=outcome)
+        )
 
 
 def downgrade() -> None:
