@@ -4,6 +4,7 @@ import asyncio
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from notifications.app import create_app
 from notifications.settings import NotificationsSettings
@@ -36,3 +37,22 @@ async def test_it_starts_only_once_someone_has_migrated_its_database(
     await asyncio.wait_for(service, timeout=30)
 
     assert started.is_set()
+
+
+async def test_a_schema_from_a_newer_release_does_not_hold_it_back(
+    service_environment: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(migrations, "SCHEMA_POLL_SECONDS", 0.1)
+    settings = NotificationsSettings(**service_environment, migrate_on_start=False)
+    engine = db.create_engine(settings.resolved_database_url())
+    try:
+        await migrations.upgrade(engine, "notifications.migrations")
+        async with engine.begin() as connection:
+            await connection.execute(
+                sa.text("UPDATE alembic_version SET version_num = '2099_01_01_0001'")
+            )
+    finally:
+        await engine.dispose()
+
+    async with asyncio.timeout(30), running(create_app(settings)) as client:
+        assert (await client.get("/readyz")).status_code == 200

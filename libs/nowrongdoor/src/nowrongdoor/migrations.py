@@ -14,6 +14,7 @@ from alembic import command, context
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import Connection, MetaData
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -41,15 +42,30 @@ async def upgrade(engine: AsyncEngine, migrations_package: str, revision: str = 
         await connection.run_sync(_upgrade)
 
 
-async def revisions(engine: AsyncEngine, migrations_package: str) -> tuple[str | None, str | None]:
-    """The revision the database is at (None before the first migration), and the latest one."""
-    head = ScriptDirectory.from_config(alembic_config(migrations_package)).get_current_head()
+async def behind(engine: AsyncEngine, migrations_package: str) -> tuple[str | None, str] | None:
+    """The database's revision and the latest one when the database lags; None when it does not.
+
+    A revision this code does not know was written by a newer release: not behind.
+    """
+    script = ScriptDirectory.from_config(alembic_config(migrations_package))
+    head = script.get_current_head() or "none"
 
     def _current(connection: Connection) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
     async with engine.connect() as connection:
         current = await connection.run_sync(_current)
+    if current == head:
+        return None
+    if current is not None:
+        try:
+            script.get_revision(current)
+        except CommandError:
+            log.warning(
+                "database schema is newer than this release",
+                extra={"schema_revision": current, "expected_revision": head},
+            )
+            return None
     return current, head
 
 
@@ -61,16 +77,17 @@ async def wait_until_current(engine: AsyncEngine, migrations_package: str) -> No
     """
     while True:
         try:
-            current, head = await revisions(engine, migrations_package)
+            lag = await behind(engine, migrations_package)
         except (SQLAlchemyError, OSError) as error:
-            current, head = None, "unknown"
             log.warning("database not answering yet", extra={"error": type(error).__name__})
-        if current == head:
-            return
-        log.warning(
-            "waiting for the database schema; run `nowrongdoor migrate`",
-            extra={"schema_revision": current or "none", "expected_revision": head},
-        )
+        else:
+            if lag is None:
+                return
+            current, head = lag
+            log.warning(
+                "waiting for the database schema; run `nowrongdoor migrate`",
+                extra={"schema_revision": current or "none", "expected_revision": head},
+            )
         await asyncio.sleep(SCHEMA_POLL_SECONDS)
 
 
