@@ -139,6 +139,9 @@ class Upstreams:
         if response.status_code == 409:
             pending = response.json().get("type") == "/problems/decision-pending"
             return "decision-pending" if pending else "not-waiting"
+        if response.status_code != 200:
+            # Intake refused what the gateway itself validated: nothing changed; never "accepted".
+            raise UpstreamUnavailable("intake")
         return "accepted"
 
     async def complaint_for_staff(
