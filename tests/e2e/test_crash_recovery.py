@@ -126,6 +126,7 @@ async def file_until_accepted(
 ) -> dict[str, str]:
     """File as a careful client does: the same Idempotency-Key until the platform answers 201."""
     retry = {"Idempotency-Key": f"outage-{uuid.uuid4()}"}
+    deadline = asyncio.get_running_loop().time() + 120
     while True:
         response = await gateway.post("/v1/complaints", json=body, headers=retry)
         if response.status_code == 201:
@@ -133,23 +134,26 @@ async def file_until_accepted(
             return accepted
         # 503: a service could not reach its database; 409: the same request is still running.
         assert response.status_code in (409, 503), response.text
+        assert asyncio.get_running_loop().time() < deadline, "the platform did not recover"
         refusals.append(response.status_code)
         await asyncio.sleep(0.2)
 
 
 async def cut_off(server_url: str, databases: list[str], seconds: float) -> None:
     """What a database restart looks like to its clients: connections dropped, new ones refused."""
-    for name in databases:
-        await administer(
-            server_url,
-            text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'),
-            text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"
-            ).bindparams(name=name),
-        )
-    await asyncio.sleep(seconds)
-    for name in databases:
-        await administer(server_url, text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+    try:
+        for name in databases:
+            await administer(
+                server_url,
+                text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'),
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"
+                ).bindparams(name=name),
+            )
+        await asyncio.sleep(seconds)
+    finally:
+        for name in databases:
+            await administer(server_url, text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
 
 
 async def test_the_databases_going_away_while_complaints_flow_lose_and_double_nothing(
