@@ -23,6 +23,15 @@ from .test_complaint_to_case import complaint, file, follow_until
 COMPLAINTS = 40
 
 
+def assert_one_routing_each(cases: list[dict[str, Any]]) -> None:
+    """Each case at the competent institution, received once and routed once."""
+    for case in cases:
+        assert [i["institution_id"] for i in case["institutions"]] == ["ma-mediateur"]
+        kinds = [entry["kind"] for entry in case["timeline"]]
+        assert kinds.count("received") == 1
+        assert kinds.count("routed") == 1
+
+
 async def test_routing_killed_while_complaints_flow_leaves_exactly_one_case_each(
     platform: Platform, gateway: httpx.AsyncClient
 ) -> None:
@@ -46,11 +55,7 @@ async def test_routing_killed_while_complaints_flow_leaves_exactly_one_case_each
 
     assert new_pid != routing_pid
     assert len(accepted) == COMPLAINTS
-    for case in cases:
-        assert [i["institution_id"] for i in case["institutions"]] == ["ma-mediateur"]
-        kinds = [entry["kind"] for entry in case["timeline"]]
-        assert kinds.count("received") == 1
-        assert kinds.count("routed") == 1
+    assert_one_routing_each(cases)
 
 
 @pytest.fixture(scope="module")
@@ -92,11 +97,7 @@ async def test_the_nats_server_killed_while_complaints_flow_loses_and_doubles_no
 
     assert new_pid != nats_pid
     assert len(accepted) == COMPLAINTS
-    for case in cases:
-        assert [i["institution_id"] for i in case["institutions"]] == ["ma-mediateur"]
-        kinds = [entry["kind"] for entry in case["timeline"]]
-        assert kinds.count("received") == 1
-        assert kinds.count("routed") == 1
+    assert_one_routing_each(cases)
 
 
 @pytest.fixture(scope="module")
@@ -184,8 +185,4 @@ async def test_the_databases_going_away_while_complaints_flow_lose_and_double_no
 
     assert 503 in refusals  # the clients felt the outage
     assert len({a["reference"] for a in accepted}) == len(accepted)
-    for case in cases:
-        assert [i["institution_id"] for i in case["institutions"]] == ["ma-mediateur"]
-        kinds = [entry["kind"] for entry in case["timeline"]]
-        assert kinds.count("received") == 1
-        assert kinds.count("routed") == 1
+    assert_one_routing_each(cases)

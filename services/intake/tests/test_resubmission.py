@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -52,19 +53,34 @@ def decided(
     )
 
 
-async def publish(bus: Bus, event: ComplaintRouted) -> None:
+Learned = ComplaintRouted | CaseStatusChanged
+
+
+async def publish(bus: Bus, event: Learned) -> None:
     await bus.publish(Envelope.wrap(event, source="/tests", subject=event.reference), event.subject)
 
 
-async def held_for_prerequisite(app: FastAPI, bus: Bus, reference: str) -> None:
-    await publish(bus, decided(reference, "prerequisite-missing"))
+async def learned(
+    app: FastAPI, bus: Bus, event: Learned, shows: Callable[[Submission], bool]
+) -> None:
+    """Hand intake another service's event and wait until its record of the submission shows it."""
+    await publish(bus, event)
 
     async def recorded() -> bool:
         async with app.state.runtime.sessions() as session:
-            record = await session.get(Submission, reference)
-        return record is not None and record.decision_outcome == "prerequisite-missing"
+            record = await session.get(Submission, event.reference)
+        return record is not None and shows(record)
 
     await eventually(recorded)
+
+
+async def held_for_prerequisite(app: FastAPI, bus: Bus, reference: str) -> None:
+    await learned(
+        app,
+        bus,
+        decided(reference, "prerequisite-missing"),
+        lambda record: record.decision_outcome == "prerequisite-missing",
+    )
 
 
 def resubmission(accepted: dict[str, str], **overrides: Any) -> dict[str, Any]:
@@ -102,14 +118,12 @@ async def test_a_routed_case_cannot_be_resubmitted(
     client: httpx.AsyncClient, app: FastAPI, bus: Bus
 ) -> None:
     accepted = await filed(client)
-    await publish(bus, decided(accepted["reference"], "competent"))
-
-    async def recorded() -> bool:
-        async with app.state.runtime.sessions() as session:
-            record = await session.get(Submission, accepted["reference"])
-        return record is not None and record.decision_outcome == "competent"
-
-    await eventually(recorded)
+    await learned(
+        app,
+        bus,
+        decided(accepted["reference"], "competent"),
+        lambda record: record.decision_outcome == "competent",
+    )
 
     response = await client.post(
         f"/internal/complaints/{accepted['reference']}/resubmission", json=resubmission(accepted)
@@ -131,16 +145,7 @@ async def test_a_closed_case_cannot_be_resubmitted(
         institution_ids=[],
         changed_at=datetime.now(UTC),
     )
-    await bus.publish(
-        Envelope.wrap(closed, source="/tests", subject=closed.reference), closed.subject
-    )
-
-    async def recorded() -> bool:
-        async with app.state.runtime.sessions() as session:
-            record = await session.get(Submission, accepted["reference"])
-        return record is not None and record.case_status == "closed"
-
-    await eventually(recorded)
+    await learned(app, bus, closed, lambda record: record.case_status == "closed")
 
     response = await client.post(
         f"/internal/complaints/{accepted['reference']}/resubmission", json=resubmission(accepted)

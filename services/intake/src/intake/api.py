@@ -65,16 +65,19 @@ async def _matching_submission(runtime: Runtime, check: ReceiptCheck) -> Submiss
     return record
 
 
-@router.post("/receipts/check")
-async def check_receipt(check: ReceiptCheck, runtime: RuntimeDep) -> SubmissionStatus:
-    """The submission behind a reference, if and only if the receipt is right."""
-    record = await _matching_submission(runtime, check)
+def _status_of(record: Submission) -> SubmissionStatus:
     return SubmissionStatus(
         reference=record.reference,
         received_at=record.received_at,
         received_by=record.received_by,
         language=record.language,
     )
+
+
+@router.post("/receipts/check")
+async def check_receipt(check: ReceiptCheck, runtime: RuntimeDep) -> SubmissionStatus:
+    """The submission behind a reference, if and only if the receipt is right."""
+    return _status_of(await _matching_submission(runtime, check))
 
 
 @router.post("/complaints/{reference}/resubmission")
@@ -94,12 +97,7 @@ async def resubmit_complaint(
             record = await session.get(Submission, reference, with_for_update=True)
             assert record is not None
             service.resubmit(record, session, request.app.state.clock())
-            return SubmissionStatus(
-                reference=record.reference,
-                received_at=record.received_at,
-                received_by=record.received_by,
-                language=record.language,
-            )
+            return _status_of(record)
     except service.NotWaitingForPrerequisite as error:
         raise ProblemError(
             409,
