@@ -103,9 +103,18 @@ async def stored_under(redis_url: str, prefix: str) -> dict[str, Any]:
 
 
 async def lifetimes_under(redis_url: str, prefix: str) -> dict[str, int]:
-    """Milliseconds until each key under `prefix` expires; -1 for a key that never would."""
+    """Milliseconds until each key under `prefix` expires; -1 for a key that never would.
+
+    A short-lived key can expire between the scan and the question (Redis then answers -2, or 0
+    in its last millisecond): it has forgotten by itself and is left out.
+    """
     redis = Redis.from_url(redis_url, decode_responses=True)
     try:
-        return {key: await redis.pttl(key) async for key in redis.scan_iter(match=f"{prefix}*")}
+        lifetimes = {
+            key: await redis.pttl(key) async for key in redis.scan_iter(match=f"{prefix}*")
+        }
+        return {
+            key: lifetime for key, lifetime in lifetimes.items() if lifetime == -1 or lifetime > 0
+        }
     finally:
         await redis.aclose()

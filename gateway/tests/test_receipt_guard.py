@@ -216,4 +216,5 @@ async def test_redis_holds_neither_reference_nor_receipt_and_forgets_by_itself(
     assert receipt not in everything
     assert wrong(receipt) not in everything
     lifetimes = await lifetimes_under(redis_url, redis_prefix)
+    assert lifetimes[guarded[0]] > 0
     assert all(lifetime > 0 for lifetime in lifetimes.values())
