@@ -32,9 +32,13 @@ def assert_one_routing_each(cases: list[dict[str, Any]]) -> None:
         assert kinds.count("routed") == 1
 
 
-async def test_routing_killed_while_complaints_flow_leaves_exactly_one_case_each(
-    platform: Platform, gateway: httpx.AsyncClient
-) -> None:
+async def kill_while_complaints_flow(
+    platform: Platform, gateway: httpx.AsyncClient, process: str
+) -> tuple[list[dict[str, Any]], int, int]:
+    """File complaints, SIGKILL `process` a third of the way in, and follow each to its case.
+
+    Answers the cases, the killed process id and the id of the process started in its place.
+    """
     accepted: list[dict[str, str]] = []
 
     async def flow() -> None:
@@ -44,17 +48,22 @@ async def test_routing_killed_while_complaints_flow_leaves_exactly_one_case_each
     sender = asyncio.create_task(flow())
     while len(accepted) < COMPLAINTS // 3:
         await asyncio.sleep(0.05)
-    routing_pid = platform.pid_of("routing")
-    os.kill(routing_pid, signal.SIGKILL)
+    killed = platform.pid_of(process)
+    os.kill(killed, signal.SIGKILL)
     await sender
-    new_pid = await asyncio.to_thread(platform.wait_for_new_pid, "routing", routing_pid)
+    restarted = await asyncio.to_thread(platform.wait_for_new_pid, process, killed)
 
-    cases: list[dict[str, Any]] = [
-        await follow_until(gateway, a, "routed", timeout=90) for a in accepted
-    ]
+    cases = [await follow_until(gateway, a, "routed", timeout=120) for a in accepted]
+    return cases, killed, restarted
 
-    assert new_pid != routing_pid
-    assert len(accepted) == COMPLAINTS
+
+async def test_routing_killed_while_complaints_flow_leaves_exactly_one_case_each(
+    platform: Platform, gateway: httpx.AsyncClient
+) -> None:
+    cases, killed, restarted = await kill_while_complaints_flow(platform, gateway, "routing")
+
+    assert restarted != killed
+    assert len(cases) == COMPLAINTS
     assert_one_routing_each(cases)
 
 
@@ -78,25 +87,11 @@ async def test_the_nats_server_killed_while_complaints_flow_loses_and_doubles_no
     platform_with_its_own_nats: Platform,
 ) -> None:
     platform = platform_with_its_own_nats
-    accepted: list[dict[str, str]] = []
     async with httpx.AsyncClient(base_url=platform.gateway, timeout=30) as gateway:
+        cases, killed, restarted = await kill_while_complaints_flow(platform, gateway, "nats")
 
-        async def flow() -> None:
-            for _ in range(COMPLAINTS):
-                accepted.append(await file(gateway, complaint()))
-
-        sender = asyncio.create_task(flow())
-        while len(accepted) < COMPLAINTS // 3:
-            await asyncio.sleep(0.05)
-        nats_pid = platform.pid_of("nats")
-        os.kill(nats_pid, signal.SIGKILL)
-        await sender
-        new_pid = await asyncio.to_thread(platform.wait_for_new_pid, "nats", nats_pid)
-
-        cases = [await follow_until(gateway, a, "routed", timeout=120) for a in accepted]
-
-    assert new_pid != nats_pid
-    assert len(accepted) == COMPLAINTS
+    assert restarted != killed
+    assert len(cases) == COMPLAINTS
     assert_one_routing_each(cases)
 
 
