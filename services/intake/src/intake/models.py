@@ -53,7 +53,6 @@ class Submission(SQLModel, table=True):
     involved_institution_ids: list[str] = Field(default_factory=list, sa_type=sa.JSON)
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     decision_outcome: str | None = Field(default=None, max_length=30)
-    resubmitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     triage_institution_id: str | None = Field(default=None, max_length=64)
     case_status: str | None = Field(default=None, max_length=30)
     status_changed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -133,7 +133,6 @@ def resubmit(record: Submission, session: AsyncSession, now: datetime) -> None:
     record.administration_contacted = True
     record.case_status = "resubmitted"
     record.status_changed_at = now
-    record.resubmitted_at = now
     record.decision_outcome = None  # the earlier decision no longer stands; a new one is due
     add_event(
         session,

@@ -1,4 +1,4 @@
-"""Routing's latest outcome, its triage desk and the last resubmission: what a case awaits.
+"""Routing's latest outcome and its triage desk: what a case awaits.
 
 Revision ID: 2026_11_28_0003
 Revises: 2026_11_28_0002
@@ -17,7 +17,6 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("submissions") as batch:
         batch.add_column(sa.Column("decision_outcome", sa.String(30), nullable=True))
-        batch.add_column(sa.Column("resubmitted_at", sa.DateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column("triage_institution_id", sa.String(64), nullable=True))
     # What intake already learned says what routing decided.
     submissions = sa.table(
@@ -51,5 +50,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("submissions") as batch:
         batch.drop_column("triage_institution_id")
-        batch.drop_column("resubmitted_at")
         batch.drop_column("decision_outcome")
