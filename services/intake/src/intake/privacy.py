@@ -172,9 +172,8 @@ async def read_for_staff(
 
 async def record_decision(session: AsyncSession, routed: ComplaintRouted) -> None:
     """Remember which institutions are competent: they alone may read the complaint."""
-    record = await session.get(Submission, routed.reference, with_for_update=True)
+    record = await _submission_told_of(session, routed.reference, "decision")
     if record is None:
-        log.warning("decision for an unknown submission", extra={"reference": routed.reference})
         return
     competent = sorted({c.institution_id for c in routed.competent})
     record.involved_institution_ids = _union(record.involved_institution_ids, competent)
@@ -187,9 +186,8 @@ async def record_decision(session: AsyncSession, routed: ComplaintRouted) -> Non
 
 async def record_triage(session: AsyncSession, triage: ComplaintTriageRequired) -> None:
     """Remember the desk that must decide: its staff may read the complaint to do so."""
-    record = await session.get(Submission, triage.reference, with_for_update=True)
+    record = await _submission_told_of(session, triage.reference, "triage")
     if record is None:
-        log.warning("triage for an unknown submission", extra={"reference": triage.reference})
         return
     if record.decided_at is None or triage.decided_at >= record.decided_at:
         record.decided_at = triage.decided_at
@@ -199,9 +197,8 @@ async def record_triage(session: AsyncSession, triage: ComplaintTriageRequired) 
 
 async def record_status(session: AsyncSession, changed: CaseStatusChanged) -> None:
     """Remember the case's status, and when it closed: retention counts from then."""
-    record = await session.get(Submission, changed.reference, with_for_update=True)
+    record = await _submission_told_of(session, changed.reference, "status")
     if record is None:
-        log.warning("status of an unknown submission", extra={"reference": changed.reference})
         return
     record.involved_institution_ids = _union(
         record.involved_institution_ids, changed.institution_ids
@@ -214,6 +211,16 @@ async def record_status(session: AsyncSession, changed: CaseStatusChanged) -> No
         record.closed_at = None
     elif record.closed_at is None:
         record.closed_at = changed.changed_at
+
+
+async def _submission_told_of(
+    session: AsyncSession, reference: str, news: str
+) -> Submission | None:
+    """The submission an event is about, locked for the update; None, with a warning, if unknown."""
+    record = await session.get(Submission, reference, with_for_update=True)
+    if record is None:
+        log.warning("news of an unknown submission", extra={"reference": reference, "news": news})
+    return record
 
 
 def _union(known: list[str], more: list[str]) -> list[str]:
