@@ -18,7 +18,8 @@ import sys
 import time
 from typing import Any, get_args
 
-from nowrongdoor.events import Category, ComplainantRole, ComplaintFacts, RespondentType
+from nowrongdoor.contracts.events import ComplaintFacts
+from nowrongdoor.contracts.vocabulary import Category, ComplainantRole, RespondentType
 from routing.domain import Registry, decide, load_seed_registry
 
 RULES_PER_INSTITUTION = 20

@@ -11,8 +11,9 @@ from gateway.clients import UpstreamsDep
 from gateway.receipt_guard import ReceiptGuardDep
 from gateway.security import ANONYMOUS_ALLOWED, CallerDep, require_scope
 from nowrongdoor.auth import Principal
-from nowrongdoor.contracts import CaseView, ComplaintSubmission, TimelineEntry
-from nowrongdoor.events import Channel
+from nowrongdoor.contracts.cases import CaseView, TimelineEntry
+from nowrongdoor.contracts.intake import ComplaintSubmission
+from nowrongdoor.contracts.vocabulary import Channel
 from nowrongdoor.ids import is_receipt, is_reference
 from nowrongdoor.problems import FieldProblem, Problem, ProblemError
 

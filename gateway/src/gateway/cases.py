@@ -11,7 +11,8 @@ from gateway.clients import UpstreamsDep
 from gateway.receipt_guard import ReceiptGuardDep, case_not_found
 from gateway.security import ANONYMOUS_ALLOWED, CallerDep, require_kind, require_scope
 from nowrongdoor.auth import Principal
-from nowrongdoor.contracts import ComplaintForStaff, InstitutionCasePage
+from nowrongdoor.contracts.cases import InstitutionCasePage
+from nowrongdoor.contracts.intake import ComplaintForStaff
 from nowrongdoor.ids import REFERENCE_PATTERN, is_receipt
 from nowrongdoor.problems import Problem, ProblemError
 

@@ -23,7 +23,7 @@ from sqlmodel import col, select
 
 from gateway.models import ApiClient, ClientAudit
 from nowrongdoor.auth import SCOPES, Principal
-from nowrongdoor.contracts import INSTITUTION_ID_PATTERN
+from nowrongdoor.contracts.vocabulary import INSTITUTION_ID_PATTERN
 
 ApiClientKind = Literal["institution", "ngo", "admin"]
 CLIENT_KINDS: tuple[str, ...] = get_args(ApiClientKind)

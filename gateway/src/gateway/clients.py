@@ -9,14 +9,9 @@ import httpx
 from fastapi import Depends, Request
 
 from nowrongdoor.auth import INTERNAL_AUDIENCE, Principal, SigningKey, issue_token
-from nowrongdoor.contracts import (
-    CaseView,
-    ComplaintAccepted,
-    ComplaintForStaff,
-    ComplaintSubmission,
-    InstitutionCasePage,
-)
-from nowrongdoor.events import Channel
+from nowrongdoor.contracts.cases import CaseView, InstitutionCasePage
+from nowrongdoor.contracts.intake import ComplaintAccepted, ComplaintForStaff, ComplaintSubmission
+from nowrongdoor.contracts.vocabulary import Channel
 from nowrongdoor.problems import FieldProblem, ProblemError
 from nowrongdoor.telemetry import inject_trace_headers
 

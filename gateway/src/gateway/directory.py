@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from gateway.clients import UpstreamsDep, UpstreamUnavailable
 from gateway.security import ANONYMOUS_ALLOWED, CallerDep, require_kind
-from nowrongdoor.competence import (
+from nowrongdoor.contracts.routing import (
     Guide,
     GuideAnswer,
     GuideAnswers,
@@ -26,8 +26,7 @@ from nowrongdoor.competence import (
     TriageDecision,
     TriageRuleProposal,
 )
-from nowrongdoor.contracts import INSTITUTION_ID_PATTERN
-from nowrongdoor.events import Language
+from nowrongdoor.contracts.vocabulary import INSTITUTION_ID_PATTERN, Language
 from nowrongdoor.ids import REFERENCE_PATTERN
 from nowrongdoor.problems import Problem, ProblemError
 

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.clients import Upstreams, UpstreamUnavailable
 from nowrongdoor.auth import Principal
-from nowrongdoor.events import Category, Channel, Language, RespondentType
+from nowrongdoor.contracts.vocabulary import Category, Channel, Language, RespondentType
 from nowrongdoor.ids import is_receipt, is_reference
 from nowrongdoor.problems import Problem, ProblemError
 

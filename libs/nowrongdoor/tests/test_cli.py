@@ -6,8 +6,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from nowrongdoor import events
 from nowrongdoor.cli import app, database_url_for, url_table
+from nowrongdoor.contracts import events
 from nowrongdoor.supervisor import SERVICES_BY_NAME, PlatformConfig, plan_platform
 
 runner = CliRunner()

@@ -12,7 +12,7 @@ from sqlmodel import SQLModel
 
 from nowrongdoor import db
 from nowrongdoor.bus import Bus, ConsumerSpec, Envelope
-from nowrongdoor.events import CaseOpened
+from nowrongdoor.contracts.events import CaseOpened
 from nowrongdoor.inbox import exactly_once
 from nowrongdoor.outbox import OutboxMessage, OutboxRelay, add_event
 from nowrongdoor.testing.apps import eventually

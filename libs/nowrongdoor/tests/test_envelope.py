@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 import pytest
 
 from nowrongdoor.bus import Envelope, UndecodableEvent
-from nowrongdoor.events import ComplaintFacts, ComplaintReceived
+from nowrongdoor.contracts.events import ComplaintFacts, ComplaintReceived
 
 FACTS = ComplaintFacts(
     category="maladministration",

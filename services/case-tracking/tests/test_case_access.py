@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from nowrongdoor.auth import Principal
 from nowrongdoor.bus import Bus, Envelope
-from nowrongdoor.events import CompetentInstitution, ComplaintRouted
+from nowrongdoor.contracts.events import CompetentInstitution, ComplaintRouted
 from nowrongdoor.ids import new_reference
 from nowrongdoor.testing.apps import eventually, internal_headers
 

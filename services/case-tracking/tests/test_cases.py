@@ -8,7 +8,11 @@ from fastapi import FastAPI
 
 from case_tracking.models import OutboxMessage
 from nowrongdoor.bus import Bus, Envelope
-from nowrongdoor.events import CompetentInstitution, ComplaintRouted, ComplaintTriageRequired
+from nowrongdoor.contracts.events import (
+    CompetentInstitution,
+    ComplaintRouted,
+    ComplaintTriageRequired,
+)
 from nowrongdoor.testing.apps import eventually
 
 REFERENCE = "NWD-7K3M9QX2VD4H"

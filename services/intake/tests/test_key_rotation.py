@@ -16,7 +16,7 @@ from intake.rotation import RotationError, rotate
 from intake.service import accept_complaint
 from nowrongdoor import db, migrations
 from nowrongdoor.cli import app as cli
-from nowrongdoor.contracts import ComplaintSubmission
+from nowrongdoor.contracts.intake import ComplaintSubmission
 from nowrongdoor.crypto import Sealer, StaticKeys
 from nowrongdoor.ids import new_reference
 

@@ -22,15 +22,15 @@ from nowrongdoor import db, migrations
 from nowrongdoor.auth import Principal
 from nowrongdoor.bus import Bus, Envelope
 from nowrongdoor.cli import app as cli
-from nowrongdoor.contracts import ComplaintSubmission
-from nowrongdoor.crypto import Sealer
-from nowrongdoor.events import (
+from nowrongdoor.contracts.events import (
     CaseStatusChanged,
     CompetentInstitution,
     ComplaintRouted,
     ComplaintTriageRequired,
     Event,
 )
+from nowrongdoor.contracts.intake import ComplaintSubmission
+from nowrongdoor.crypto import Sealer
 from nowrongdoor.testing.apps import eventually, internal_headers, running
 
 MARKERS = {

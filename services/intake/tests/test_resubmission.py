@@ -12,7 +12,7 @@ from fastapi import FastAPI
 
 from intake.models import OutboxMessage, Submission
 from nowrongdoor.bus import Bus, Envelope
-from nowrongdoor.events import CaseStatusChanged, ComplaintRouted
+from nowrongdoor.contracts.events import CaseStatusChanged, ComplaintRouted
 from nowrongdoor.testing.apps import eventually
 
 SUBMISSION: dict[str, Any] = {

@@ -4,7 +4,7 @@ from typing import Any
 import httpx
 
 from nowrongdoor.bus import Bus, Envelope
-from nowrongdoor.events import CaseOpened
+from nowrongdoor.contracts.events import CaseOpened
 from nowrongdoor.testing.apps import eventually
 
 REFERENCE = "NWD-7K3M9QX2VD4H"

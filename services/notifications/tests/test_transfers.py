@@ -6,7 +6,7 @@ from typing import Any
 import httpx
 
 from nowrongdoor.bus import Bus, Envelope
-from nowrongdoor.events import CaseOpened
+from nowrongdoor.contracts.events import CaseOpened
 from nowrongdoor.testing.apps import eventually
 
 

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from nowrongdoor.auth import Principal
 from nowrongdoor.bus import Bus, Envelope
-from nowrongdoor.events import ComplaintFacts, ComplaintReceived
+from nowrongdoor.contracts.events import ComplaintFacts, ComplaintReceived
 from nowrongdoor.ids import new_reference
 from nowrongdoor.testing.apps import eventually, internal_headers, running
 from routing.app import create_app

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from nowrongdoor.events import ComplaintFacts, ComplaintRouted
+from nowrongdoor.contracts.events import ComplaintFacts, ComplaintRouted
 from routing.domain import (
     Decision,
     Registry,

@@ -8,7 +8,8 @@ from typing import Any, get_args
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nowrongdoor.events import Category, ComplainantRole, ComplaintFacts, RespondentType
+from nowrongdoor.contracts.events import ComplaintFacts
+from nowrongdoor.contracts.vocabulary import Category, ComplainantRole, RespondentType
 from routing.domain import Registry, decide, load_seed_registry
 
 SEED = load_seed_registry()

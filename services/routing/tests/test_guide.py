@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from nowrongdoor import db
-from nowrongdoor.competence import GuideAnswers
+from nowrongdoor.contracts.routing import GuideAnswers
 from routing.domain import decide, load_seed_registry
 from routing.guide import answer, facts_of
 

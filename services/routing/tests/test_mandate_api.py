@@ -6,8 +6,8 @@ from typing import Any
 
 import httpx
 
-from nowrongdoor.competence import MandateRule
-from nowrongdoor.events import ComplaintReceived
+from nowrongdoor.contracts.events import ComplaintReceived
+from nowrongdoor.contracts.routing import MandateRule
 from routing.domain import RuleSpec, load_seed_registry
 
 Decide = Callable[..., Awaitable[dict[str, Any]]]

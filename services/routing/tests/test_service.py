@@ -7,7 +7,7 @@ import httpx
 from fastapi import FastAPI
 
 from nowrongdoor.bus import Envelope
-from nowrongdoor.events import ComplaintReceived
+from nowrongdoor.contracts.events import ComplaintReceived
 from nowrongdoor.testing.apps import eventually
 from routing.domain import load_seed_registry
 

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from nowrongdoor.bus import Envelope
-from nowrongdoor.events import ComplaintReceived, ComplaintRouted
+from nowrongdoor.contracts.events import ComplaintReceived, ComplaintRouted
 from nowrongdoor.testing.apps import eventually
 
 Decide = Callable[..., Awaitable[dict[str, Any]]]

@@ -24,7 +24,7 @@ from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.propagate import extract, inject
 
-from nowrongdoor.events import EVENTS_BY_TYPE, STREAMS, Event
+from nowrongdoor.contracts.events import EVENTS_BY_TYPE, STREAMS, Event
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer("nowrongdoor.bus")

@@ -232,7 +232,7 @@ async def _upgrade(url: str, migrations_package: str) -> None:
 
 def render_schemas() -> dict[str, str]:
     """File name → content of every contract file, exactly as committed."""
-    from nowrongdoor import events
+    from nowrongdoor.contracts import events
 
     files = {
         f"{event_type}.json": _render(schema)

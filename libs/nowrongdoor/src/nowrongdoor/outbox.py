@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel, col, select
 
 from nowrongdoor.bus import Bus, Envelope
+from nowrongdoor.contracts.events import Event
 from nowrongdoor.db import SessionMaker, UTCDateTime, unit_of_work
-from nowrongdoor.events import Event
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query
 
 from case_tracking import domain, views
 from nowrongdoor.auth import CallerDep, Principal, internal_principal
-from nowrongdoor.contracts import CaseView, InstitutionCasePage
+from nowrongdoor.contracts.cases import CaseView, InstitutionCasePage
 from nowrongdoor.ids import REFERENCE_PATTERN
 from nowrongdoor.problems import FieldProblem, ProblemError
 from nowrongdoor.runtime import RuntimeDep

@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from case_tracking import domain
 from nowrongdoor.bus import Envelope
-from nowrongdoor.events import ComplaintRouted, ComplaintTriageRequired
+from nowrongdoor.contracts.events import ComplaintRouted, ComplaintTriageRequired
 from nowrongdoor.runtime import Subscription
 
 

@@ -8,14 +8,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from case_tracking.models import CaseGroup, CasePart, TimelineEntry
-from nowrongdoor.contracts import CaseView, InstitutionSummary
-from nowrongdoor.contracts import TimelineEntry as TimelineView
-from nowrongdoor.events import (
+from nowrongdoor.contracts.cases import CaseView
+from nowrongdoor.contracts.cases import TimelineEntry as TimelineView
+from nowrongdoor.contracts.events import (
     CaseOpened,
     CaseStatusChanged,
     ComplaintRouted,
     ComplaintTriageRequired,
 )
+from nowrongdoor.contracts.routing import InstitutionSummary
+from nowrongdoor.contracts.vocabulary import RoutingOutcome
 from nowrongdoor.outbox import add_event
 
 SOURCE = "/services/case-tracking"
@@ -91,7 +93,7 @@ async def open_from_decision(session: AsyncSession, routed: ComplaintRouted, eve
             event_id=event_id,
         )
     )
-    if routed.outcome == "competent":
+    if routed.outcome == RoutingOutcome.COMPETENT:
         add_event(
             session,
             CaseOpened(
@@ -152,7 +154,7 @@ def _received_entry(reference: str, at: datetime, door_name: str | None) -> Time
 
 
 def _decision_summary(routed: ComplaintRouted) -> str:
-    if routed.outcome == "competent":
+    if routed.outcome == RoutingOutcome.COMPETENT:
         parts = [
             f"{c.name}{f' ({c.office_name})' if c.office_name else ''}"
             + (" (lead)" if c.role == "lead" and len(routed.competent) > 1 else "")
@@ -164,7 +166,7 @@ def _decision_summary(routed: ComplaintRouted) -> str:
         door = routed.received_by_name or routed.received_by
         verb = f"Transferred from {door} to" if moved else "Routed to"
         return f"{verb} {_names(parts)}"
-    if routed.outcome == "prerequisite-missing":
+    if routed.outcome == RoutingOutcome.PREREQUISITE_MISSING:
         return "Not admissible yet: a prerequisite is missing (see the advice)"
     return "No participating institution is competent (see the advice)"
 

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import and_, col, or_, select
 
 from case_tracking.models import CaseGroup, CasePart
-from nowrongdoor.contracts import InstitutionCase, InstitutionCasePage
+from nowrongdoor.contracts.cases import InstitutionCase, InstitutionCasePage
 
 
 class BadCursor(ValueError):

@@ -10,16 +10,16 @@ from sqlalchemy.exc import IntegrityError
 from intake import privacy, service
 from intake.audit import Actor
 from intake.models import Submission
-from intake.schemas import (
+from nowrongdoor.auth import CallerDep, internal_principal
+from nowrongdoor.contracts.intake import (
+    ComplaintAccepted,
     ComplaintForStaff,
     IncomingComplaint,
-    PersonalDataExport,
+    PersonalData,
     ReceiptCheck,
-    Resubmission,
+    ResubmissionCheck,
     SubmissionStatus,
 )
-from nowrongdoor.auth import CallerDep, internal_principal
-from nowrongdoor.contracts import ComplaintAccepted
 from nowrongdoor.crypto import Sealer
 from nowrongdoor.ids import REFERENCE_PATTERN
 from nowrongdoor.problems import ProblemError
@@ -82,7 +82,7 @@ async def check_receipt(check: ReceiptCheck, runtime: RuntimeDep) -> SubmissionS
 
 @router.post("/complaints/{reference}/resubmission")
 async def resubmit_complaint(
-    check: Resubmission,
+    check: ResubmissionCheck,
     runtime: RuntimeDep,
     request: Request,
     reference: str = Path(pattern=REFERENCE_PATTERN),
@@ -135,7 +135,7 @@ async def _decision_on_its_way(runtime: Runtime, reference: str, wait: float) ->
 @router.post("/personal-data/export", tags=["personal data"])
 async def export_personal_data(
     check: ReceiptCheck, runtime: RuntimeDep, request: Request, caller: CallerDep
-) -> PersonalDataExport:
+) -> PersonalData:
     """Everything held about the complaint, opened, for whoever holds its receipt; audited."""
     await _matching_submission(runtime, check)
     async with runtime.transaction() as session:
@@ -147,7 +147,7 @@ async def export_personal_data(
 @router.post("/personal-data/erase", tags=["personal data"])
 async def erase_personal_data(
     check: ReceiptCheck, runtime: RuntimeDep, request: Request, caller: CallerDep
-) -> PersonalDataExport:
+) -> PersonalData:
     """Erase the identity, description and respondent name; the facts stay. Audited."""
     await _matching_submission(runtime, check)
     async with runtime.transaction() as session:

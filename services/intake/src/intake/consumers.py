@@ -6,7 +6,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake import privacy
 from nowrongdoor.bus import Envelope
-from nowrongdoor.events import CaseStatusChanged, ComplaintRouted, ComplaintTriageRequired
+from nowrongdoor.contracts.events import (
+    CaseStatusChanged,
+    ComplaintRouted,
+    ComplaintTriageRequired,
+)
 from nowrongdoor.runtime import Subscription
 
 

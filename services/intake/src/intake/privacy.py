@@ -16,10 +16,14 @@ from sqlmodel import col
 from intake import audit
 from intake.audit import Actor
 from intake.models import CLOSED, TRIAGE, Submission
-from intake.schemas import ComplaintForStaff, ErasureReason, Identity, PersonalDataExport
 from nowrongdoor.auth import Principal
+from nowrongdoor.contracts.events import (
+    CaseStatusChanged,
+    ComplaintRouted,
+    ComplaintTriageRequired,
+)
+from nowrongdoor.contracts.intake import ComplaintForStaff, ErasureReason, Identity, PersonalData
 from nowrongdoor.crypto import Sealer
-from nowrongdoor.events import CaseStatusChanged, ComplaintRouted, ComplaintTriageRequired
 
 log = logging.getLogger(__name__)
 
@@ -63,9 +67,7 @@ def _open(sealer: Sealer, record: Submission) -> tuple[Identity | None, str | No
     return identity, description, respondent
 
 
-def export(
-    session: AsyncSession, sealer: Sealer, actor: Actor, record: Submission
-) -> PersonalDataExport:
+def export(session: AsyncSession, sealer: Sealer, actor: Actor, record: Submission) -> PersonalData:
     """What intake holds about the complaint, opened for the complainant, and audited."""
     audit.record(
         session,
@@ -77,9 +79,9 @@ def export(
     return personal_data(sealer, record)
 
 
-def personal_data(sealer: Sealer, record: Submission) -> PersonalDataExport:
+def personal_data(sealer: Sealer, record: Submission) -> PersonalData:
     identity, description, respondent = _open(sealer, record)
-    return PersonalDataExport.model_validate(
+    return PersonalData.model_validate(
         {
             **record.model_dump(include=_EXPORTED_FACTS),
             "erased": record.erased_at is not None,
@@ -113,7 +115,7 @@ async def remove_personal_data(
 
 async def erase(
     session: AsyncSession, sealer: Sealer, actor: Actor, reference: str, now: datetime
-) -> PersonalDataExport:
+) -> PersonalData:
     """Erase at the complainant's request; asking again changes nothing and is audited too."""
     erased_now = await remove_personal_data(session, reference, "request", now)
     audit.record(

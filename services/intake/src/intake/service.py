@@ -11,9 +11,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.models import CLOSED, PREREQUISITE_MISSING, Submission
-from nowrongdoor.contracts import ComplaintSubmission
+from nowrongdoor.contracts.events import ComplaintFacts, ComplaintReceived, ComplaintResubmitted
+from nowrongdoor.contracts.intake import ComplaintSubmission
+from nowrongdoor.contracts.vocabulary import Channel
 from nowrongdoor.crypto import Sealer
-from nowrongdoor.events import Channel, ComplaintFacts, ComplaintReceived, ComplaintResubmitted
 from nowrongdoor.ids import new_receipt, new_reference
 from nowrongdoor.outbox import add_event
 

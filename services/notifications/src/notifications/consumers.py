@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from notifications import domain
 from nowrongdoor.bus import Envelope
-from nowrongdoor.events import CaseOpened
+from nowrongdoor.contracts.events import CaseOpened
 from nowrongdoor.runtime import Subscription
 
 

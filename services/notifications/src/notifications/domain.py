@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from notifications.models import Delivery
-from nowrongdoor.events import CaseOpened
+from nowrongdoor.contracts.events import CaseOpened
 
 
 def record_case_opened(session: AsyncSession, opened: CaseOpened, event_id: str) -> list[Delivery]:

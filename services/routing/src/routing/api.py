@@ -11,10 +11,11 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from sqlalchemy.exc import IntegrityError
 
 from nowrongdoor.auth import CallerDep, Principal, internal_principal
-from nowrongdoor.competence import (
+from nowrongdoor.contracts.routing import (
     Guide,
     GuideAnswer,
     GuideAnswers,
+    InstitutionSummary,
     InstitutionView,
     Mandate,
     MandateChange,
@@ -28,8 +29,7 @@ from nowrongdoor.competence import (
     TriageDecision,
     TriageRuleProposal,
 )
-from nowrongdoor.contracts import INSTITUTION_ID_PATTERN, InstitutionSummary
-from nowrongdoor.events import Language
+from nowrongdoor.contracts.vocabulary import INSTITUTION_ID_PATTERN, Language
 from nowrongdoor.ids import REFERENCE_PATTERN
 from nowrongdoor.problems import FieldProblem, ProblemError
 from nowrongdoor.runtime import RuntimeDep

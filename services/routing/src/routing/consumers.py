@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nowrongdoor.bus import Envelope
-from nowrongdoor.events import ComplaintReceived, ComplaintResubmitted
+from nowrongdoor.contracts.events import ComplaintReceived, ComplaintResubmitted
 from nowrongdoor.inbox import TransactionalHandler
 from nowrongdoor.runtime import Subscription
 from routing import service

@@ -36,14 +36,8 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from nowrongdoor.events import (
-    Category,
-    CompetentInstitution,
-    ComplainantRole,
-    ComplaintFacts,
-    Language,
-    RespondentType,
-)
+from nowrongdoor.contracts.events import CompetentInstitution, ComplaintFacts
+from nowrongdoor.contracts.vocabulary import Category, ComplainantRole, Language, RespondentType
 
 Outcome = Literal["competent", "prerequisite-missing", "not-competent", "triage"]
 Reason = Literal[

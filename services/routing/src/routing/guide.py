@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from nowrongdoor.competence import (
+from nowrongdoor.contracts.events import ComplaintFacts
+from nowrongdoor.contracts.routing import (
     Guide,
     GuideAdvice,
     GuideAnswer,
@@ -16,9 +17,9 @@ from nowrongdoor.competence import (
     GuideInstitution,
     GuideOption,
     GuideQuestion,
+    InstitutionSummary,
 )
-from nowrongdoor.contracts import InstitutionSummary
-from nowrongdoor.events import ComplaintFacts, Language
+from nowrongdoor.contracts.vocabulary import Language
 from routing.domain import Registry, decide
 
 ELSEWHERE = "ZZ"

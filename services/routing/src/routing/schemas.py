@@ -1,4 +1,4 @@
-"""Routing's internal API shapes; those the gateway shares live in `nowrongdoor.competence`."""
+"""Routing's internal API shapes; those the gateway shares live in `nowrongdoor.contracts.routing`."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-from nowrongdoor.competence import InstitutionView, OfficeView
+from nowrongdoor.contracts.routing import InstitutionView, OfficeView
 
 __all__ = ["DecisionPublic", "InstitutionView", "OfficeView"]
 

@@ -16,8 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, func, select
 
 from nowrongdoor.auth import Principal
-from nowrongdoor.competence import TriageDecision
-from nowrongdoor.events import (
+from nowrongdoor.contracts.events import (
     CompetentInstitution,
     ComplaintFacts,
     ComplaintReceived,
@@ -25,6 +24,7 @@ from nowrongdoor.events import (
     ComplaintRouted,
     ComplaintTriageRequired,
 )
+from nowrongdoor.contracts.routing import TriageDecision
 from nowrongdoor.outbox import add_event
 from routing.domain import Decision, Registry, decide
 from routing.models import RoutingDecision, TriageRuleProposal

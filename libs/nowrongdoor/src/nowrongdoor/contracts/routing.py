@@ -1,4 +1,4 @@
-"""HTTP contracts of competence routing, shared by the gateway and the routing service.
+"""Routing's HTTP contracts: the directory, mandates, the citizens' guide and triage decisions.
 
 The directory of institutions, their mandates, the citizens' guide and triage decisions: shapes,
 not behaviour. Routing decides; the gateway validates, documents and forwards.
@@ -12,13 +12,32 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 
-from nowrongdoor.contracts import INSTITUTION_ID_PATTERN, TERRITORY_PATTERN, InstitutionSummary
-from nowrongdoor.events import Category, ComplainantRole, Language, RespondentType
+from nowrongdoor.auth import Principal
+from nowrongdoor.contracts.http import ServiceClient
+from nowrongdoor.contracts.vocabulary import (
+    INSTITUTION_ID_PATTERN,
+    TERRITORY_PATTERN,
+    Category,
+    ComplainantRole,
+    Language,
+    PartRole,
+    RespondentType,
+    RoutingOutcome,
+)
 
 RULE_ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
-GuideOutcome = Literal["competent", "prerequisite-missing", "not-competent", "triage"]
 
 # --- The directory ------------------------------------------------------------------------------
+
+
+class InstitutionSummary(BaseModel):
+    """An institution taking part in a case, with the office that handles it."""
+
+    institution_id: str = Field(examples=["ma-mediateur"])
+    name: str = Field(examples=["Institution du Médiateur du Royaume"])
+    office_id: str | None = Field(None, examples=["ma-mediateur-casablanca-settat"])
+    office_name: str | None = None
+    role: PartRole
 
 
 class OfficeView(BaseModel):
@@ -260,7 +279,7 @@ class GuideAnswer(BaseModel):
         }
     )
 
-    outcome: GuideOutcome
+    outcome: RoutingOutcome
     reason: str
     registry_version: str
     institutions: list[InstitutionSummary] = Field(description="The lead first, then associated")
@@ -336,3 +355,82 @@ class TriageRuleProposal(BaseModel):
     )
     status: Literal["proposed", "adopted"]
     adopted_in_version: str | None = None
+
+
+# --- The client ---------------------------------------------------------------------------------
+
+
+class RoutingClient(ServiceClient):
+    """Routing's internal API, typed; its refusals reach the caller as `ServiceProblem`."""
+
+    service = "routing"
+
+    async def institutions(self, caller: Principal, language: Language) -> list[InstitutionView]:
+        response = await self.call(
+            caller, "GET", "/internal/institutions", params={"lang": language}
+        )
+        return self.read_list(response, InstitutionView)
+
+    async def institution(
+        self, caller: Principal, institution_id: str, language: Language
+    ) -> InstitutionView:
+        response = await self.call(
+            caller, "GET", f"/internal/institutions/{institution_id}", params={"lang": language}
+        )
+        return self.read(response, InstitutionView)
+
+    async def mandate(self, caller: Principal, institution_id: str) -> tuple[Mandate, str]:
+        """The mandate and its entity tag."""
+        response = await self.call(
+            caller, "GET", f"/internal/institutions/{institution_id}/mandate"
+        )
+        return self.read(response, Mandate), response.headers.get("etag", "")
+
+    async def change_mandate(
+        self,
+        caller: Principal,
+        institution_id: str,
+        change: MandateChange,
+        *,
+        if_match: str | None,
+    ) -> tuple[MandateSaved, str]:
+        """The saved mandate and its new entity tag."""
+        response = await self.call(
+            caller,
+            "PUT",
+            f"/internal/institutions/{institution_id}/mandate",
+            json=change.model_dump(mode="json"),
+            headers={"If-Match": if_match} if if_match else None,
+        )
+        return self.read(response, MandateSaved), response.headers.get("etag", "")
+
+    async def guide(self, caller: Principal, language: Language) -> Guide:
+        response = await self.call(caller, "GET", "/internal/guide", params={"lang": language})
+        return self.read(response, Guide)
+
+    async def answer_guide(
+        self, caller: Principal, answers: GuideAnswers, language: Language
+    ) -> GuideAnswer:
+        response = await self.call(
+            caller,
+            "POST",
+            "/internal/guide/answers",
+            params={"lang": language},
+            json=answers.model_dump(mode="json"),
+        )
+        return self.read(response, GuideAnswer)
+
+    async def decide_triage(
+        self, caller: Principal, reference: str, decision: TriageDecision
+    ) -> TriageDecided:
+        response = await self.call(
+            caller,
+            "POST",
+            f"/internal/triage/{reference}/decision",
+            json=decision.model_dump(mode="json"),
+        )
+        return self.read(response, TriageDecided)
+
+    async def triage_proposals(self, caller: Principal) -> list[TriageRuleProposal]:
+        response = await self.call(caller, "GET", "/internal/triage/proposals")
+        return self.read_list(response, TriageRuleProposal)

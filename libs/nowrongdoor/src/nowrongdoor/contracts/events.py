@@ -8,34 +8,21 @@ personal data: identity, contact details and free text stay encrypted in the ser
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Category = Literal[
-    "maladministration",
-    "corruption",
-    "integrity",
-    "human-rights",
-    "discrimination",
-    "data-protection",
-    "children-rights",
-    "other",
-]
-RespondentType = Literal[
-    "national-administration",
-    "regional-administration",
-    "local-authority",
-    "public-enterprise",
-    "private-company",
-    "public-official",
-    "court",
-]
-ComplainantRole = Literal["citizen", "public-official", "ngo"]
-Language = Literal["ar", "fr", "en"]
-Channel = Literal["web", "api", "counter", "ngo", "open311"]
-
-REFERENCE_FIELD = Field(pattern=r"^NWD-[0-9A-HJKMNP-TV-Z]{12}$", examples=["NWD-7K3M9QX2VD4H"])
+from nowrongdoor.contracts.vocabulary import (
+    REFERENCE_FIELD,
+    CaseStatus,
+    Category,
+    Channel,
+    ComplainantRole,
+    DecidedOutcome,
+    Language,
+    PartRole,
+    RespondentType,
+)
 
 
 class Event(BaseModel):
@@ -95,7 +82,7 @@ class CompetentInstitution(BaseModel):
     name: str
     office_id: str | None = None
     office_name: str | None = None
-    role: Literal["lead", "associated"]
+    role: PartRole
 
 
 class ComplaintRouted(Event):
@@ -108,7 +95,7 @@ class ComplaintRouted(Event):
     reference: str = REFERENCE_FIELD
     decision_id: str
     registry_version: str
-    outcome: Literal["competent", "prerequisite-missing", "not-competent"]
+    outcome: DecidedOutcome
     competent: list[CompetentInstitution]
     received_by: str | None = None
     received_by_name: str | None = None
@@ -156,7 +143,7 @@ class CaseOpened(Event):
     stream: ClassVar[str] = "CASES"
 
     reference: str = REFERENCE_FIELD
-    status: str
+    status: CaseStatus
     institution_ids: list[str]
     lead_institution_id: str | None
     language: Language
@@ -174,8 +161,8 @@ class CaseStatusChanged(Event):
     stream: ClassVar[str] = "CASES"
 
     reference: str = REFERENCE_FIELD
-    status: str = Field(examples=["closed"])
-    previous_status: str | None = Field(
+    status: CaseStatus = Field(examples=["closed"])
+    previous_status: CaseStatus | None = Field(
         None, description="None when the case group was opened in this status"
     )
     institution_ids: list[str] = Field(description="The institutions taking part in the case")
