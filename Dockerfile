@@ -21,7 +21,8 @@ RUN --mount=type=cache,target=/root/.cache/pip \
         ./services/case-tracking ./services/notifications
 
 # -- one virtual environment per image, without pip, holding only what that image runs ----------
-# Naming the wheel files, not the projects, pins each one to the version built above.
+# Naming the wheel files, not the projects, pins each one to the version built above. Every wheel
+# needs plain `nowrongdoor`: its `local` and `testing` extras (embedded servers, pytest) stay out.
 FROM wheels AS venv-gateway
 RUN python -m venv --without-pip /opt/venv \
     && pip --python /opt/venv/bin/python install --no-cache-dir --no-index \

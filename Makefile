@@ -2,9 +2,10 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-PACKAGES := libs/nowrongdoor services/intake services/routing services/case-tracking \
-	services/notifications gateway
-PYPROJECTS := $(addsuffix /pyproject.toml,$(PACKAGES))
+LIBRARY := libs/nowrongdoor
+DEPLOYABLES := services/intake services/routing services/case-tracking services/notifications \
+	gateway
+PYPROJECTS := $(addsuffix /pyproject.toml,$(LIBRARY) $(DEPLOYABLES))
 
 .PHONY: install run test lint format bench up down schemas validate-deploy
 
@@ -13,7 +14,7 @@ $(BIN)/.installed: constraints.txt requirements-dev.txt $(PYPROJECTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -r requirements-dev.txt \
-		$(addprefix -e ,$(PACKAGES))
+		-e '$(LIBRARY)[local,testing]' $(addprefix -e ,$(DEPLOYABLES))
 	touch $@
 
 install: $(BIN)/.installed  ## create the virtual environment and install everything

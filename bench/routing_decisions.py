@@ -140,7 +140,7 @@ def main() -> int:
 
     durations: dict[int, list[int]] = {size: [] for size in sizes}
     outcomes: dict[int, set[str]] = {
-        size: {decide(f, registries[size]).outcome for f in complaints[size]} for size in sizes
+        size: {str(decide(f, registries[size]).outcome) for f in complaints[size]} for size in sizes
     }
     gc.collect()
     for _ in range(ROUNDS):

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from fastapi import FastAPI
 
-from gateway import client_registry
-from gateway.oauth import current_time
+from gateway import api_clients
+from gateway.api.oauth import current_time
 from nowrongdoor.db import SessionMaker, unit_of_work
 
 TOKEN_URL = "/v1/oauth/token"
@@ -35,7 +35,7 @@ async def register(
     name: str = "Case system",
 ) -> Registered:
     async with unit_of_work(sessions(app)) as session:
-        client, secret = await client_registry.create_client(
+        client, secret = await api_clients.create_client(
             session,
             kind=kind,
             institution_id=institution,
@@ -49,19 +49,19 @@ async def register(
 
 async def rotate(app: FastAPI, client_id: str, *, grace: timedelta, now: datetime) -> str:
     async with unit_of_work(sessions(app)) as session:
-        return await client_registry.rotate_secret(
+        return await api_clients.rotate_secret(
             session, client_id, grace=grace, actor="test", now=now
         )
 
 
 async def revoke(app: FastAPI, client_id: str) -> None:
     async with unit_of_work(sessions(app)) as session:
-        await client_registry.revoke_client(session, client_id, actor="test", now=datetime.now(UTC))
+        await api_clients.revoke_client(session, client_id, actor="test", now=datetime.now(UTC))
 
 
 async def refused_counts(app: FastAPI) -> dict[str, int]:
     async with sessions(app)() as session:
-        listed = await client_registry.list_clients(session, now=datetime.now(UTC))
+        listed = await api_clients.list_clients(session, now=datetime.now(UTC))
     return {summary.client_id: summary.refused_last_day for summary in listed}
 
 

@@ -1,3 +1,5 @@
+"""A gateway over stand-in services, with the real Redis and database the fixtures provide."""
+
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -27,15 +29,12 @@ def app_settings(
         redis_prefix=redis_prefix,
         data_dir=tmp_path,
         database_url=database_url,
-        intake_url="http://intake.internal:8001",
-        routing_url="http://routing.internal:8002",
-        case_tracking_url="http://cases.internal:8003",
     )
 
 
 @pytest.fixture
 def app(app_settings: GatewaySettings, services: FakeServices) -> FastAPI:
-    return create_app(app_settings, services.transport())
+    return create_app(app_settings, services.upstreams())
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from redis.asyncio import Redis
 
 from gateway.app import create_app
-from gateway.limits import Limits
+from gateway.edge.limits import Limits
 from gateway.settings import GatewaySettings
 
 from .fakes import FakeServices
@@ -48,9 +48,6 @@ def gateway_settings(redis_url: str, redis_prefix: str, data_dir: Path) -> Gatew
         redis_url=redis_url,
         redis_prefix=redis_prefix,
         data_dir=data_dir,
-        intake_url="http://intake.internal:8001",
-        routing_url="http://routing.internal:8002",
-        case_tracking_url="http://cases.internal:8003",
     )
 
 
@@ -80,7 +77,7 @@ class Gateway:
 async def running_gateway(
     settings: GatewaySettings, services: FakeServices, limits: Limits
 ) -> AsyncIterator[Gateway]:
-    app = create_app(settings, services.transport(), limits)
+    app = create_app(settings, services.upstreams(), limits)
     async with AsyncExitStack() as stack:
         await stack.enter_async_context(app.router.lifespan_context(app))
         yield Gateway(app, stack)

@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -25,6 +25,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from nowrongdoor.plugins import ServiceDeclaration, declared_names, discover_services
 from nowrongdoor.testing.plugin import (
     create_database,
     delete_namespace_streams,
@@ -33,8 +34,8 @@ from nowrongdoor.testing.plugin import (
     run_isolated,
 )
 
-DATABASE_SERVICES = ("gateway", "intake", "routing", "case-tracking", "notifications")
-SERVICES = DATABASE_SERVICES
+# Every service installed here, as its package declares it; `up` starts each one.
+SERVICES = tuple(declared_names())
 STARTUP_SECONDS = 90
 
 
@@ -97,15 +98,15 @@ class Platform:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
 
-def _free_port_base() -> int:
+def _free_port_base(count: int) -> int:
     # Below the kernel's ephemeral range: an outgoing connection can take a port from that range
     # between our check and the service binding it.
     lowest_ephemeral = _ephemeral_range_start()
     for _ in range(50):
         base = random.randrange(min(20000, lowest_ephemeral - 2000), lowest_ephemeral - 10, 10)
-        if all(_port_free(base + offset) for offset in range(5)):
+        if all(_port_free(base + offset) for offset in range(count)):
             return base
-    raise RuntimeError("no free range of five ports found")
+    raise RuntimeError(f"no free range of {count} ports found")
 
 
 def _ephemeral_range_start() -> int:
@@ -170,6 +171,7 @@ def platform(
     redis_url: str,
     nwd_postgres_server_url: str | None,
     trace_collector: TraceCollector,
+    declared_services: tuple[ServiceDeclaration, ...],
 ) -> Iterator[Platform]:
     with launched_platform(
         tmp_path_factory.mktemp("platform"),
@@ -177,6 +179,7 @@ def platform(
         redis_url=redis_url,
         postgres_url=nwd_postgres_server_url,
         extra_env={"NWD_OTLP_ENDPOINT": trace_collector.url, "OTEL_BSP_SCHEDULE_DELAY": "200"},
+        services=declared_services,
     ) as started:
         yield started
 
@@ -189,8 +192,11 @@ def launched_platform(
     redis_url: str,
     postgres_url: str | None,
     extra_env: dict[str, str] | None = None,
+    services: Sequence[ServiceDeclaration] | None = None,
 ) -> Iterator[Platform]:
     """`nowrongdoor up` in its own data folder; without `nats_url` it starts its own NATS."""
+    services = discover_services() if services is None else services
+    owning_databases = [service for service in services if service.owns_database]
     namespace = f"e{uuid.uuid4().hex[:12]}"
     env = {key: value for key, value in os.environ.items() if not key.startswith("NWD_")} | {
         "NWD_ENVIRONMENT": "development",
@@ -206,15 +212,15 @@ def launched_platform(
     if postgres_url is not None:
         from sqlalchemy.engine import make_url
 
-        for service in DATABASE_SERVICES:
-            name = f"nwd_e2e_{namespace}_{service.replace('-', '_')}"
+        for service in owning_databases:
+            name = f"nwd_e2e_{namespace}_{service.env_name.lower()}"
             run_isolated(lambda name=name: create_database(postgres_url, name))  # type: ignore[misc]
             databases.append(name)
             url = make_url(postgres_url).set(database=name)
-            env[f"NWD_{service.upper().replace('-', '_')}_DATABASE_URL"] = url.render_as_string(
-                hide_password=False
-            )
-    port_base = _free_port_base()
+            env[service.database_variable] = url.render_as_string(hide_password=False)
+    port_base = _free_port_base(len(services))
+    # `--port-base` gives each service base + its place in port order.
+    [door] = [offset for offset, service in enumerate(services) if service.public]
     log = data_dir / "platform.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
@@ -234,7 +240,7 @@ def launched_platform(
             start_new_session=True,
         )
     platform = Platform(
-        gateway=f"http://127.0.0.1:{port_base}",
+        gateway=f"http://127.0.0.1:{port_base + door}",
         data_dir=data_dir / "data",
         log=log,
         process=process,
@@ -242,11 +248,8 @@ def launched_platform(
         redis_url=redis_url,
         namespace=namespace,
         database_urls={
-            service: env.get(
-                f"NWD_{service.upper().replace('-', '_')}_DATABASE_URL",
-                f"sqlite+aiosqlite:///{data_dir / 'data' / f'{service}.db'}",
-            )
-            for service in DATABASE_SERVICES
+            service.name: service.database_url(data_dir / "data", env)
+            for service in owning_databases
         },
         env=env,
     )

@@ -19,7 +19,7 @@ import typer
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from gateway.client_registry import ClientSummary
+    from gateway.api_clients import ClientSummary
 
 T = TypeVar("T")
 
@@ -53,14 +53,15 @@ def in_transaction(data_dir: Path, work: Callable[[AsyncSession], Awaitable[T]])
     """Run `work` in one transaction on the migrated gateway database."""
 
     async def run() -> T:
-        from gateway.database import client_database
-        from nowrongdoor import db
+        from nowrongdoor import db, migrations
 
-        url = gateway_database_url(data_dir)
-        async with client_database(url, migrate=True) as engine:
-            sessions = db.session_maker(engine)
-            async with db.unit_of_work(sessions) as session:
+        engine = db.create_engine(gateway_database_url(data_dir))
+        try:
+            await migrations.upgrade(engine, "gateway.migrations")
+            async with db.unit_of_work(db.session_maker(engine)) as session:
                 return await work(session)
+        finally:
+            await engine.dispose()
 
     return asyncio.run(run())
 
@@ -84,15 +85,15 @@ def create(
     data_dir: DataDir = DEFAULT_DATA_DIR,
 ) -> None:
     """Create a client and print its id and secret, once."""
-    from gateway import client_registry
+    from gateway import api_clients
 
     try:
-        client_registry.validate_client(kind, institution, name, scope)
-    except client_registry.ClientError as error:
+        api_clients.validate_client(kind, institution, name, scope)
+    except api_clients.ClientError as error:
         raise typer.BadParameter(str(error)) from None
 
     async def work(session: AsyncSession) -> tuple[str, str]:
-        client, secret = await client_registry.create_client(
+        client, secret = await api_clients.create_client(
             session,
             kind=kind,
             institution_id=institution,
@@ -112,10 +113,10 @@ def create(
 @app.command("list")
 def list_clients(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
     """Every client, its scopes and status, and refused token requests in the last day."""
-    from gateway import client_registry
+    from gateway import api_clients
 
     async def work(session: AsyncSession) -> list[ClientSummary]:
-        return await client_registry.list_clients(session, now=_now())
+        return await api_clients.list_clients(session, now=_now())
 
     clients = in_transaction(data_dir, work)
     if not clients:
@@ -158,10 +159,10 @@ def rotate(
     data_dir: DataDir = DEFAULT_DATA_DIR,
 ) -> None:
     """Give a client a new secret; the current one stays valid for the grace period."""
-    from gateway import client_registry
+    from gateway import api_clients
 
     async def work(session: AsyncSession) -> str:
-        return await client_registry.rotate_secret(
+        return await api_clients.rotate_secret(
             session,
             client_id,
             grace=timedelta(hours=grace_hours),
@@ -171,7 +172,7 @@ def rotate(
 
     try:
         secret = in_transaction(data_dir, work)
-    except client_registry.ClientError as error:
+    except api_clients.ClientError as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(1) from None
     typer.echo(f"client_id:     {client_id}")
@@ -189,14 +190,14 @@ def revoke(
     data_dir: DataDir = DEFAULT_DATA_DIR,
 ) -> None:
     """Revoke a client: no new tokens, and its current tokens stop working within seconds."""
-    from gateway import client_registry
+    from gateway import api_clients
 
     async def work(session: AsyncSession) -> bool:
-        return await client_registry.revoke_client(session, client_id, actor=operator(), now=_now())
+        return await api_clients.revoke_client(session, client_id, actor=operator(), now=_now())
 
     try:
         revoked = in_transaction(data_dir, work)
-    except client_registry.ClientError as error:
+    except api_clients.ClientError as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(1) from None
     typer.echo(f"{client_id} revoked" if revoked else f"{client_id} was already revoked")

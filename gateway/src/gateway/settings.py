@@ -1,3 +1,5 @@
+"""The gateway's settings, read from `NWD_GATEWAY_*` and the shared `NWD_*`, checked at start."""
+
 from __future__ import annotations
 
 import secrets
@@ -23,10 +25,27 @@ class GatewaySettings(DatabaseSettings):
     redis_prefix: str = Field(
         "nwd:", validation_alias=AliasChoices("NWD_REDIS_PREFIX", "redis_prefix")
     )
-    intake_url: str = "http://127.0.0.1:8001"
-    routing_url: str = "http://127.0.0.1:8002"
-    case_tracking_url: str = "http://127.0.0.1:8003"
-    notifications_url: str = "http://127.0.0.1:8004"
+    # NWD_GATEWAY_<SERVICE>_URL (compose, Kubernetes) or NWD_<SERVICE>_URL (`nowrongdoor up`).
+    intake_url: str = Field(
+        "http://127.0.0.1:8001",
+        validation_alias=AliasChoices("NWD_GATEWAY_INTAKE_URL", "NWD_INTAKE_URL", "intake_url"),
+    )
+    routing_url: str = Field(
+        "http://127.0.0.1:8002",
+        validation_alias=AliasChoices("NWD_GATEWAY_ROUTING_URL", "NWD_ROUTING_URL", "routing_url"),
+    )
+    case_tracking_url: str = Field(
+        "http://127.0.0.1:8003",
+        validation_alias=AliasChoices(
+            "NWD_GATEWAY_CASE_TRACKING_URL", "NWD_CASE_TRACKING_URL", "case_tracking_url"
+        ),
+    )
+    notifications_url: str = Field(
+        "http://127.0.0.1:8004",
+        validation_alias=AliasChoices(
+            "NWD_GATEWAY_NOTIFICATIONS_URL", "NWD_NOTIFICATIONS_URL", "notifications_url"
+        ),
+    )
     upstream_timeout_seconds: float = Field(10.0, gt=0)
     idempotency_ttl_seconds: int = Field(24 * 3600, ge=60)
     secret_key: str | None = Field(

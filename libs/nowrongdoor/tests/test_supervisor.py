@@ -16,24 +16,28 @@ import httpx
 import pytest
 
 from nowrongdoor.embedded import EmbeddedNats, EmbeddedRedis, free_port
+from nowrongdoor.planning import (
+    PlatformConfig,
+    ServiceSpec,
+    child_environ,
+    redact_url,
+    service_environment,
+    service_ports,
+)
+from nowrongdoor.plugins import ServiceDeclaration
 from nowrongdoor.supervisor import (
     EMBEDDED_NATS_PORT,
     EMBEDDED_REDIS_PORT,
     Platform,
-    PlatformConfig,
-    ServiceSpec,
     Supervisor,
-    child_environ,
     failures_after_exit,
     plan_platform,
-    redact_url,
     restart_delay,
-    service_environment,
-    service_ports,
 )
 
 HERE = Path(__file__).parent
 T = TypeVar("T")
+Services = tuple[ServiceDeclaration, ...]
 
 
 # -- backoff ---------------------------------------------------------------------------------
@@ -64,8 +68,8 @@ def test_a_service_that_stayed_up_a_minute_starts_again_at_one_second() -> None:
 # -- ports and environment -------------------------------------------------------------------
 
 
-def test_default_ports() -> None:
-    assert service_ports({}) == {
+def test_default_ports(five_services: Services) -> None:
+    assert service_ports({}, services=five_services) == {
         "gateway": 8000,
         "intake": 8001,
         "routing": 8002,
@@ -74,9 +78,12 @@ def test_default_ports() -> None:
     }
 
 
-def test_port_base_moves_every_service_and_explicit_choices_win() -> None:
+def test_port_base_moves_every_service_and_explicit_choices_win(five_services: Services) -> None:
     ports = service_ports(
-        {"NWD_ROUTING_PORT": "9100"}, port_base=18000, overrides={"gateway": 9000}
+        {"NWD_ROUTING_PORT": "9100"},
+        services=five_services,
+        port_base=18000,
+        overrides={"gateway": 9000},
     )
     assert ports == {
         "gateway": 9000,
@@ -87,13 +94,27 @@ def test_port_base_moves_every_service_and_explicit_choices_win() -> None:
     }
 
 
-def test_two_services_on_one_port_is_refused() -> None:
+def test_two_services_on_one_port_is_refused(five_services: Services) -> None:
     with pytest.raises(ValueError, match="share a port"):
-        service_ports({"NWD_INTAKE_PORT": "8000"})
+        service_ports({"NWD_INTAKE_PORT": "8000"}, services=five_services)
 
 
-def test_gateway_is_told_where_every_internal_service_listens() -> None:
-    ports = service_ports({}, port_base=18000)
+def test_the_host_port_moves_the_public_service(five_services: Services) -> None:
+    config = PlatformConfig.from_environ(
+        {}, data_dir=Path("/data"), host_port=9000, services=five_services
+    )
+    assert config.ports["gateway"] == 9000
+    assert config.ports["intake"] == 8001
+
+
+def test_without_a_public_service_there_is_no_host_port() -> None:
+    internal = ServiceDeclaration("ledger", "ledger.app:create_app", "ledger.settings:S", 9100, "m")
+    with pytest.raises(ValueError, match="no declared service is public"):
+        PlatformConfig.from_environ({}, data_dir=Path("/data"), host_port=9000, services=[internal])
+
+
+def test_every_service_is_told_where_every_other_one_listens(five_services: Services) -> None:
+    ports = service_ports({}, services=five_services, port_base=18000)
     env = service_environment(
         "gateway",
         ports=ports,
@@ -107,17 +128,41 @@ def test_gateway_is_told_where_every_internal_service_listens() -> None:
         "NWD_DATA_DIR": "/data",
         "NWD_NATS_URL": "nats://127.0.0.1:14222",
         "NWD_REDIS_URL": "redis://127.0.0.1:16379/0",
-        "NWD_GATEWAY_INTAKE_URL": "http://127.0.0.1:18001",
-        "NWD_GATEWAY_ROUTING_URL": "http://127.0.0.1:18002",
-        "NWD_GATEWAY_CASE_TRACKING_URL": "http://127.0.0.1:18003",
-        "NWD_GATEWAY_NOTIFICATIONS_URL": "http://127.0.0.1:18004",
+        "NWD_INTAKE_URL": "http://127.0.0.1:18001",
+        "NWD_ROUTING_URL": "http://127.0.0.1:18002",
+        "NWD_CASE_TRACKING_URL": "http://127.0.0.1:18003",
+        "NWD_NOTIFICATIONS_URL": "http://127.0.0.1:18004",
     }
+    intake = service_environment(
+        "intake",
+        ports=ports,
+        environment="development",
+        data_dir=Path("/data"),
+        nats_url="nats://127.0.0.1:14222",
+        redis_url="redis://127.0.0.1:16379/0",
+    )
+    assert intake["NWD_GATEWAY_URL"] == "http://127.0.0.1:18000"
+    assert intake["NWD_CASE_TRACKING_URL"] == "http://127.0.0.1:18003"
+    assert "NWD_INTAKE_URL" not in intake
 
 
-def test_a_service_gets_its_database_url_and_the_namespace_when_given() -> None:
+def test_the_gateway_reads_the_urls_up_gives_it_and_those_compose_gives_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings_class = pytest.importorskip("gateway.settings").GatewaySettings
+    monkeypatch.setenv("NWD_CASE_TRACKING_URL", "http://127.0.0.1:18003")
+    monkeypatch.setenv("NWD_GATEWAY_ROUTING_URL", "http://routing:8000")
+    settings = settings_class()
+    assert settings.case_tracking_url == "http://127.0.0.1:18003"
+    assert settings.routing_url == "http://routing:8000"
+
+
+def test_a_service_gets_its_database_url_and_the_namespace_when_given(
+    five_services: Services,
+) -> None:
     env = service_environment(
         "case-tracking",
-        ports=service_ports({}),
+        ports=service_ports({}, services=five_services),
         environment="test",
         data_dir=Path("/data"),
         nats_url="nats://n:4222",
@@ -127,13 +172,13 @@ def test_a_service_gets_its_database_url_and_the_namespace_when_given() -> None:
     )
     assert env["NWD_CASE_TRACKING_DATABASE_URL"] == "postgresql://postgres@db/cases"
     assert env["NWD_BUS_NAMESPACE"] == "demo"
-    assert not any(key.startswith("NWD_GATEWAY_") for key in env)
+    assert not any(key.endswith("_DATABASE_URL") and "CASE_TRACKING" not in key for key in env)
 
 
-def test_no_namespace_variable_when_none_is_set() -> None:
+def test_no_namespace_variable_when_none_is_set(five_services: Services) -> None:
     env = service_environment(
         "intake",
-        ports=service_ports({}),
+        ports=service_ports({}, services=five_services),
         environment="development",
         data_dir=Path("/data"),
         nats_url="nats://n:4222",
@@ -149,7 +194,11 @@ def test_a_child_does_not_inherit_other_services_database_urls() -> None:
         "NWD_INTAKE_DATABASE_URL": "postgresql://intake",
         "NWD_ROUTING_DATABASE_URL": "postgresql://routing",
     }
-    env = child_environ(inherited, {"NWD_ROUTING_DATABASE_URL": "postgresql://routing"})
+    env = child_environ(
+        inherited,
+        {"NWD_ROUTING_DATABASE_URL": "postgresql://routing"},
+        withheld={"NWD_INTAKE_DATABASE_URL", "NWD_ROUTING_DATABASE_URL"},
+    )
     assert env["PATH"] == "/bin"
     assert env["NWD_ROUTING_DATABASE_URL"] == "postgresql://routing"
     assert "NWD_INTAKE_DATABASE_URL" not in env
@@ -157,13 +206,13 @@ def test_a_child_does_not_inherit_other_services_database_urls() -> None:
 
 
 def test_embedded_servers_only_where_no_url_is_given_and_never_on_standard_ports(
-    tmp_path: Path,
+    tmp_path: Path, five_services: Services
 ) -> None:
     environ = {
         "NWD_NATS_URL": "nats://nats.internal:4222",
         "NWD_INTAKE_DATABASE_URL": "postgresql://postgres@db/intake",
     }
-    config = PlatformConfig.from_environ(environ, data_dir=tmp_path)
+    config = PlatformConfig.from_environ(environ, data_dir=tmp_path, services=five_services)
     platform = plan_platform(config)
     assert platform.nats is None
     assert platform.redis is not None
@@ -174,7 +223,8 @@ def test_embedded_servers_only_where_no_url_is_given_and_never_on_standard_ports
     assert by_name["routing"].env["NWD_NATS_URL"] == "nats://nats.internal:4222"
     assert by_name["routing"].env["NWD_REDIS_URL"] == platform.redis.url
     assert by_name["intake"].env["NWD_INTAKE_DATABASE_URL"] == "postgresql://postgres@db/intake"
-    assert by_name["case-tracking"].module == "case_tracking.app"
+    assert "NWD_INTAKE_DATABASE_URL" in by_name["routing"].withheld
+    assert by_name["case-tracking"].app_factory == "case_tracking.app:create_app"
     assert by_name["gateway"].command() == [
         sys.executable,
         "-m",
@@ -213,7 +263,7 @@ async def eventually(probe: Callable[[], Awaitable[T | None]], within: float = 3
 def fake_spec(tmp_path: Path, **env: str) -> ServiceSpec:
     return ServiceSpec(
         name="fake",
-        module="nwd_fake_service",
+        app_factory="nwd_fake_service:create_app",
         port=free_port(),
         env={"PYTHONPATH": str(HERE), "NWD_ENVIRONMENT": "test", **env},
     )
@@ -307,7 +357,7 @@ async def test_a_service_that_ignores_sigterm_is_killed(tmp_path: Path) -> None:
 
 async def test_embedded_servers_start_first_and_stop_last(tmp_path: Path) -> None:
     spec = fake_spec(tmp_path)
-    config = PlatformConfig.from_environ({}, data_dir=tmp_path)
+    config = PlatformConfig.from_environ({}, data_dir=tmp_path, services=())
     nats = EmbeddedNats(tmp_path / "nats")
     redis = EmbeddedRedis(tmp_path / "redis")
     platform = Platform(config=config, nats=nats, redis=redis, specs=[spec])
@@ -363,8 +413,8 @@ def test_sigterm_stops_the_supervisor_and_its_children(tmp_path: Path) -> None:
         from pathlib import Path
         from nowrongdoor.supervisor import ServiceSpec, Supervisor
 
-        spec = ServiceSpec(name="fake", module="nwd_fake_service", port={spec.port},
-                           env={dict(spec.env)!r})
+        spec = ServiceSpec(name="fake", app_factory="nwd_fake_service:create_app",
+                           port={spec.port}, env={dict(spec.env)!r})
         asyncio.run(Supervisor([spec], run_dir=Path({str(tmp_path / "run")!r})).run())
         """
     )

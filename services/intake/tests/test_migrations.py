@@ -1,10 +1,14 @@
-"""Upgrading a database that already holds submissions keeps what intake had learned."""
+"""Intake's migrations: upgrading keeps what intake had learned; the audit log stays append-only."""
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError
 
+from intake.models import AuditEntry
 from nowrongdoor import db, migrations
 
 PACKAGE = "intake.migrations"
@@ -90,3 +94,43 @@ async def test_routing_outcomes_are_recovered_from_what_intake_had_learned(
         "NWD-N0BODY000000": "not-competent",
         "NWD-PEND1NG00000": None,
     }
+
+
+@pytest.fixture(params=["test database", "sqlite"])
+def audited_database(request: pytest.FixtureRequest, database_url: str, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'audit.db'}"
+    return database_url
+
+
+async def test_the_database_refuses_to_change_or_delete_audit_rows(audited_database: str) -> None:
+    engine = db.create_engine(audited_database)
+    try:
+        await migrations.upgrade(engine, PACKAGE)
+        async with db.unit_of_work(db.session_maker(engine)) as session:
+            session.add(
+                AuditEntry(
+                    at=datetime.now(UTC),
+                    actor_client_id="ma-mediateur-staff",
+                    actor_kind="institution",
+                    action="read-personal-data",
+                    reference="NWD-7K3M9QX2VD4H",
+                )
+            )
+        attempts = [
+            "UPDATE audit_log SET actor_client_id = 'someone-else'",
+            "DELETE FROM audit_log",
+        ]
+        if engine.dialect.name == "postgresql":
+            attempts.append("TRUNCATE audit_log")
+        for statement in attempts:
+            with pytest.raises(DBAPIError, match="append-only"):
+                async with engine.begin() as connection:
+                    await connection.execute(sa.text(statement))
+        async with engine.connect() as connection:
+            rows = (
+                await connection.execute(sa.text("SELECT actor_client_id FROM audit_log"))
+            ).all()
+        assert [row[0] for row in rows] == ["ma-mediateur-staff"]
+    finally:
+        await engine.dispose()

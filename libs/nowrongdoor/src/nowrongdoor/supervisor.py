@@ -1,8 +1,9 @@
-"""The process supervisor behind `nowrongdoor up`: the whole platform on one machine.
+"""Running the platform behind `nowrongdoor up`: embedded servers, then one process per service.
 
-Embedded NATS and Redis start first (unless URLs point elsewhere), then every service as its own
-uvicorn process. A service that dies is restarted with exponential backoff; Ctrl-C or SIGTERM stops
-the services, then the embedded servers. `<data_dir>/run/pids.json` always names the live processes.
+Embedded NATS and Redis start first (unless URLs point elsewhere), then every declared service as
+its own uvicorn process, planned by `nowrongdoor.planning`. A service that dies is restarted with
+exponential backoff; Ctrl-C or SIGTERM stops the services, then the embedded servers.
+`<data_dir>/run/pids.json` always names the live processes.
 """
 
 from __future__ import annotations
@@ -14,20 +15,41 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from sqlalchemy.engine import make_url
 
 from nowrongdoor.embedded import (
-    LOCALHOST,
     EmbeddedNats,
     EmbeddedRedis,
     EmbeddedServer,
     EmbeddedServerError,
     preferred_port,
 )
+from nowrongdoor.planning import (
+    PlatformConfig,
+    ServiceSpec,
+    child_environ,
+    plan_specs,
+    redact_url,
+)
+from nowrongdoor.plugins import ServiceDeclaration, database_services
+
+# The planning names are re-exported: callers found them here before planning had its own module.
+__all__ = [
+    "EMBEDDED_NATS_PORT",
+    "EMBEDDED_REDIS_PORT",
+    "Platform",
+    "PlatformConfig",
+    "ServiceSpec",
+    "Supervisor",
+    "child_environ",
+    "failures_after_exit",
+    "plan_platform",
+    "redact_url",
+    "restart_delay",
+]
 
 # Not the standard 4222/6379, so `up` works beside a NATS or Redis the machine already runs.
 EMBEDDED_NATS_PORT = 14222
@@ -42,73 +64,11 @@ STOP_TIMEOUT_SECONDS = 10.0
 Console = Callable[[str], None]
 
 
-@dataclass(frozen=True)
-class PlatformService:
-    """One deployable of the platform, as `up` and `migrate` know it."""
-
-    name: str
-    package: str
-    default_port: int
-    owns_database: bool = True
-
-    @property
-    def module(self) -> str:
-        return f"{self.package}.app"
-
-    @property
-    def env_name(self) -> str:
-        return env_name(self.name)
-
-    @property
-    def migrations_package(self) -> str:
-        return f"{self.package}.migrations"
-
-
-PLATFORM_SERVICES: tuple[PlatformService, ...] = (
-    PlatformService("gateway", "gateway", 8000),
-    PlatformService("intake", "intake", 8001),
-    PlatformService("routing", "routing", 8002),
-    PlatformService("case-tracking", "case_tracking", 8003),
-    PlatformService("notifications", "notifications", 8004),
-)
-SERVICES_BY_NAME = {service.name: service for service in PLATFORM_SERVICES}
-DATABASE_SERVICES = tuple(service for service in PLATFORM_SERVICES if service.owns_database)
-
-
-@dataclass(frozen=True)
-class ServiceSpec:
-    """A process to keep running: `uvicorn <module>:create_app` on a port, with its environment."""
-
-    name: str
-    module: str
-    port: int
-    env: Mapping[str, str] = field(default_factory=dict)
-
-    @property
-    def url(self) -> str:
-        return f"http://{LOCALHOST}:{self.port}"
-
-    def command(self) -> list[str]:
-        return [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            f"{self.module}:create_app",
-            "--factory",
-            "--host",
-            LOCALHOST,
-            "--port",
-            str(self.port),
-            "--no-access-log",
-        ]
-
-
-# -- pure parts ------------------------------------------------------------------------------
-
-
-def env_name(service: str) -> str:
-    """`case-tracking` → `CASE_TRACKING`, as it appears in environment variable names."""
-    return service.upper().replace("-", "_")
+def __getattr__(name: str) -> tuple[ServiceDeclaration, ...]:
+    # For callers from before services declared themselves: the declared ones, found when asked.
+    if name == "DATABASE_SERVICES":
+        return database_services()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def restart_delay(
@@ -127,124 +87,7 @@ def failures_after_exit(
     return 1 if uptime >= stable_after else previous + 1
 
 
-def service_ports(
-    environ: Mapping[str, str],
-    *,
-    port_base: int | None = None,
-    overrides: Mapping[str, int] | None = None,
-) -> dict[str, int]:
-    """Port of each service: an explicit override, else NWD_<SERVICE>_PORT, else base + offset."""
-    ports: dict[str, int] = {}
-    for offset, service in enumerate(PLATFORM_SERVICES):
-        explicit = (overrides or {}).get(service.name)
-        from_env = environ.get(f"NWD_{service.env_name}_PORT")
-        if explicit is not None:
-            ports[service.name] = explicit
-        elif from_env:
-            ports[service.name] = int(from_env)
-        elif port_base is not None:
-            ports[service.name] = port_base + offset
-        else:
-            ports[service.name] = service.default_port
-    if len(set(ports.values())) != len(ports):
-        raise ValueError(f"two services would share a port: {ports}")
-    return ports
-
-
-def database_urls(environ: Mapping[str, str]) -> dict[str, str]:
-    """NWD_<SERVICE>_DATABASE_URL of each service that has one set."""
-    urls = {}
-    for service in DATABASE_SERVICES:
-        url = environ.get(f"NWD_{service.env_name}_DATABASE_URL")
-        if url:
-            urls[service.name] = url
-    return urls
-
-
-def service_environment(
-    service: str,
-    *,
-    ports: Mapping[str, int],
-    environment: str,
-    data_dir: Path,
-    nats_url: str,
-    redis_url: str,
-    bus_namespace: str = "",
-    database_url: str | None = None,
-) -> dict[str, str]:
-    """The NWD_* variables one service process is started with."""
-    env = {
-        "NWD_ENVIRONMENT": environment,
-        "NWD_DATA_DIR": str(data_dir),
-        "NWD_NATS_URL": nats_url,
-        "NWD_REDIS_URL": redis_url,
-    }
-    if bus_namespace:
-        env["NWD_BUS_NAMESPACE"] = bus_namespace
-    if database_url:
-        env[f"NWD_{env_name(service)}_DATABASE_URL"] = database_url
-    if service == "gateway":
-        for other in PLATFORM_SERVICES:
-            if other.name != "gateway":
-                env[f"NWD_GATEWAY_{other.env_name}_URL"] = f"http://{LOCALHOST}:{ports[other.name]}"
-    return env
-
-
-def child_environ(base: Mapping[str, str], spec_env: Mapping[str, str]) -> dict[str, str]:
-    """The inherited environment plus the service's own; other services' database URLs left out."""
-    foreign = {
-        f"NWD_{service.env_name}_DATABASE_URL" for service in DATABASE_SERVICES
-    } - spec_env.keys()
-    env = {key: value for key, value in base.items() if key not in foreign}
-    env.update(spec_env)
-    # Lines reach the console as they are written, not when a buffer fills.
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
-
-
-def redact_url(url: str) -> str:
-    """The URL with any password replaced, fit for a console or a log."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return url.split("@", 1)[-1] if "@" in url else url
-
-
-# -- configuration ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PlatformConfig:
-    """What `up` runs: ports, data folder, and any external servers to use instead of embedded."""
-
-    data_dir: Path
-    ports: Mapping[str, int]
-    environment: str = "development"
-    nats_url: str | None = None
-    redis_url: str | None = None
-    bus_namespace: str = ""
-    database_urls: Mapping[str, str] = field(default_factory=dict)
-    services: tuple[str, ...] = tuple(service.name for service in PLATFORM_SERVICES)
-
-    @classmethod
-    def from_environ(
-        cls,
-        environ: Mapping[str, str],
-        *,
-        data_dir: Path,
-        port_base: int | None = None,
-        gateway_port: int | None = None,
-    ) -> PlatformConfig:
-        overrides = {"gateway": gateway_port} if gateway_port is not None else {}
-        return cls(
-            data_dir=data_dir.resolve(),
-            ports=service_ports(environ, port_base=port_base, overrides=overrides),
-            environment=environ.get("NWD_ENVIRONMENT", "development"),
-            nats_url=environ.get("NWD_NATS_URL") or None,
-            redis_url=environ.get("NWD_REDIS_URL") or None,
-            bus_namespace=environ.get("NWD_BUS_NAMESPACE", ""),
-            database_urls=database_urls(environ),
-        )
+# -- the planned platform --------------------------------------------------------------------
 
 
 @dataclass
@@ -303,26 +146,11 @@ def plan_platform(config: PlatformConfig) -> Platform:
     redis = None
     if config.redis_url is None:
         redis = EmbeddedRedis(data_dir / "redis", preferred_port(EMBEDDED_REDIS_PORT))
-    nats_url = nats.url if nats else str(config.nats_url)
-    redis_url = redis.url if redis else str(config.redis_url)
-    specs = [
-        ServiceSpec(
-            name=name,
-            module=SERVICES_BY_NAME[name].module,
-            port=config.ports[name],
-            env=service_environment(
-                name,
-                ports=config.ports,
-                environment=config.environment,
-                data_dir=data_dir,
-                nats_url=nats_url,
-                redis_url=redis_url,
-                bus_namespace=config.bus_namespace,
-                database_url=config.database_urls.get(name),
-            ),
-        )
-        for name in config.services
-    ]
+    specs = plan_specs(
+        config,
+        nats_url=nats.url if nats else str(config.nats_url),
+        redis_url=redis.url if redis else str(config.redis_url),
+    )
     return Platform(config=config, nats=nats, redis=redis, specs=specs)
 
 
@@ -471,7 +299,7 @@ class Supervisor:
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.STDOUT,
-                env=child_environ(self.environ, spec.env),
+                env=child_environ(self.environ, spec.env, spec.withheld),
                 # Its own session: Ctrl-C reaches only us, and we stop the services in order.
                 start_new_session=True,
                 limit=1 << 20,

@@ -132,7 +132,11 @@ class RequestTelemetry:
                     )
 
 
+ROUTE_TEMPLATE = "nowrongdoor.route"
+"""Scope key where a middleware that matched the route early leaves its template."""
+
+
 def _route_template(scope: dict[str, Any] | Scope) -> str:
     route = scope.get("route")
-    path = getattr(route, "path", None)
+    path = getattr(route, "path", None) or scope.get(ROUTE_TEMPLATE)
     return str(path) if path else "unmatched"

@@ -1,15 +1,17 @@
-"""Intake's internal HTTP API, called by the gateway only."""
+"""Intake's internal HTTP API, called by the gateway only: thin routes over the use cases."""
 
 from __future__ import annotations
 
-import asyncio
+from datetime import datetime
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, status
-from sqlalchemy.exc import IntegrityError
 
-from intake import privacy, service
-from intake.audit import Actor
-from intake.models import Submission
+from intake.domain.audit import Actor
+from intake.domain.decisions import DecisionPending, NotWaitingForPrerequisite
+from intake.service import personal_data, submissions
+from intake.service.decisions import DecisionWaiters
+from intake.service.submissions import NoMatch, ReferenceNotAllocated
 from nowrongdoor.auth import CallerDep, internal_principal
 from nowrongdoor.contracts.intake import (
     ComplaintAccepted,
@@ -22,158 +24,191 @@ from nowrongdoor.contracts.intake import (
 )
 from nowrongdoor.crypto import Sealer
 from nowrongdoor.ids import REFERENCE_PATTERN
-from nowrongdoor.problems import ProblemError
-from nowrongdoor.runtime import Runtime, RuntimeDep
+from nowrongdoor.problems import PROBLEM_JSON, Problem, ProblemError
+from nowrongdoor.runtime import RuntimeDep
 
-router = APIRouter(prefix="/internal", tags=["intake"], dependencies=[Depends(internal_principal)])
+INTERNAL = [Depends(internal_principal)]
+complaints_api = APIRouter(prefix="/internal", tags=["complaints"], dependencies=INTERNAL)
+receipts_api = APIRouter(prefix="/internal", tags=["receipts"], dependencies=INTERNAL)
+personal_data_api = APIRouter(prefix="/internal", tags=["personal data"], dependencies=INTERNAL)
+routers = [complaints_api, receipts_api, personal_data_api]
 
 NO_MATCH = "No case matches this reference and receipt."
-DECISION_POLL_SECONDS = 0.1
+NOT_YOURS = "No complaint with this reference for your institution."
 
 
-@router.post("/complaints", status_code=status.HTTP_201_CREATED)
-async def accept_complaint(
-    incoming: IncomingComplaint, runtime: RuntimeDep, request: Request
-) -> ComplaintAccepted:
+def _sealer(request: Request) -> Sealer:
     sealer: Sealer = request.app.state.sealer
-    for _attempt in range(3):
-        reference, receipt = service.fresh_credentials()
-        receipt_hash = await service.hash_receipt(receipt)
-        try:
-            async with runtime.transaction() as session:
-                service.accept_complaint(
-                    session,
-                    sealer,
-                    incoming.submission,
-                    incoming.channel,
-                    reference=reference,
-                    receipt_hash=receipt_hash,
-                )
-        except IntegrityError:
-            continue  # a reference drawn twice in 2^60; draw again
-        return ComplaintAccepted(reference=reference, receipt=receipt)
-    raise ProblemError(503, "Could not allocate a reference; nothing was stored. Try again.")
+    return sealer
 
 
-async def _matching_submission(runtime: Runtime, check: ReceiptCheck) -> Submission:
-    """The submission behind a reference if the receipt is right; one 404 for every miss."""
-    async with runtime.sessions() as session:
-        record = await session.get(Submission, check.reference)
-    matched = await service.receipt_matches(record.receipt_hash if record else None, check.receipt)
-    if record is None or not matched:
-        raise ProblemError(404, NO_MATCH)
-    return record
+def _now(request: Request) -> datetime:
+    now: datetime = request.app.state.clock()
+    return now
 
 
-def _status_of(record: Submission) -> SubmissionStatus:
-    return SubmissionStatus(
-        reference=record.reference,
-        received_at=record.received_at,
-        received_by=record.received_by,
-        language=record.language,
+def _waiters(request: Request) -> DecisionWaiters:
+    waiters: DecisionWaiters = request.app.state.decision_waiters
+    return waiters
+
+
+SealerDep = Annotated[Sealer, Depends(_sealer)]
+NowDep = Annotated[datetime, Depends(_now)]
+WaitersDep = Annotated[DecisionWaiters, Depends(_waiters)]
+Reference = Annotated[str, Path(pattern=REFERENCE_PATTERN)]
+
+
+def _answer(description: str, *, retry_after: str | None = None) -> dict[str, Any]:
+    answer: dict[str, Any] = {
+        "model": Problem,
+        "content": {PROBLEM_JSON: {}},
+        "description": description,
+    }
+    if retry_after:
+        answer["headers"] = {
+            "Retry-After": {"description": retry_after, "schema": {"type": "integer"}}
+        }
+    return answer
+
+
+NO_MATCH_ANSWER = _answer("No case matches this reference and receipt; every miss alike")
+DECISION_PENDING_ANSWER = _answer(
+    "`decision-pending`: routing's decision has not reached intake within its wait",
+    retry_after="Seconds after which the decision is likely to have arrived",
+)
+
+
+def _no_match() -> ProblemError:
+    return ProblemError(404, NO_MATCH)
+
+
+def _decision_pending(waiters: DecisionWaiters) -> ProblemError:
+    return ProblemError(
+        409,
+        "This complaint is still being routed; follow the case to see the decision.",
+        slug="decision-pending",
+        title="Decision pending",
+        headers={"Retry-After": str(waiters.retry_after)},
     )
 
 
-@router.post("/receipts/check")
+@complaints_api.post(
+    "/complaints",
+    status_code=status.HTTP_201_CREATED,
+    responses={503: _answer("No free reference could be drawn; nothing was stored")},
+)
+async def accept_complaint(
+    incoming: IncomingComplaint, runtime: RuntimeDep, sealer: SealerDep, now: NowDep
+) -> ComplaintAccepted:
+    """Store a complaint sealed and announce its facts; the receipt is shown only here."""
+    try:
+        return await submissions.accept(runtime, sealer, incoming, now)
+    except ReferenceNotAllocated:
+        raise ProblemError(
+            503, "Could not allocate a reference; nothing was stored. Try again."
+        ) from None
+
+
+@receipts_api.post("/receipts/check", responses={404: NO_MATCH_ANSWER})
 async def check_receipt(check: ReceiptCheck, runtime: RuntimeDep) -> SubmissionStatus:
     """The submission behind a reference, if and only if the receipt is right."""
-    return _status_of(await _matching_submission(runtime, check))
+    try:
+        return await submissions.check_receipt(runtime, check)
+    except NoMatch:
+        raise _no_match() from None
 
 
-@router.post("/complaints/{reference}/resubmission")
+@complaints_api.post(
+    "/complaints/{reference}/resubmission",
+    responses={
+        404: NO_MATCH_ANSWER,
+        409: {
+            **DECISION_PENDING_ANSWER,
+            "description": "`not-waiting-for-prerequisite`: the case is not held for a missing "
+            "step; or `decision-pending` (with `Retry-After`): routing's decision on it has not "
+            "reached intake within its wait",
+        },
+    },
+)
 async def resubmit_complaint(
     check: ResubmissionCheck,
+    reference: Reference,
     runtime: RuntimeDep,
-    request: Request,
-    reference: str = Path(pattern=REFERENCE_PATTERN),
+    waiters: WaitersDep,
+    now: NowDep,
 ) -> SubmissionStatus:
-    """Come back under the same reference once the administration has been contacted."""
+    """Come back under the same reference once the administration has been contacted.
+
+    A decision on its way from routing is waited for, up to intake's decision wait.
+    """
     if check.reference != reference:
-        raise ProblemError(404, NO_MATCH)
-    await _matching_submission(runtime, check)
-    await _decision_on_its_way(runtime, reference, request.app.state.decision_wait)
+        raise _no_match()
     try:
-        async with runtime.transaction() as session:
-            record = await session.get(Submission, reference, with_for_update=True)
-            assert record is not None
-            service.resubmit(record, session, request.app.state.clock())
-            return _status_of(record)
-    except service.NotWaitingForPrerequisite as error:
+        return await submissions.resubmit(runtime, waiters, check, now)
+    except NoMatch:
+        raise _no_match() from None
+    except NotWaitingForPrerequisite:
         raise ProblemError(
             409,
             "This case is not waiting for a missing step; there is nothing to add to it now.",
             slug="not-waiting-for-prerequisite",
             title="Not waiting for a prerequisite",
-        ) from error
-    except service.DecisionPending as error:
-        raise ProblemError(
-            409,
-            "This complaint is still being routed; follow the case to see the decision.",
-            slug="decision-pending",
-            title="Decision pending",
-        ) from error
+        ) from None
+    except DecisionPending:
+        raise _decision_pending(waiters) from None
 
 
-async def _decision_on_its_way(runtime: Runtime, reference: str, wait: float) -> None:
-    """Give routing's decision a moment to arrive when it is due.
+@complaints_api.get(
+    "/complaints/{reference}",
+    tags=["personal data"],
+    responses={
+        404: _answer("No complaint with this reference for the caller's institution"),
+        409: DECISION_PENDING_ANSWER,
+    },
+)
+async def read_complaint(
+    reference: Reference,
+    runtime: RuntimeDep,
+    sealer: SealerDep,
+    waiters: WaitersDep,
+    caller: CallerDep,
+    now: NowDep,
+) -> ComplaintForStaff:
+    """The complaint opened for staff of an institution competent for it; every read audited.
 
-    The case view learns the decision from the same event as intake does, so the person asking
-    may already see it while intake is a moment behind. A complaint with no decision due, or
-    none arriving within `wait` seconds, is answered as it stands.
+    While routing's decision, which could let the caller's institution in, is on its way to
+    intake, the read waits for it; if it has not come within intake's decision wait the answer
+    is 409 `decision-pending` with `Retry-After`.
     """
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + wait
-    while True:
-        async with runtime.sessions() as session:
-            record = await session.get(Submission, reference)
-            due = record is not None and record.decision_outcome is None
-        if not due or loop.time() >= deadline:
-            return
-        await asyncio.sleep(DECISION_POLL_SECONDS)
+    caller.require("cases:read")
+    try:
+        complaint = await personal_data.read_for_staff(
+            runtime, sealer, waiters, caller, reference, now
+        )
+    except DecisionPending:
+        raise _decision_pending(waiters) from None
+    if complaint is None:
+        raise ProblemError(404, NOT_YOURS)
+    return complaint
 
 
-@router.post("/personal-data/export", tags=["personal data"])
+@personal_data_api.post("/personal-data/export", responses={404: NO_MATCH_ANSWER})
 async def export_personal_data(
-    check: ReceiptCheck, runtime: RuntimeDep, request: Request, caller: CallerDep
+    check: ReceiptCheck, runtime: RuntimeDep, sealer: SealerDep, caller: CallerDep, now: NowDep
 ) -> PersonalData:
     """Everything held about the complaint, opened, for whoever holds its receipt; audited."""
-    await _matching_submission(runtime, check)
-    async with runtime.transaction() as session:
-        record = await session.get(Submission, check.reference)
-        assert record is not None
-        return privacy.export(session, request.app.state.sealer, Actor.of(caller), record)
+    try:
+        return await personal_data.export(runtime, sealer, check, Actor.of(caller), now)
+    except NoMatch:
+        raise _no_match() from None
 
 
-@router.post("/personal-data/erase", tags=["personal data"])
+@personal_data_api.post("/personal-data/erase", responses={404: NO_MATCH_ANSWER})
 async def erase_personal_data(
-    check: ReceiptCheck, runtime: RuntimeDep, request: Request, caller: CallerDep
+    check: ReceiptCheck, runtime: RuntimeDep, sealer: SealerDep, caller: CallerDep, now: NowDep
 ) -> PersonalData:
     """Erase the identity, description and respondent name; the facts stay. Audited."""
-    await _matching_submission(runtime, check)
-    async with runtime.transaction() as session:
-        return await privacy.erase(
-            session,
-            request.app.state.sealer,
-            Actor.of(caller),
-            check.reference,
-            request.app.state.clock(),
-        )
-
-
-@router.get("/complaints/{reference}", tags=["personal data"])
-async def read_complaint(
-    runtime: RuntimeDep,
-    request: Request,
-    caller: CallerDep,
-    reference: str = Path(pattern=REFERENCE_PATTERN),
-) -> ComplaintForStaff:
-    """The complaint opened for staff of an institution competent for it; every read audited."""
-    caller.require("cases:read")
-    await _decision_on_its_way(runtime, reference, request.app.state.decision_wait)
-    async with runtime.transaction() as session:
-        complaint = await privacy.read_for_staff(
-            session, request.app.state.sealer, caller, reference
-        )
-    if complaint is None:
-        raise ProblemError(404, "No complaint with this reference for your institution.")
-    return complaint
+    try:
+        return await personal_data.erase(runtime, sealer, check, Actor.of(caller), now)
+    except NoMatch:
+        raise _no_match() from None

@@ -96,8 +96,8 @@ def rotate_keys(
 
     Safe to interrupt and run again: it carries on with what is not yet under the active key.
     """
-    from intake import audit
-    from intake.rotation import RotationError, rotate
+    from intake.domain.audit import operator
+    from intake.service.keys import RotationError, rotate
     from nowrongdoor.crypto import Sealer
 
     settings = _settings(data_dir)
@@ -117,7 +117,7 @@ def rotate_keys(
             lambda sessions: rotate(
                 sessions,
                 sealer,
-                audit.operator(_actor_name(actor)),
+                operator(_actor_name(actor)),
                 batch_size=batch_size,
                 progress=progress,
             ),
@@ -153,7 +153,7 @@ def purge_now(
     """Purge the personal data of cases closed longer ago than their retention; keep the facts."""
     from datetime import UTC, datetime
 
-    from intake.retention import purge
+    from intake.service.retention import purge
 
     settings = _settings(data_dir)
     policy = settings.retention()

@@ -1,10 +1,11 @@
-"""Thin event handlers: what intake learns about the case it took in."""
+"""Thin event handlers: what routing and case-tracking tell intake about its complaints."""
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake import privacy
+from intake.service import decisions
+from intake.service.decisions import DecisionWaiters
 from nowrongdoor.bus import Envelope
 from nowrongdoor.contracts.events import (
     CaseStatusChanged,
@@ -14,26 +15,26 @@ from nowrongdoor.contracts.events import (
 from nowrongdoor.runtime import Subscription
 
 
-async def on_complaint_routed(session: AsyncSession, envelope: Envelope) -> None:
-    event = envelope.event()
-    assert isinstance(event, ComplaintRouted)
-    await privacy.record_decision(session, event)
+def subscriptions(waiters: DecisionWaiters) -> list[Subscription]:
+    """Intake's consumers; a decision they commit wakes the requests in `waiters` waiting for it."""
 
+    async def on_complaint_routed(session: AsyncSession, envelope: Envelope) -> None:
+        event = envelope.event()
+        assert isinstance(event, ComplaintRouted)
+        await decisions.record_decision(session, waiters, event)
 
-async def on_triage_required(session: AsyncSession, envelope: Envelope) -> None:
-    event = envelope.event()
-    assert isinstance(event, ComplaintTriageRequired)
-    await privacy.record_triage(session, event)
+    async def on_triage_required(session: AsyncSession, envelope: Envelope) -> None:
+        event = envelope.event()
+        assert isinstance(event, ComplaintTriageRequired)
+        await decisions.record_triage(session, waiters, event)
 
+    async def on_case_status_changed(session: AsyncSession, envelope: Envelope) -> None:
+        event = envelope.event()
+        assert isinstance(event, CaseStatusChanged)
+        await decisions.record_status(session, event)
 
-async def on_case_status_changed(session: AsyncSession, envelope: Envelope) -> None:
-    event = envelope.event()
-    assert isinstance(event, CaseStatusChanged)
-    await privacy.record_status(session, event)
-
-
-SUBSCRIPTIONS = [
-    Subscription(ComplaintRouted.subject, on_complaint_routed),
-    Subscription(ComplaintTriageRequired.subject, on_triage_required),
-    Subscription(CaseStatusChanged.subject, on_case_status_changed),
-]
+    return [
+        Subscription(ComplaintRouted.subject, on_complaint_routed),
+        Subscription(ComplaintTriageRequired.subject, on_triage_required),
+        Subscription(CaseStatusChanged.subject, on_case_status_changed),
+    ]

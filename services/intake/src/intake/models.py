@@ -20,11 +20,6 @@ SEALED_FIELDS = {
     "sealed_identity": "identity",
 }
 
-# What the other services' events say about a submission, as intake keeps it.
-CLOSED = "closed"  # a case status
-PREREQUISITE_MISSING = "prerequisite-missing"  # a routing outcome: held until the step is met
-TRIAGE = "triage"  # routing could not decide; a person at the triage desk must
-
 
 class Submission(SQLModel, table=True):
     __tablename__ = "submissions"
@@ -48,7 +43,9 @@ class Submission(SQLModel, table=True):
     sealed_identity: str | None = None
     erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     erasure_reason: str | None = Field(default=None, max_length=20)
-    # What the case's other services said about it, learned from their events.
+    # What the case's other services said about it, learned from their events: a routing
+    # outcome (`RoutingOutcome`), and the case's status (`CaseStatus`, or intake's own
+    # "resubmitted" while a new decision is due).
     competent_institution_ids: list[str] = Field(default_factory=list, sa_type=sa.JSON)
     involved_institution_ids: list[str] = Field(default_factory=list, sa_type=sa.JSON)
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

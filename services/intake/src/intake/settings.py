@@ -1,3 +1,5 @@
+"""Intake's settings: one class read from `NWD_INTAKE_*`, validated at start."""
+
 from __future__ import annotations
 
 from typing import ClassVar
@@ -5,7 +7,7 @@ from typing import ClassVar
 from pydantic import Field, NonNegativeInt, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from intake.retention import RetentionPolicy
+from intake.domain.retention import RetentionPolicy
 from nowrongdoor.crypto import StaticKeys
 from nowrongdoor.settings import DatabaseSettings
 

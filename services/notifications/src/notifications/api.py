@@ -1,12 +1,14 @@
-"""Notifications' internal HTTP API."""
+"""Notifications' internal HTTP API: the deliveries owed for a case."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Depends, Query
 
-from notifications import domain
-from notifications.schemas import DeliveryPublic
+from notifications import service
 from nowrongdoor.auth import internal_principal
+from nowrongdoor.contracts.notifications import Delivery
 from nowrongdoor.ids import REFERENCE_PATTERN
 from nowrongdoor.runtime import RuntimeDep
 
@@ -17,8 +19,6 @@ router = APIRouter(
 
 @router.get("/deliveries")
 async def list_deliveries(
-    runtime: RuntimeDep, reference: str = Query(pattern=REFERENCE_PATTERN)
-) -> list[DeliveryPublic]:
-    async with runtime.sessions() as session:
-        deliveries = await domain.deliveries_for(session, reference)
-    return [DeliveryPublic.model_validate(d, from_attributes=True) for d in deliveries]
+    runtime: RuntimeDep, reference: Annotated[str, Query(pattern=REFERENCE_PATTERN)]
+) -> list[Delivery]:
+    return await service.deliveries_for(runtime.sessions, reference)

@@ -1,10 +1,10 @@
-"""Thin event handlers: decode the event, call the domain."""
+"""Thin event handlers: decode the event, call the use case in the event's unit of work."""
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notifications import domain
+from notifications import service
 from nowrongdoor.bus import Envelope
 from nowrongdoor.contracts.events import CaseOpened
 from nowrongdoor.runtime import Subscription
@@ -13,7 +13,7 @@ from nowrongdoor.runtime import Subscription
 async def on_case_opened(session: AsyncSession, envelope: Envelope) -> None:
     event = envelope.event()
     assert isinstance(event, CaseOpened)
-    domain.record_case_opened(session, event, envelope.id)
+    service.record_case_opened(session, event, envelope.id)
 
 
 SUBSCRIPTIONS = [Subscription(CaseOpened.subject, on_case_opened)]

@@ -1,3 +1,5 @@
+"""Notifications' settings, read from `NWD_NOTIFICATIONS_*` and validated at start."""
+
 from __future__ import annotations
 
 from typing import ClassVar

@@ -1,25 +1,28 @@
+"""Routing's app: the database, the bus and the directory, built by `create_app` and closed."""
+
 from __future__ import annotations
 
 import logging
 
 from fastapi import FastAPI
 
+from nowrongdoor.plugins import ServiceDeclaration
 from nowrongdoor.runtime import Runtime, service_app
+from routing import service
 from routing.api import router
 from routing.consumers import subscriptions
 from routing.domain import load_seed_registry
-from routing.registry import RegistryStore, ensure_current
 from routing.settings import RoutingSettings
 
 log = logging.getLogger(__name__)
 
 
 def create_app(settings: RoutingSettings | None = None) -> FastAPI:
-    store = RegistryStore()
+    store = service.RegistryStore()
 
     async def load_directory(runtime: Runtime) -> None:
         # The seed becomes the first version only in a database that holds none.
-        registry = await ensure_current(runtime.sessions, load_seed_registry())
+        registry = await service.load_directory(runtime.sessions, load_seed_registry())
         log.info(
             "directory loaded",
             extra={
@@ -38,3 +41,15 @@ def create_app(settings: RoutingSettings | None = None) -> FastAPI:
     )
     app.state.registry_store = store
     return app
+
+
+# How `nowrongdoor up`, `migrate` and the test plugin find this service; pyproject.toml names it.
+
+SERVICE = ServiceDeclaration(
+    name="routing",
+    app_factory="routing.app:create_app",
+    settings_class="routing.settings:RoutingSettings",
+    migrations_package="routing.migrations",
+    default_port=8002,
+    notes=(("seed directory", "loaded by routing on start"),),
+)

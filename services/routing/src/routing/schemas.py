@@ -1,4 +1,4 @@
-"""Routing's internal API shapes; those the gateway shares live in `nowrongdoor.contracts.routing`."""
+"""Routing's own API shapes; those the gateway shares live in `nowrongdoor.contracts.routing`."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from nowrongdoor.contracts.routing import InstitutionView, OfficeView
+from nowrongdoor.contracts.vocabulary import RoutingOutcome
 
 __all__ = ["DecisionPublic", "InstitutionView", "OfficeView"]
 
@@ -16,7 +17,7 @@ class DecisionPublic(BaseModel):
     reference: str
     revision: int
     registry_version: str
-    outcome: str
+    outcome: RoutingOutcome
     competent: list[dict[str, object]]
     matched_rules: list[str]
     excluding_rules: list[str]

@@ -1,3 +1,5 @@
+"""Routing's settings: one pydantic-settings class, read from NWD_ROUTING_* at start."""
+
 from __future__ import annotations
 
 from typing import ClassVar

@@ -1,7 +1,9 @@
 """Real NATS, Redis and databases for integration tests, from wherever they can be had.
 
 Each fixture takes, in this order: a URL from the environment (CI's services), a testcontainers
-container where a Docker engine answers, otherwise the embedded binaries `nowrongdoor up` uses.
+container where a Docker engine answers, otherwise the embedded binaries `nowrongdoor up` uses
+(the library's `local` extra; without it only those fixtures fail, saying what to install).
+`declared_services` gives the services installed here, as their packages declare them.
 
     NWD_TEST_NATS_URL       nats://127.0.0.1:4222
     NWD_TEST_REDIS_URL      redis://127.0.0.1:6379/0
@@ -29,6 +31,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import pytest
 
 from nowrongdoor.embedded import EmbeddedNats, EmbeddedRedis
+from nowrongdoor.plugins import ServiceDeclaration, declared_names, discover_services
 
 if TYPE_CHECKING:
     from sqlalchemy import TextClause
@@ -117,7 +120,12 @@ def describe_providers(providers: Providers, environ: Mapping[str, str]) -> str:
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    return [describe_providers(session_providers(), os.environ)]
+    # Names only: reading them imports no service, so a broken one cannot break the session.
+    services = ", ".join(declared_names()) or "none"
+    return [
+        describe_providers(session_providers(), os.environ),
+        f"nowrongdoor services declared: {services}",
+    ]
 
 
 # -- session servers -------------------------------------------------------------------------
@@ -311,9 +319,15 @@ def delete_prefixed_keys(redis_url: str, prefix: str) -> int:
 
 
 def _redact(url: str) -> str:
-    from nowrongdoor.supervisor import redact_url
+    from nowrongdoor.planning import redact_url
 
     return redact_url(url)
+
+
+@pytest.fixture(scope="session")
+def declared_services() -> tuple[ServiceDeclaration, ...]:
+    """Every service installed here, as its package declares it, in port order."""
+    return discover_services()
 
 
 @pytest.fixture

@@ -1,3 +1,5 @@
+"""Alembic's entry point: the tables of notifications, migrated by the shared runner."""
+
 from sqlmodel import SQLModel
 
 import notifications.models  # noqa: F401  (registers the tables)

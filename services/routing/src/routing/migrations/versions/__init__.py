@@ -1,0 +1,1 @@
+"""Routing's Alembic revisions, named by the date they were written."""

@@ -1,0 +1,17 @@
+"""The public REST API, version 1: one router per resource."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from gateway.api import cases, complaints, guide, institutions, oauth, personal_data, triage
+
+ROUTERS: tuple[APIRouter, ...] = (
+    oauth.router,
+    complaints.router,
+    cases.router,
+    personal_data.router,
+    institutions.router,
+    guide.router,
+    triage.router,
+)

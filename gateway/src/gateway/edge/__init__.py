@@ -1,0 +1,31 @@
+"""What every request passes through before a route: authentication, limits, idempotency, size.
+
+`install` adds them in their one right order. Starlette runs the middleware added last first, so
+they are added from the innermost out:
+
+    telemetry → security headers → edge context (route and caller, once) → rate limits →
+    body size → idempotency → anonymous submission limit → the route
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from gateway.edge.authentication import EdgeContext
+from gateway.edge.headers import SecurityHeaders
+from gateway.edge.idempotency import IdempotentRequests
+from gateway.edge.limits import Limits
+from nowrongdoor.telemetry import RequestTelemetry
+
+
+def install(app: FastAPI, limits: Limits) -> None:
+    """Put the edge in front of the gateway's routes."""
+    # Innermost the complaint counter, which a retry answered again never reaches; then the
+    # idempotency store; outside them the body size and rate limits, which every request meets,
+    # and outside those the one pass that says who is calling and where.
+    limits.install_submission_limit(app)
+    app.add_middleware(IdempotentRequests, gateway=app)
+    limits.install(app)
+    app.add_middleware(EdgeContext, gateway=app)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestTelemetry)

@@ -1,0 +1,124 @@
+"""The typed service clients: signed calls on the caller's behalf, answers and refusals typed."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+
+from nowrongdoor.auth import INTERNAL_AUDIENCE, Principal, development_signing_key, verify_token
+from nowrongdoor.contracts.cases import CasesClient
+from nowrongdoor.contracts.http import ServiceProblem, ServiceUnavailable
+from nowrongdoor.contracts.intake import IntakeClient, ReceiptCheck
+from nowrongdoor.contracts.routing import RoutingClient
+
+REFERENCE = "NWD-7K3M9QX2VD4H"
+Handler = Callable[[httpx.Request], httpx.Response]
+
+
+def problem(status: int, slug: str, detail: str, **headers: str) -> httpx.Response:
+    body = {"type": f"/problems/{slug}", "title": slug, "status": status, "detail": detail}
+    return httpx.Response(
+        status, json=body, headers={"content-type": "application/problem+json", **headers}
+    )
+
+
+def intake_over(handler: Handler, tmp_path: Path) -> IntakeClient:
+    http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    return IntakeClient(http, "http://intake.test/", signing_key=development_signing_key(tmp_path))
+
+
+async def test_each_call_carries_a_short_lived_token_for_the_caller(tmp_path: Path) -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(
+            200,
+            json={
+                "reference": REFERENCE,
+                "received_at": "2026-11-02T10:14:05Z",
+                "received_by": None,
+                "language": "fr",
+            },
+        )
+
+    client = intake_over(handler, tmp_path)
+    caller = Principal.public().holding_receipt_for(REFERENCE)
+
+    status = await client.check_receipt(caller, ReceiptCheck(reference=REFERENCE, receipt="1" * 16))
+
+    assert status is not None and status.reference == REFERENCE
+    request = seen[0]
+    assert str(request.url) == "http://intake.test/internal/receipts/check"
+    assert json.loads(request.content) == {"reference": REFERENCE, "receipt": "1" * 16}
+    token = request.headers["authorization"].removeprefix("Bearer ")
+    key = development_signing_key(tmp_path).public()
+    verified = verify_token(token, [key], audience=INTERNAL_AUDIENCE)
+    assert verified.kind == "public"
+    assert verified.may_open_as_complainant(REFERENCE)
+
+
+async def test_a_miss_is_none_and_never_an_error(tmp_path: Path) -> None:
+    client = intake_over(lambda _request: problem(404, "not-found", "No case."), tmp_path)
+
+    check = ReceiptCheck(reference=REFERENCE, receipt="1" * 16)
+
+    assert await client.check_receipt(Principal.public(), check) is None
+    assert await client.export_personal_data(Principal.public(), check) is None
+
+
+async def test_a_refusal_is_raised_typed_by_its_problem_type_with_retry_after(
+    tmp_path: Path,
+) -> None:
+    def handler(_request: httpx.Request) -> httpx.Response:
+        return problem(409, "decision-pending", "Still being routed.", **{"Retry-After": "2"})
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    client = RoutingClient(
+        http, "http://routing.test", signing_key=development_signing_key(tmp_path)
+    )
+
+    with pytest.raises(ServiceProblem) as raised:
+        await client.triage_proposals(Principal.public())
+
+    assert (raised.value.status, raised.value.slug) == (409, "decision-pending")
+    assert raised.value.detail == "Still being routed."
+    assert raised.value.headers == {"retry-after": "2"}
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        lambda: httpx.Response(500, text="boom"),
+        lambda: httpx.Response(401, json={"detail": "bad token"}),
+        lambda: httpx.Response(422, text="not a problem document"),
+        lambda: httpx.Response(200, json={"unexpected": True}),
+    ],
+    ids=["server error", "platform signature refused", "unreadable refusal", "off-contract"],
+)
+async def test_what_the_caller_cannot_act_on_is_unavailable(
+    tmp_path: Path, answer: Callable[[], httpx.Response]
+) -> None:
+    http = httpx.AsyncClient(transport=httpx.MockTransport(lambda _request: answer()))
+    client = CasesClient(http, "http://cases.test", signing_key=development_signing_key(tmp_path))
+
+    with pytest.raises(ServiceUnavailable) as raised:
+        await client.institution_cases(Principal.public(), "ma-mediateur", limit=5)
+
+    assert raised.value.status == 503
+    assert raised.value.headers == {"Retry-After": "5"}
+    assert "case-tracking" in str(raised.value.detail)
+
+
+async def test_an_unreachable_service_is_unavailable(tmp_path: Path) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    client = intake_over(handler, tmp_path)
+
+    with pytest.raises(ServiceUnavailable):
+        await client.complaint_for_staff(Principal.public(), REFERENCE)

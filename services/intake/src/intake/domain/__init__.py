@@ -1,0 +1,1 @@
+"""Intake's pure rules: receipts, the facts routing may see, what a decision changes, retention."""

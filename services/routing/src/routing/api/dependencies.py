@@ -1,0 +1,32 @@
+"""What every router of routing's API shares: path and query shapes, the store, common problems."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Path, Query, Request
+
+from nowrongdoor.contracts.vocabulary import INSTITUTION_ID_PATTERN, Language
+from nowrongdoor.ids import REFERENCE_PATTERN
+from nowrongdoor.problems import ProblemError
+from routing.service import RegistryStore
+
+InstitutionId = Annotated[str, Path(pattern=INSTITUTION_ID_PATTERN)]
+Reference = Annotated[str, Path(pattern=REFERENCE_PATTERN)]
+LanguageQuery = Annotated[Language, Query(alias="lang")]
+
+
+def get_store(request: Request) -> RegistryStore:
+    store: RegistryStore = request.app.state.registry_store
+    return store
+
+
+StoreDep = Annotated[RegistryStore, Depends(get_store)]
+
+
+def database_not_answering() -> ProblemError:
+    return ProblemError(
+        503,
+        "Routing's database is not answering; nothing was changed. Try again shortly.",
+        headers={"Retry-After": "5"},
+    )
