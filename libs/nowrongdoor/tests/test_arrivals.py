@@ -59,26 +59,17 @@ async def test_an_announcement_after_commit_waits_for_the_commit(
 ) -> None:
     arrivals = Arrivals()
     engine = db.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'arrivals.db'}")
-    woken: list[str] = []
-    arrivals._enter("k")  # someone waits
-    waiter = asyncio.create_task(_woken(arrivals, woken))
+    arrived = arrivals._enter("k")  # a request waits for "k"
     try:
         async with db.session_maker(engine)() as session:
             await session.execute(text("SELECT 1"))
             arrivals.announce_after_commit(session, "k")
-            await asyncio.sleep(0.05)
-            assert woken == []  # not before the commit
+            assert not arrived.is_set()  # not before the commit
             if commits:
                 await session.commit()
             else:
                 await session.rollback()
-        await asyncio.sleep(0.05)
-        assert woken == (["k"] if commits else [])
+        assert arrived.is_set() is commits
     finally:
-        waiter.cancel()
+        arrivals._leave("k")
         await engine.dispose()
-
-
-async def _woken(arrivals: Arrivals, woken: list[str]) -> None:
-    await arrivals._events["k"][0].wait()
-    woken.append("k")

@@ -157,7 +157,11 @@ async def test_the_complainants_first_look_waits_for_the_complaint_on_its_way(
     reference = new_reference()
     complainant = Principal.public().holding_receipt_for(reference)
     looking = asyncio.create_task(read(client, app, reference, complainant))
-    await asyncio.sleep(0.2)  # the gateway checked the receipt; case tracking has not heard yet
+
+    async def waiting() -> bool:  # the gateway checked the receipt; case tracking has not heard
+        return bool(app.state.arrivals.waiting == 1)
+
+    await eventually(waiting)
     assert not looking.done()
 
     event = ComplaintReceived(reference=reference, received_at=datetime.now(UTC), facts=FACTS)

@@ -1,3 +1,5 @@
+"""Alembic's environment for intake: the tables it migrates, through the shared runner."""
+
 from sqlmodel import SQLModel
 
 import intake.models  # noqa: F401  (registers the tables)
