@@ -69,9 +69,11 @@ async def world(platform: Platform, gateway: httpx.AsyncClient) -> World:
 Check = Callable[[World], Awaitable[None]]
 
 
-async def same_as_unknown(world: World, method: str, path: str, **kwargs: Any) -> None:
+async def same_as_unknown(
+    world: World, method: str, path: str, *, headers: dict[str, str] | None = None, **kwargs: Any
+) -> None:
     """The other's identifier and a made-up one give the same answer, and never data."""
-    gateway, me = world.gateway, world.mine.headers
+    gateway, me = world.gateway, world.mine.headers | (headers or {})
     theirs = await gateway.request(
         method, path.format(ref=world.theirs.case["reference"]), headers=me, **kwargs
     )
@@ -100,10 +102,94 @@ async def read_their_complaint(world: World) -> None:
 
 
 async def list_cases(world: World) -> None:
-    page = (await world.gateway.get("/v1/cases", headers=world.mine.headers)).json()
-    listed = {item["reference"] for item in page["items"]}
-    assert world.mine.case["reference"] in listed
-    assert world.theirs.case["reference"] not in listed
+    everything = {"limit": 100}
+    # Filters that fit the other's case, not the caller's own: still never the other's case.
+    theirs = everything | {"category": "maladministration", "territory": "MA-06"}
+    mine = everything | {"status": "routed", "category": "human-rights", "overdue": "false"}
+    for query, own in ((everything, True), (theirs, False), (mine, True)):
+        response = await world.gateway.get("/v1/cases", params=query, headers=world.mine.headers)
+        assert response.status_code == 200, (query, response.text)
+        listed = {item["reference"] for item in response.json()["items"]}
+        assert (world.mine.case["reference"] in listed) is own, query
+        assert world.theirs.case["reference"] not in listed, query
+
+
+async def their_case_as_they_see_it(world: World) -> tuple[dict[str, Any], str]:
+    """The other's case as its own institution reads it, with its entity tag."""
+    response = await world.gateway.get(
+        f"/v1/cases/{world.theirs.case['reference']}", headers=world.theirs.headers
+    )
+    assert response.status_code == 200, response.text
+    return response.json(), response.headers["etag"]
+
+
+async def change_their_case_status(world: World) -> None:
+    before, tag = await their_case_as_they_see_it(world)
+    # Even the other's true tag opens nothing: the answer is the unknown case's.
+    await same_as_unknown(
+        world,
+        "POST",
+        "/v1/cases/{ref}/status",
+        json={"status": "acknowledged"},
+        headers={"If-Match": tag},
+    )
+    assert await their_case_as_they_see_it(world) == (before, tag)
+    own = await world.gateway.get(
+        f"/v1/cases/{world.mine.case['reference']}", headers=world.mine.headers
+    )
+    acknowledged = await world.gateway.post(
+        f"/v1/cases/{world.mine.case['reference']}/status",
+        json={"status": "acknowledged"},
+        headers=world.mine.headers | {"If-Match": own.headers["etag"]},
+    )
+    assert acknowledged.status_code == 200, acknowledged.text
+
+
+async def transfer_their_case(world: World) -> None:
+    before, tag = await their_case_as_they_see_it(world)
+    transfer = {"reason": "taking it over", "to_institution_id": world.mine.institution_id}
+    await same_as_unknown(
+        world, "POST", "/v1/cases/{ref}/transfer", json=transfer, headers={"If-Match": tag}
+    )
+    assert await their_case_as_they_see_it(world) == (before, tag)
+
+
+async def write_in_their_case(world: World) -> None:
+    before, tag = await their_case_as_they_see_it(world)
+    for audience in ("complainant", "institutions", "internal"):
+        note = {"body": f"Written by another institution to {audience}", "audience": audience}
+        await same_as_unknown(world, "POST", "/v1/cases/{ref}/messages", json=note)
+    assert await their_case_as_they_see_it(world) == (before, tag)
+    own = await world.gateway.post(
+        f"/v1/cases/{world.mine.case['reference']}/messages",
+        json={"body": "An internal note of our own.", "audience": "internal"},
+        headers=world.mine.headers,
+    )
+    assert own.status_code == 201, own.text
+
+
+async def withdraw_their_case(world: World) -> None:
+    before, tag = await their_case_as_they_see_it(world)
+    await same_as_unknown(world, "POST", "/v1/cases/{ref}/withdraw", json={})
+    # The receipt of one's own case opens no other.
+    await same_as_unknown(
+        world,
+        "POST",
+        "/v1/cases/{ref}/withdraw",
+        json={},
+        headers={"X-Receipt": world.mine.case["receipt"]},
+    )
+    assert await their_case_as_they_see_it(world) == (before, tag)
+
+
+async def read_triage_queue(world: World) -> None:
+    async def queued(headers: dict[str, str]) -> set[str]:
+        response = await world.gateway.get("/v1/triage/cases", headers=headers)
+        assert response.status_code == 200, response.text
+        return {item["reference"] for item in response.json()["items"]}
+
+    assert world.triage_reference not in await queued(world.mine.headers)
+    assert world.triage_reference in await queued(world.theirs.headers)
 
 
 async def export_their_personal_data(world: World) -> None:
@@ -186,8 +272,13 @@ MATRIX: dict[str, Check] = {
     "GET /v1/cases/{reference}/personal-data": export_their_personal_data,
     "DELETE /v1/cases/{reference}/personal-data": erase_their_personal_data,
     "POST /v1/cases/{reference}/resubmission": resubmit_their_complaint,
+    "POST /v1/cases/{reference}/status": change_their_case_status,
+    "POST /v1/cases/{reference}/transfer": transfer_their_case,
+    "POST /v1/cases/{reference}/messages": write_in_their_case,
+    "POST /v1/cases/{reference}/withdraw": withdraw_their_case,
     "PUT /v1/institutions/{institution_id}/mandate": change_their_mandate,
     "POST /v1/triage/{reference}/decision": decide_their_triage,
+    "GET /v1/triage/cases": read_triage_queue,
     "GET /v1/triage/proposals": read_triage_proposals,
     "POST /v1/oauth/token": nothing_to_own,
     "GET /v1/institutions": nothing_to_own,

@@ -5,6 +5,7 @@ from fastapi import FastAPI
 
 from ..api_clients import access_token, bearer, register
 from ..fakes import FakeServices
+from .cases.parties import held
 
 REFERENCE = "NWD-7K3M9QX2VD4H"
 DECISION = f"/v1/triage/{REFERENCE}/decision"
@@ -82,3 +83,74 @@ async def test_proposals_are_listed_for_institutions_and_administrators(
     assert for_desk.json() == []
     assert for_admin.json() == for_chosen.json()
     assert anonymous.status_code == 401
+
+
+async def test_the_desk_lists_what_waits_for_its_decision_a_page_at_a_time(
+    app: FastAPI, client: httpx.AsyncClient, services: FakeServices
+) -> None:
+    waiting = [held(services)[0] for _ in range(3)]
+    for reference in waiting:
+        services.cases.waiting_for_triage(reference, "ma-mediateur")
+    services.cases.waiting_for_triage(held(services)[0], "ma-cndh")
+    desk = await token(app, client, "institution", "ma-mediateur", "cases:read")
+
+    first = await client.get("/v1/triage/cases", params={"limit": 2}, headers=desk)
+    rest = await client.get(
+        "/v1/triage/cases",
+        params={"limit": 2, "cursor": first.json()["next_cursor"]},
+        headers=desk,
+    )
+    forged = await client.get("/v1/triage/cases", params={"cursor": "forged"}, headers=desk)
+
+    assert first.status_code == rest.status_code == 200
+    assert first.headers["cache-control"] == "no-store"
+    listed = [item["reference"] for item in first.json()["items"] + rest.json()["items"]]
+    assert sorted(listed) == sorted(waiting)
+    assert rest.json()["next_cursor"] is None
+    assert forged.status_code == 422
+    asked = services.cases.calls[0]
+    assert (asked.operation, asked.caller.institution_id, asked.sent) == (
+        "triage_queue",
+        "ma-mediateur",
+        "ma-mediateur",
+    )
+
+
+async def test_the_queue_is_for_institutions_with_cases_read_and_shows_only_their_own(
+    app: FastAPI, client: httpx.AsyncClient, services: FakeServices
+) -> None:
+    reference = held(services)[0]
+    services.cases.waiting_for_triage(reference, "ma-mediateur")
+    other = await token(app, client, "institution", "ma-cndh", "cases:read")
+    unscoped = await token(app, client, "institution", "ma-mediateur", "cases:write")
+    ngo = await token(app, client, "ngo", "sherpa", "cases:read")
+
+    elsewhere = await client.get("/v1/triage/cases", headers=other)
+    anonymous = await client.get("/v1/triage/cases")
+    no_scope = await client.get("/v1/triage/cases", headers=unscoped)
+    as_ngo = await client.get("/v1/triage/cases", headers=ngo)
+
+    assert elsewhere.status_code == 200
+    assert elsewhere.json() == {"items": [], "next_cursor": None}
+    assert anonymous.status_code == 401
+    assert no_scope.status_code == as_ngo.status_code == 403
+    assert [call.caller.institution_id for call in services.cases.calls] == ["ma-cndh"]
+
+
+async def test_the_queue_with_case_tracking_down_is_a_503(
+    app: FastAPI, client: httpx.AsyncClient, services: FakeServices
+) -> None:
+    desk = await token(app, client, "institution", "ma-mediateur", "cases:read")
+    services.down.add("case-tracking")
+
+    response = await client.get("/v1/triage/cases", headers=desk)
+
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "5"
+
+
+async def test_the_queue_is_documented(client: httpx.AsyncClient) -> None:
+    operation = (await client.get("/openapi.json")).json()["paths"]["/v1/triage/cases"]["get"]
+
+    assert {"200", "401", "403", "422", "503"} <= set(operation["responses"])
+    assert {"limit", "cursor"} <= {p["name"] for p in operation["parameters"]}

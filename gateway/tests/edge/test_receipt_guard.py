@@ -218,3 +218,39 @@ async def test_redis_holds_neither_reference_nor_receipt_and_forgets_by_itself(
     lifetimes = await lifetimes_under(redis_url, redis_prefix)
     assert lifetimes[guarded[0]] > 0
     assert all(lifetime > 0 for lifetime in lifetimes.values())
+
+
+async def write(citizen: httpx.AsyncClient, reference: str, receipt: str) -> httpx.Response:
+    return await citizen.post(
+        f"/v1/cases/{reference}/messages",
+        json={"body": "Any news?"},
+        headers={"X-Receipt": receipt},
+    )
+
+
+async def withdraw(citizen: httpx.AsyncClient, reference: str, receipt: str) -> httpx.Response:
+    return await citizen.post(f"/v1/cases/{reference}/withdraw", headers={"X-Receipt": receipt})
+
+
+async def test_wrong_receipts_count_alike_on_every_route_that_opens_a_case(
+    citizen: httpx.AsyncClient, services: FakeServices
+) -> None:
+    reference, receipt = await file(citizen)
+    assert (await write(citizen, reference, receipt)).status_code == 201
+    misses = [
+        await write(citizen, reference, wrong(receipt)),
+        await withdraw(citizen, reference, wrong(receipt)),
+        await follow(citizen, reference, wrong(receipt)),
+        await withdraw(citizen, reference, wrong(receipt)),
+    ]
+
+    locked = [
+        await write(citizen, reference, receipt),
+        await withdraw(citizen, reference, receipt),
+        await follow(citizen, reference, receipt),
+    ]
+
+    assert [as_seen(answer) for answer in misses + locked] == [as_seen(misses[0])] * 7
+    assert misses[0].status_code == 404
+    assert services.cases.tracked[reference].view.status != "withdrawn"
+    assert len(services.cases.tracked[reference].messages) == 1

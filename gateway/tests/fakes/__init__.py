@@ -46,7 +46,13 @@ class FakeServices:
     def _filed(self, reference: str, complaint: IncomingComplaint) -> None:
         # What the bus tells case-tracking when intake has received a complaint.
         if self.cases_open_at_once:
-            self.cases.opened(reference, complaint.submission.language)
+            submission = complaint.submission
+            self.cases.opened(
+                reference,
+                submission.language,
+                category=submission.category,
+                territory=submission.respondent.territory,
+            )
 
     @property
     def down(self) -> set[str]:

@@ -23,6 +23,8 @@ class Call:
     caller: Principal
     sent: object = None
     """The contract model handed over, when the call carries one."""
+    if_match: str | None = None
+    """The entity tag a change was sent with, for the services that take one."""
 
 
 class Switchboard:
@@ -56,8 +58,10 @@ class StandIn(ServiceClient):
         """The calls made to this service, in order."""
         return [call for call in self.switchboard.calls if call.service == self.service]
 
-    async def reached(self, operation: str, caller: Principal, sent: object = None) -> None:
-        await self.switchboard.reach(Call(self.service, operation, caller, sent))
+    async def reached(
+        self, operation: str, caller: Principal, sent: object = None, *, if_match: str | None = None
+    ) -> None:
+        await self.switchboard.reach(Call(self.service, operation, caller, sent, if_match))
 
     def refusal(
         self,

@@ -6,16 +6,59 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
-from gateway.api.answers import NO_STORE, PROBLEM
+from gateway.api.answers import NO_STORE, PROBLEM, problem_answer
+from gateway.api.cases.shared import (
+    CASES_UNAVAILABLE,
+    FORBIDDEN_READ,
+    UNAUTHENTICATED,
+    Cursor,
+    Limit,
+)
 from gateway.api.institutions import UNAVAILABLE
-from gateway.edge.authentication import CallerDep, require_kind
+from gateway.edge.authentication import CallerDep, require_kind, require_scope
 from gateway.upstreams import UpstreamsDep
+from nowrongdoor.contracts.cases import InstitutionCasePage
 from nowrongdoor.contracts.routing import TriageDecided, TriageDecision, TriageRuleProposal
 from nowrongdoor.ids import REFERENCE_PATTERN
 
 router = APIRouter(prefix="/v1", tags=["triage"])
 
 Reference = Annotated[str, Path(pattern=REFERENCE_PATTERN, examples=["NWD-7K3M9QX2VD4H"])]
+
+
+@router.get(
+    "/triage/cases",
+    summary="The triage desk's queue",
+    description=(
+        "The complaints waiting for the calling institution's triage decision — those whose "
+        "facts alone could not say who is competent — listed like its own cases, newest first, "
+        "a page at a time: pass `next_cursor` as `cursor` for the next page. Decide each with "
+        "`POST /v1/triage/{reference}/decision`; a decided one leaves the queue. Needs an "
+        "institution client with `cases:read`; an institution that is no triage desk has an "
+        "empty queue."
+    ),
+    responses={
+        200: {"description": "One page of the queue"},
+        401: UNAUTHENTICATED,
+        403: FORBIDDEN_READ,
+        422: problem_answer("A parameter is invalid, or a cursor this queue never handed out"),
+        503: CASES_UNAVAILABLE,
+    },
+)
+async def triage_queue(
+    caller: CallerDep,
+    upstreams: UpstreamsDep,
+    response: Response,
+    limit: Limit = 20,
+    cursor: Cursor = None,
+) -> InstitutionCasePage:
+    require_kind(caller, "institution")
+    require_scope(caller, "cases:read")
+    response.headers.update(NO_STORE)
+    assert caller.institution_id is not None, "institution clients always name their institution"
+    return await upstreams.cases.triage_queue(
+        caller, caller.institution_id, limit=limit, cursor=cursor
+    )
 
 
 @router.post(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from case_tracking import service
+from case_tracking.service import opening
 from nowrongdoor.arrivals import Arrivals
 from nowrongdoor.bus import Envelope
 from nowrongdoor.contracts.events import (
@@ -21,19 +21,19 @@ def subscriptions(arrivals: Arrivals) -> list[Subscription]:
     async def on_complaint_received(session: AsyncSession, envelope: Envelope) -> None:
         event = envelope.event()
         assert isinstance(event, ComplaintReceived)
-        await service.receive_complaint(session, event, envelope.id)
+        await opening.receive_complaint(session, event, envelope.id)
         arrivals.announce_after_commit(session, event.reference)
 
     async def on_complaint_routed(session: AsyncSession, envelope: Envelope) -> None:
         event = envelope.event()
         assert isinstance(event, ComplaintRouted)
-        await service.open_from_decision(session, event, envelope.id)
+        await opening.open_from_decision(session, event, envelope.id)
         arrivals.announce_after_commit(session, event.reference)
 
     async def on_triage_required(session: AsyncSession, envelope: Envelope) -> None:
         event = envelope.event()
         assert isinstance(event, ComplaintTriageRequired)
-        await service.hold_for_triage(session, event, envelope.id)
+        await opening.hold_for_triage(session, event, envelope.id)
         arrivals.announce_after_commit(session, event.reference)
 
     return [

@@ -1,8 +1,8 @@
-"""Case tracking's tables: one group per reference, a part per institution, a timeline."""
+"""Case tracking's tables: a group per reference, a part per institution, timeline, messages."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,7 +14,18 @@ from nowrongdoor.db import UTCDateTime
 from nowrongdoor.inbox import InboxEntry
 from nowrongdoor.outbox import OutboxMessage
 
-__all__ = ["CaseGroup", "CasePart", "InboxEntry", "OutboxMessage", "TimelineEntry"]
+__all__ = [
+    "AuditEntry",
+    "CaseGroup",
+    "CaseMessage",
+    "CasePart",
+    "DeadlineBreach",
+    "InboxEntry",
+    "KnownInstitution",
+    "OutboxMessage",
+    "PartPause",
+    "TimelineEntry",
+]
 
 
 class StatusText(sa.TypeDecorator[CaseStatus]):
@@ -34,16 +45,20 @@ class CaseGroup(SQLModel, table=True):
     """What the citizen follows under one reference, however many institutions take part.
 
     It exists from the moment the complaint is received; the decision fields stay empty until
-    routing has decided.
+    routing has decided. `version` is the entity tag every change compares and moves on.
     """
 
     __tablename__ = "case_groups"
 
     reference: str = Field(primary_key=True, max_length=16)
     status: CaseStatus = Field(sa_type=StatusText)
+    version: int = Field(default=1)
     language: str = Field(max_length=2)
     received_by: str | None = Field(default=None, max_length=64)
     lead_institution_id: str | None = Field(default=None, max_length=64)
+    triage_institution_id: str | None = Field(
+        default=None, max_length=64, index=True, description="The desk asked to decide, if any"
+    )
     advice: str | None = Field(default=None, max_length=64)
     explanation: str | None = Field(default=None, max_length=2000)
     registry_version: str | None = Field(
@@ -52,10 +67,20 @@ class CaseGroup(SQLModel, table=True):
     received_at: datetime = Field(sa_type=UTCDateTime)
     opened_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
+    # The complaint's facts from `complaint.received`: for the lists' filters, and for routing
+    # to decide again after a transfer. None where the complaint's receipt was never heard.
+    category: str | None = Field(default=None, max_length=40, index=True)
+    respondent_type: str | None = Field(default=None, max_length=40)
+    respondent_territory: str | None = Field(default=None, max_length=10, index=True)
+    complainant_role: str | None = Field(default=None, max_length=20)
+    anonymous: bool | None = None
+    administration_contacted: bool | None = None
+    court_case_pending: bool | None = None
+    channel: str | None = Field(default=None, max_length=20)
 
 
 class CasePart(SQLModel, table=True):
-    """One institution's share of a case, with its own status."""
+    """One institution's share of a case, with its own status, clocks and promises."""
 
     __tablename__ = "case_parts"
     __table_args__ = (sa.UniqueConstraint("reference", "institution_id"),)
@@ -68,10 +93,43 @@ class CasePart(SQLModel, table=True):
     office_name: str | None = Field(default=None, max_length=300)
     role: str = Field(max_length=20)
     status: CaseStatus = Field(sa_type=StatusText)
+    paused_from: CaseStatus | None = Field(default=None, sa_type=StatusText)
+    handler: str | None = Field(default=None, max_length=200)
+    outcome: str | None = Field(default=None, max_length=20)
+    sealed_outcome_reason: str | None = Field(default=None, sa_type=sa.Text)
+    opened_at: datetime = Field(sa_type=UTCDateTime)
+    acknowledged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    admissibility_decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    admissible: bool | None = None
+    resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    ended_at: datetime | None = Field(
+        default=None, sa_type=UTCDateTime, description="Closed, transferred or withdrawn"
+    )
+    acknowledge_days: int | None = None
+    admissibility_days: int | None = None
+    resolve_days: int | None = None
+    calendar: str | None = Field(default=None, max_length=2)
+    due_on: date | None = Field(
+        default=None,
+        index=True,
+        description="The earliest promised day of a step not yet taken; none while paused",
+    )
+
+
+class PartPause(SQLModel, table=True):
+    """A time a part waited for the complainant, its clocks stopped."""
+
+    __tablename__ = "part_pauses"
+
+    id: int | None = Field(default=None, primary_key=True)
+    part_id: int = Field(foreign_key="case_parts.id", index=True)
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class TimelineEntry(SQLModel, table=True):
-    """A step of the case: who, when and why. Written by the platform, never free text."""
+    """A step of the case: who, when and why. The platform writes the summary; the reason a
+    person gave is kept apart, sealed."""
 
     __tablename__ = "timeline_entries"
 
@@ -82,3 +140,66 @@ class TimelineEntry(SQLModel, table=True):
     actor: str = Field(max_length=100)
     summary: str = Field(max_length=1000)
     event_id: str | None = Field(default=None, max_length=64)
+    sealed_note: str | None = Field(default=None, sa_type=sa.Text)
+
+
+class CaseMessage(SQLModel, table=True):
+    """A message in a case, its body sealed; dated to the minute."""
+
+    __tablename__ = "case_messages"
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: str = Field(unique=True, max_length=40, description="Random: it tells no time")
+    reference: str = Field(foreign_key="case_groups.reference", index=True, max_length=16)
+    at: datetime = Field(sa_type=UTCDateTime)
+    author: str = Field(max_length=20)
+    institution_id: str | None = Field(default=None, max_length=64)
+    audience: str = Field(max_length=20)
+    sealed_body: str = Field(sa_type=sa.Text)
+
+
+class DeadlineBreach(SQLModel, table=True):
+    """A promised day that passed with its step not taken; the row is the claim to say so once."""
+
+    __tablename__ = "deadline_breaches"
+    __table_args__ = (sa.UniqueConstraint("reference", "institution_id", "standard"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(max_length=16, index=True)
+    institution_id: str = Field(max_length=64)
+    standard: str = Field(max_length=20)
+    due: date
+    breached_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class KnownInstitution(SQLModel, table=True):
+    """An institution as routing's decisions named it, in a language, with its promises.
+
+    What case tracking knows of an institution a case is transferred to by name.
+    """
+
+    __tablename__ = "known_institutions"
+
+    institution_id: str = Field(primary_key=True, max_length=64)
+    language: str = Field(primary_key=True, max_length=2)
+    name: str = Field(max_length=300)
+    acknowledge_days: int | None = None
+    admissibility_days: int | None = None
+    resolve_days: int | None = None
+    calendar: str | None = Field(default=None, max_length=2)
+    learned_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class AuditEntry(SQLModel, table=True):
+    """One read of messages by institution staff. The database refuses to update or delete it."""
+
+    __tablename__ = "case_audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_type=UTCDateTime, index=True)
+    actor_client_id: str = Field(max_length=100)
+    actor_kind: str = Field(max_length=20)
+    actor_institution_id: str | None = Field(default=None, max_length=64)
+    action: str = Field(max_length=30)
+    reference: str | None = Field(default=None, max_length=16, index=True)
+    detail: str | None = Field(default=None, max_length=500)

@@ -2,20 +2,60 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import and_, col, or_, select
+from sqlmodel import SQLModel, and_, col, or_, select
 
-from case_tracking.models import CaseGroup, CasePart, TimelineEntry
+from case_tracking.domain.lifecycle import FINAL
+from case_tracking.models import (
+    AuditEntry,
+    CaseGroup,
+    CaseMessage,
+    CasePart,
+    DeadlineBreach,
+    KnownInstitution,
+    PartPause,
+    TimelineEntry,
+)
 from nowrongdoor.contracts.vocabulary import CaseStatus
+
+# -- the case group --------------------------------------------------------------------------
 
 
 async def case_group(
     session: AsyncSession, reference: str, *, for_update: bool = False
 ) -> CaseGroup | None:
     """The case group under `reference`; locked for the transaction when it is to change."""
-    return await session.get(CaseGroup, reference, with_for_update=for_update)
+    return await session.get(
+        CaseGroup, reference, with_for_update=for_update, populate_existing=for_update
+    )
+
+
+async def move_version(session: AsyncSession, reference: str, expected: int | None) -> bool:
+    """Move the group's version on, if it still is `expected` (any, when None); True if it did.
+
+    A compare-and-set in one statement: of two changes made on the same version, exactly one
+    moves it, and the row stays locked until the transaction ends.
+    """
+    statement = (
+        sa.update(CaseGroup)
+        .where(col(CaseGroup.reference) == reference)
+        .values(version=col(CaseGroup.version) + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if expected is not None:
+        statement = statement.where(col(CaseGroup.version) == expected)
+    result: Any = await session.execute(statement)
+    return bool(result.rowcount == 1)
+
+
+# -- parts -----------------------------------------------------------------------------------
 
 
 async def parts(session: AsyncSession, reference: str) -> list[CasePart]:
@@ -31,28 +71,59 @@ async def parts(session: AsyncSession, reference: str) -> list[CasePart]:
     )
 
 
+async def part_of(session: AsyncSession, reference: str, institution_id: str) -> CasePart | None:
+    return (
+        await session.scalars(
+            select(CasePart).where(
+                col(CasePart.reference) == reference,
+                col(CasePart.institution_id) == institution_id,
+            )
+        )
+    ).first()
+
+
 async def institution_ids(session: AsyncSession, reference: str) -> list[str]:
+    """The institutions taking part in the case: those it was not transferred away from."""
     return list(
         (
             await session.scalars(
                 select(CasePart.institution_id)
-                .where(col(CasePart.reference) == reference)
+                .where(
+                    col(CasePart.reference) == reference,
+                    col(CasePart.status) != CaseStatus.TRANSFERRED,
+                )
                 .order_by(col(CasePart.id))
             )
         ).all()
     )
 
 
-async def has_part(session: AsyncSession, reference: str, institution_id: str) -> bool:
-    part = (
-        await session.scalars(
-            select(CasePart.id).where(
-                col(CasePart.reference) == reference,
-                col(CasePart.institution_id) == institution_id,
-            )
-        )
-    ).first()
-    return part is not None
+async def pauses(session: AsyncSession, part_ids: Iterable[int]) -> dict[int, list[PartPause]]:
+    """Each part's waits for the complainant, oldest first."""
+    ids = list(part_ids)
+    found: dict[int, list[PartPause]] = {part_id: [] for part_id in ids}
+    if not ids:
+        return found
+    rows = await session.scalars(
+        select(PartPause).where(col(PartPause.part_id).in_(ids)).order_by(col(PartPause.id))
+    )
+    for pause in rows:
+        found[pause.part_id].append(pause)
+    return found
+
+
+async def parts_past_due(session: AsyncSession, today: date) -> list[tuple[CasePart, str | None]]:
+    """Parts with a step whose promised day is behind `today`, with their case's territory."""
+    rows = await session.execute(
+        select(CasePart, CaseGroup.respondent_territory)
+        .join(CaseGroup, col(CaseGroup.reference) == col(CasePart.reference))
+        .where(col(CasePart.due_on) < today, col(CasePart.status).not_in(list(FINAL)))
+        .order_by(col(CasePart.id))
+    )
+    return [(part, territory) for part, territory in rows.all()]
+
+
+# -- timeline and messages -------------------------------------------------------------------
 
 
 async def timeline(session: AsyncSession, reference: str) -> list[TimelineEntry]:
@@ -80,10 +151,163 @@ async def received_entry(session: AsyncSession, reference: str) -> TimelineEntry
     ).first()
 
 
+async def messages(session: AsyncSession, reference: str) -> list[CaseMessage]:
+    """Every message of the case, oldest first; the caller keeps what its reader may read."""
+    return list(
+        (
+            await session.scalars(
+                select(CaseMessage)
+                .where(col(CaseMessage.reference) == reference)
+                .order_by(col(CaseMessage.id))
+            )
+        ).all()
+    )
+
+
+def add_audit_entry(
+    session: AsyncSession,
+    *,
+    at: datetime,
+    client_id: str,
+    kind: str,
+    institution_id: str | None,
+    action: str,
+    reference: str,
+    detail: str | None = None,
+) -> None:
+    """An audit row in the caller's transaction; the database refuses to change it afterwards."""
+    session.add(
+        AuditEntry(
+            at=at,
+            actor_client_id=client_id,
+            actor_kind=kind,
+            actor_institution_id=institution_id,
+            action=action,
+            reference=reference,
+            detail=detail,
+        )
+    )
+
+
+async def audit_entries(session: AsyncSession, reference: str) -> list[AuditEntry]:
+    return list(
+        (
+            await session.scalars(
+                select(AuditEntry)
+                .where(col(AuditEntry.reference) == reference)
+                .order_by(col(AuditEntry.id))
+            )
+        ).all()
+    )
+
+
+# -- promises kept and broken ----------------------------------------------------------------
+
+
+async def claimed_breaches(
+    session: AsyncSession, references: Iterable[str]
+) -> set[tuple[str, str, str]]:
+    """(reference, institution, standard) of every breach already claimed in these cases."""
+    wanted = sorted(set(references))
+    if not wanted:
+        return set()
+    rows = await session.execute(
+        select(
+            DeadlineBreach.reference, DeadlineBreach.institution_id, DeadlineBreach.standard
+        ).where(col(DeadlineBreach.reference).in_(wanted))
+    )
+    return {(reference, institution, standard) for reference, institution, standard in rows.all()}
+
+
+async def claim_breach(
+    session: AsyncSession,
+    *,
+    reference: str,
+    institution_id: str,
+    standard: str,
+    due: date,
+    at: datetime,
+) -> bool:
+    """Claim the one right to announce this breach; False when it was claimed already.
+
+    The unique row decides: a concurrent claim waits for this transaction, then finds the row.
+    """
+    values = {
+        "reference": reference,
+        "institution_id": institution_id,
+        "standard": standard,
+        "due": due,
+        "breached_at": at,
+    }
+    result: Any = await session.execute(
+        _insert(session, DeadlineBreach)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["reference", "institution_id", "standard"])
+    )
+    return bool(result.rowcount == 1)
+
+
+# -- institutions heard of -------------------------------------------------------------------
+
+
+async def learn_institution(session: AsyncSession, known: KnownInstitution) -> None:
+    """Keep the latest of what a decision said about an institution, in its language."""
+    values = known.model_dump()
+    statement = _insert(session, KnownInstitution).values(values)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["institution_id", "language"],
+            set_={
+                name: getattr(statement.excluded, name)
+                for name in values
+                if name not in ("institution_id", "language")
+            },
+        )
+    )
+
+
+async def known_institution(
+    session: AsyncSession, institution_id: str, language: str
+) -> KnownInstitution | None:
+    """What decisions said about an institution, in `language` if they ever did."""
+    rows = await session.scalars(
+        select(KnownInstitution)
+        .where(col(KnownInstitution.institution_id) == institution_id)
+        .order_by(
+            sa.case((col(KnownInstitution.language) == language, 0), else_=1),
+            col(KnownInstitution.learned_at).desc(),
+        )
+    )
+    return rows.first()
+
+
+def _insert(session: AsyncSession, table: type[SQLModel]) -> Any:
+    """An INSERT able to say what happens on a conflict, in the dialect of the session."""
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+# -- lists -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    """What an institution's list is narrowed to; None leaves a filter out."""
+
+    status: CaseStatus | None = None
+    category: str | None = None
+    territory: str | None = None
+    overdue: bool | None = None
+    received_from: datetime | None = None
+    received_until: datetime | None = None
+
+
 async def institution_page(
     session: AsyncSession,
     institution_id: str,
     *,
+    filters: ListFilters,
+    today: date,
     after: tuple[datetime, str] | None,
     limit: int,
 ) -> list[tuple[CaseGroup, CasePart]]:
@@ -91,8 +315,52 @@ async def institution_page(
     query = (
         select(CaseGroup, CasePart)
         .join(CasePart, col(CasePart.reference) == col(CaseGroup.reference))
-        .where(col(CasePart.institution_id) == institution_id)
+        .where(col(CasePart.institution_id) == institution_id, *_narrowed(filters, today))
     )
+    rows = (await session.execute(_paged(query, after, limit))).all()
+    return [(group, part) for group, part in rows]
+
+
+async def triage_page(
+    session: AsyncSession,
+    institution_id: str,
+    *,
+    after: tuple[datetime, str] | None,
+    limit: int,
+) -> list[CaseGroup]:
+    """Up to `limit` cases waiting for `institution_id`'s triage decision, newest first."""
+    query = select(CaseGroup).where(
+        col(CaseGroup.triage_institution_id) == institution_id,
+        col(CaseGroup.status) == CaseStatus.TRIAGE,
+    )
+    return list((await session.scalars(_paged(query, after, limit))).all())
+
+
+def _narrowed(filters: ListFilters, today: date) -> list[Any]:
+    conditions: list[Any] = []
+    if filters.status is not None:
+        conditions.append(col(CasePart.status) == filters.status)
+    if filters.category is not None:
+        conditions.append(col(CaseGroup.category) == filters.category)
+    if filters.territory is not None:
+        # A territory holds its subdivisions: MA holds MA-06. The pattern allows no wildcard.
+        conditions.append(
+            or_(
+                col(CaseGroup.respondent_territory) == filters.territory,
+                col(CaseGroup.respondent_territory).startswith(f"{filters.territory}-"),
+            )
+        )
+    if filters.overdue is not None:
+        late = col(CasePart.due_on) < today
+        conditions.append(late if filters.overdue else or_(col(CasePart.due_on).is_(None), ~late))
+    if filters.received_from is not None:
+        conditions.append(col(CaseGroup.received_at) >= filters.received_from)
+    if filters.received_until is not None:
+        conditions.append(col(CaseGroup.received_at) <= filters.received_until)
+    return conditions
+
+
+def _paged(query: Any, after: tuple[datetime, str] | None, limit: int) -> Any:
     if after is not None:
         opened_at, reference = after
         query = query.where(
@@ -101,6 +369,6 @@ async def institution_page(
                 and_(col(CaseGroup.opened_at) == opened_at, col(CaseGroup.reference) < reference),
             )
         )
-    query = query.order_by(col(CaseGroup.opened_at).desc(), col(CaseGroup.reference).desc())
-    rows = (await session.execute(query.limit(limit))).all()
-    return [(group, part) for group, part in rows]
+    return query.order_by(col(CaseGroup.opened_at).desc(), col(CaseGroup.reference).desc()).limit(
+        limit
+    )

@@ -5,7 +5,7 @@ from typing import Any
 
 from case_tracking.domain import timeline
 from nowrongdoor.contracts.events import CompetentInstitution, ComplaintRouted
-from nowrongdoor.contracts.vocabulary import RoutingOutcome
+from nowrongdoor.contracts.vocabulary import CaseOutcome, CaseStatus, RoutingOutcome
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 
@@ -65,3 +65,22 @@ def test_no_case_says_why() -> None:
 
     assert timeline.decided(missing).startswith("Not admissible yet")
     assert timeline.decided(nowhere).startswith("No participating institution is competent")
+
+
+def test_each_step_names_the_institution_that_took_it() -> None:
+    assert timeline.stepped("INPPLC", CaseStatus.ACKNOWLEDGED) == "Acknowledged by INPPLC"
+    assert timeline.stepped("INPPLC", CaseStatus.ACKNOWLEDGED, resumed=True) == (
+        "INPPLC resumed its work on the case"
+    )
+    assert timeline.resolved("INPPLC", CaseOutcome.PARTLY_UPHELD) == (
+        "Resolved by INPPLC (partly upheld)"
+    )
+
+
+def test_a_transfer_says_from_whom_to_whom_and_the_reason_follows() -> None:
+    named = timeline.transferred("CNDH", "INPPLC")
+    unnamed = timeline.transferred("CNDH", None)
+
+    assert timeline.with_note(named, "corruption") == "Transferred from CNDH to INPPLC: corruption"
+    assert unnamed == "Transferred by CNDH: a new decision on competence is awaited"
+    assert timeline.with_note(unnamed, None) == unnamed

@@ -12,6 +12,7 @@ from intake.domain.decisions import (
     decision_due,
     decision_may_admit,
     learn_decision,
+    learn_status,
     learn_triage,
     resubmit,
     staff_may_read,
@@ -20,7 +21,7 @@ from intake.models import Submission
 from nowrongdoor.auth import Principal
 from nowrongdoor.contracts.vocabulary import CaseStatus, RoutingOutcome
 
-from ..support import held, routed, staff, triage_at
+from ..support import held, routed, staff, status_changed, triage_at
 
 REFERENCE = "NWD-7K3M9QX2VD4H"
 NOW = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
@@ -131,3 +132,34 @@ def test_a_decision_is_worth_waiting_for_only_by_an_institution_it_could_let_in(
     assert not decision_may_admit(staff("ma-cndh"), decided)
     assert not decision_may_admit(ngo, undecided)
     assert not decision_may_admit(staff("ma-mediateur"), None)
+
+
+@pytest.mark.parametrize("ending", [CaseStatus.CLOSED, CaseStatus.WITHDRAWN])
+def test_retention_counts_from_a_case_closed_or_withdrawn_and_stops_if_it_reopens(
+    ending: CaseStatus,
+) -> None:
+    submission = record()
+
+    learn_status(submission, status_changed(REFERENCE, ending, "ma-mediateur", at=NOW))
+    ended_at = submission.closed_at
+    learn_status(
+        submission,
+        status_changed(REFERENCE, ending, "ma-mediateur", at=NOW + timedelta(days=1)),
+    )
+    kept = submission.closed_at
+    learn_status(
+        submission,
+        status_changed(REFERENCE, CaseStatus.ROUTED, "ma-mediateur", at=NOW + timedelta(days=2)),
+    )
+
+    assert ended_at == kept == NOW
+    assert submission.closed_at is None
+
+
+def test_a_withdrawn_case_takes_no_resubmission() -> None:
+    submission = record(
+        decision_outcome=RoutingOutcome.PREREQUISITE_MISSING, case_status=CaseStatus.WITHDRAWN
+    )
+
+    with pytest.raises(NotWaitingForPrerequisite):
+        resubmit(submission, NOW)

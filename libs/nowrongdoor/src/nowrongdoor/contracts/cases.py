@@ -1,15 +1,23 @@
-"""Case-tracking's HTTP contracts: a case as its complainant follows it; the institutions' lists."""
+"""Case-tracking's HTTP contracts: a case as each reader sees it, the steps that work it."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from nowrongdoor.auth import Principal
 from nowrongdoor.contracts.http import ServiceClient, ServiceProblem
 from nowrongdoor.contracts.routing import InstitutionSummary
-from nowrongdoor.contracts.vocabulary import CaseStatus, PartRole
+from nowrongdoor.contracts.vocabulary import (
+    INSTITUTION_ID_PATTERN,
+    CaseOutcome,
+    CaseStatus,
+    MessageAudience,
+    PartRole,
+    ServiceStandard,
+)
 
 
 class TimelineEntry(BaseModel):
@@ -19,11 +27,52 @@ class TimelineEntry(BaseModel):
     summary: str = Field(examples=["Routed to Institution du Médiateur du Royaume"])
 
 
+class PromisedDate(BaseModel):
+    """A step an institution promised to take by a day, and whether it kept the promise."""
+
+    institution_id: str = Field(examples=["ma-mediateur"])
+    standard: ServiceStandard = Field(examples=["acknowledge"])
+    due: date | None = Field(
+        description="The last business day for the step; none while the clock is paused",
+        examples=["2026-12-16"],
+    )
+    met_on: date | None = Field(None, description="When the step was taken, if it was")
+    paused: bool = Field(False, description="True while the case waits for the complainant")
+    breached: bool = Field(False, description="True once the day passed with the step not taken")
+
+
+class Message(BaseModel):
+    """One message in a case. Its time is to the minute, and nothing in it names the complainant."""
+
+    id: str = Field(examples=["m-01JD8Q3W2M"])
+    at: datetime = Field(description="To the minute", examples=["2026-11-02T10:14:00Z"])
+    author: Literal["complainant", "institution"]
+    institution_id: str | None = Field(None, description="The writing institution, if any")
+    audience: MessageAudience = Field(examples=["complainant"])
+    body: str
+
+
+class CasePart(BaseModel):
+    """One institution's part of a case, as the institutions taking part see it."""
+
+    institution_id: str = Field(examples=["ma-mediateur"])
+    role: PartRole = Field(examples=["lead"])
+    status: CaseStatus = Field(examples=["acknowledged"])
+    handler: str | None = Field(None, description="Who at the institution handles it")
+    outcome: CaseOutcome | None = None
+    outcome_reason: str | None = None
+    allowed: list[CaseStatus] = Field(
+        default_factory=list, description="The steps this part may take next"
+    )
+
+
 class CaseView(BaseModel):
-    """What the complainant sees with reference and receipt."""
+    """A case: what the complainant sees with reference and receipt, and an institution in it."""
 
     reference: str = Field(examples=["NWD-7K3M9QX2VD4H"])
-    status: CaseStatus = Field(examples=["routed"])
+    status: CaseStatus = Field(
+        examples=["routed"], description="The whole case; for a joint case, derived from its parts"
+    )
     institutions: list[InstitutionSummary]
     advice: str | None = Field(None, examples=["private-dispute"], description="Advice code")
     explanation: str | None = Field(
@@ -31,7 +80,66 @@ class CaseView(BaseModel):
         description="Why the case is where it is, in plain words in the complainant's language",
         examples=["L'institution compétente pour votre plainte est : Institution du Médiateur."],
     )
+    outcome: CaseOutcome | None = Field(None, description="How the case ended, once resolved")
+    outcome_reason: str | None = Field(None, description="Why, in words the complainant reads")
+    promised: list[PromisedDate] = Field(
+        default_factory=list, description="Every date an institution promised, and its state"
+    )
+    messages: list[Message] = Field(default_factory=list, description="What this reader may read")
+    parts: list[CasePart] | None = Field(
+        None, description="Each institution's part; shown to the institutions only"
+    )
     timeline: list[TimelineEntry]
+
+
+class StatusChange(BaseModel):
+    """An institution moves its part of the case one step on."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: CaseStatus = Field(examples=["acknowledged"])
+    reason: str | None = Field(
+        None,
+        max_length=2000,
+        description="Why, in words the complainant will read; required for inadmissible and "
+        "resolved",
+    )
+    outcome: CaseOutcome | None = Field(None, description="Required when the status is resolved")
+    handler: str | None = Field(None, max_length=200, description="Who handles it from now on")
+
+
+class Transfer(BaseModel):
+    """An institution declines competence and hands its part on."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=3, max_length=2000, description="Told to the complainant")
+    to_institution_id: str | None = Field(
+        None,
+        pattern=INSTITUTION_ID_PATTERN,
+        description="The institution believed competent; leave out to let routing decide again",
+    )
+
+
+class MessageDraft(BaseModel):
+    """A message to post in a case."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    body: str = Field(min_length=1, max_length=10_000)
+    audience: MessageAudience = Field(
+        "complainant",
+        description="An institution may also write to the other institutions of a joint case, "
+        "or an internal note; the complainant always writes to the institutions",
+    )
+
+
+class Withdrawal(BaseModel):
+    """The complainant withdraws the complaint."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str | None = Field(None, max_length=2000)
 
 
 class InstitutionCase(BaseModel):
@@ -46,6 +154,17 @@ class InstitutionCase(BaseModel):
     office_id: str | None = Field(None, examples=["ma-mediateur-casablanca-settat"])
     language: str = Field(examples=["fr"])
     opened_at: datetime
+
+
+class CaseFilters(BaseModel):
+    """What an institution's list may be narrowed to."""
+
+    status: CaseStatus | None = None
+    category: str | None = None
+    territory: str | None = None
+    overdue: bool | None = None
+    received_from: datetime | None = None
+    received_until: datetime | None = None
 
 
 class InstitutionCasePage(BaseModel):
@@ -71,11 +190,83 @@ class CasesClient(ServiceClient):
         return self.read(response, CaseView)
 
     async def institution_cases(
-        self, caller: Principal, institution_id: str, *, limit: int, cursor: str | None = None
+        self,
+        caller: Principal,
+        institution_id: str,
+        *,
+        limit: int,
+        cursor: str | None = None,
+        filters: CaseFilters | None = None,
     ) -> InstitutionCasePage:
         """One page of an institution's cases; a cursor it never handed out is a 422."""
         params: dict[str, str | int] = {"institution_id": institution_id, "limit": limit}
         if cursor:
             params["cursor"] = cursor
+        if filters is not None:
+            params.update(filters.model_dump(mode="json", exclude_none=True))
         response = await self.call(caller, "GET", "/internal/cases", params=params)
         return self.read(response, InstitutionCasePage)
+
+    async def case_with_tag(self, caller: Principal, reference: str) -> tuple[CaseView, str] | None:
+        """The case and its entity tag, to send back as `If-Match` with a change."""
+        try:
+            response = await self.call(caller, "GET", f"/internal/cases/{reference}")
+        except ServiceProblem as error:
+            if error.status == 404:
+                return None
+            raise
+        return self.read(response, CaseView), response.headers.get("etag", "")
+
+    async def triage_queue(
+        self, caller: Principal, institution_id: str, *, limit: int, cursor: str | None = None
+    ) -> InstitutionCasePage:
+        """The cases waiting for this institution's triage decision."""
+        params: dict[str, str | int] = {"institution_id": institution_id, "limit": limit}
+        if cursor:
+            params["cursor"] = cursor
+        response = await self.call(caller, "GET", "/internal/triage", params=params)
+        return self.read(response, InstitutionCasePage)
+
+    async def change_status(
+        self, caller: Principal, reference: str, change: StatusChange, *, if_match: str | None
+    ) -> tuple[CaseView, str]:
+        """The case after the step, and its new entity tag; 409 naming the allowed steps, 412
+        on a stale tag, 428 without one."""
+        return await self._changed(caller, f"/internal/cases/{reference}/status", change, if_match)
+
+    async def transfer(
+        self, caller: Principal, reference: str, transfer: Transfer, *, if_match: str | None
+    ) -> tuple[CaseView, str]:
+        return await self._changed(
+            caller, f"/internal/cases/{reference}/transfer", transfer, if_match
+        )
+
+    async def post_message(self, caller: Principal, reference: str, draft: MessageDraft) -> Message:
+        response = await self.call(
+            caller,
+            "POST",
+            f"/internal/cases/{reference}/messages",
+            json=draft.model_dump(mode="json"),
+        )
+        return self.read(response, Message)
+
+    async def withdraw(self, caller: Principal, reference: str, withdrawal: Withdrawal) -> CaseView:
+        response = await self.call(
+            caller,
+            "POST",
+            f"/internal/cases/{reference}/withdrawal",
+            json=withdrawal.model_dump(mode="json"),
+        )
+        return self.read(response, CaseView)
+
+    async def _changed(
+        self, caller: Principal, path: str, body: BaseModel, if_match: str | None
+    ) -> tuple[CaseView, str]:
+        response = await self.call(
+            caller,
+            "POST",
+            path,
+            json=body.model_dump(mode="json"),
+            headers={"If-Match": if_match} if if_match else None,
+        )
+        return self.read(response, CaseView), response.headers.get("etag", "")

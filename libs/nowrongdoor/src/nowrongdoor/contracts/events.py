@@ -7,21 +7,24 @@ personal data: identity, contact details and free text stay encrypted in the ser
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, ClassVar
+from datetime import date, datetime
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from nowrongdoor.contracts.vocabulary import (
     REFERENCE_FIELD,
+    CaseOutcome,
     CaseStatus,
     Category,
     Channel,
     ComplainantRole,
     DecidedOutcome,
     Language,
+    MessageAudience,
     PartRole,
     RespondentType,
+    ServiceStandard,
 )
 
 
@@ -75,6 +78,16 @@ class ComplaintResubmitted(Event):
     facts: ComplaintFacts
 
 
+class ServiceStandardsDays(BaseModel):
+    """The business days an institution promises for each step."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    acknowledge_days: int = Field(ge=0)
+    admissibility_days: int = Field(ge=0)
+    resolve_days: int = Field(ge=0)
+
+
 class CompetentInstitution(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
@@ -83,6 +96,14 @@ class CompetentInstitution(BaseModel):
     office_id: str | None = None
     office_name: str | None = None
     role: PartRole
+    service_standards: ServiceStandardsDays | None = Field(
+        None, description="What the institution promises, from the directory the decision used"
+    )
+    calendar: str | None = Field(
+        None,
+        description="The country whose business days its promises count in (ISO 3166-1)",
+        examples=["MA"],
+    )
 
 
 class ComplaintRouted(Event):
@@ -169,6 +190,126 @@ class CaseStatusChanged(Event):
     changed_at: datetime
 
 
+class CaseStepTaken(Event):
+    """Base of the events that name one lifecycle step; `case.status-changed` is sent as well."""
+
+    reference: str = REFERENCE_FIELD
+    institution_id: str | None = Field(
+        None, description="The institution whose part took the step; none for the whole case"
+    )
+    status: CaseStatus
+    previous_status: CaseStatus | None
+    at: datetime
+
+
+class CaseAcknowledged(CaseStepTaken):
+    type: ClassVar[str] = "org.nowrongdoor.case.acknowledged.v1"
+    subject: ClassVar[str] = "case.acknowledged"
+    stream: ClassVar[str] = "CASES"
+
+
+class CaseAdmissibilityDecided(CaseStepTaken):
+    """`status` says which: admissible or inadmissible."""
+
+    type: ClassVar[str] = "org.nowrongdoor.case.admissibility-decided.v1"
+    subject: ClassVar[str] = "case.admissibility-decided"
+    stream: ClassVar[str] = "CASES"
+
+
+class CaseInvestigationStarted(CaseStepTaken):
+    type: ClassVar[str] = "org.nowrongdoor.case.investigation-started.v1"
+    subject: ClassVar[str] = "case.investigation-started"
+    stream: ClassVar[str] = "CASES"
+
+
+class CaseAwaitingComplainant(CaseStepTaken):
+    """The institution waits for the complainant; its clocks are paused."""
+
+    type: ClassVar[str] = "org.nowrongdoor.case.awaiting-complainant.v1"
+    subject: ClassVar[str] = "case.awaiting-complainant"
+    stream: ClassVar[str] = "CASES"
+
+
+class CaseResumed(CaseStepTaken):
+    """The wait for the complainant is over; the clocks run again."""
+
+    type: ClassVar[str] = "org.nowrongdoor.case.resumed.v1"
+    subject: ClassVar[str] = "case.resumed"
+    stream: ClassVar[str] = "CASES"
+
+
+class CaseResolved(CaseStepTaken):
+    type: ClassVar[str] = "org.nowrongdoor.case.resolved.v1"
+    subject: ClassVar[str] = "case.resolved"
+    stream: ClassVar[str] = "CASES"
+
+    outcome: CaseOutcome
+
+
+class CaseClosed(CaseStepTaken):
+    """The case, or one institution's part of it, is closed; retention counts from the case's."""
+
+    type: ClassVar[str] = "org.nowrongdoor.case.closed.v1"
+    subject: ClassVar[str] = "case.closed"
+    stream: ClassVar[str] = "CASES"
+
+
+class CaseWithdrawn(CaseStepTaken):
+    """The complainant withdrew the complaint; retention counts from now."""
+
+    type: ClassVar[str] = "org.nowrongdoor.case.withdrawn.v1"
+    subject: ClassVar[str] = "case.withdrawn"
+    stream: ClassVar[str] = "CASES"
+
+
+class CaseTransferred(Event):
+    """An institution declined competence after opening and handed its part on."""
+
+    type: ClassVar[str] = "org.nowrongdoor.case.transferred.v1"
+    subject: ClassVar[str] = "case.transferred"
+    stream: ClassVar[str] = "CASES"
+
+    reference: str = REFERENCE_FIELD
+    from_institution_id: str
+    to_institution_id: str | None = Field(
+        None, description="The institution named as competent; none when routing decides again"
+    )
+    facts: ComplaintFacts | None = Field(
+        None, description="What routing needs to decide again, when no institution was named"
+    )
+    at: datetime
+
+
+class CaseMessagePosted(Event):
+    """A message was written in a case; who may read it, never what it says."""
+
+    type: ClassVar[str] = "org.nowrongdoor.case.message-posted.v1"
+    subject: ClassVar[str] = "case.message-posted"
+    stream: ClassVar[str] = "CASES"
+
+    reference: str = REFERENCE_FIELD
+    message_id: str
+    author: Literal["complainant", "institution"]
+    institution_id: str | None = Field(None, description="The writing institution, if any")
+    audience: MessageAudience
+    institution_ids: list[str] = Field(description="The institutions taking part in the case")
+    posted_at: datetime = Field(description="To the minute")
+
+
+class CaseDeadlineBreached(Event):
+    """A service-standard date passed with its step not taken; sent once per part and step."""
+
+    type: ClassVar[str] = "org.nowrongdoor.case.deadline-breached.v1"
+    subject: ClassVar[str] = "case.deadline-breached"
+    stream: ClassVar[str] = "CASES"
+
+    reference: str = REFERENCE_FIELD
+    institution_id: str
+    standard: ServiceStandard
+    due: date
+    breached_at: datetime
+
+
 class NotificationDelivered(Event):
     type: ClassVar[str] = "org.nowrongdoor.notification.delivered.v1"
     subject: ClassVar[str] = "notification.delivered"
@@ -203,6 +344,17 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     ComplaintTriageRequired,
     CaseOpened,
     CaseStatusChanged,
+    CaseAcknowledged,
+    CaseAdmissibilityDecided,
+    CaseInvestigationStarted,
+    CaseAwaitingComplainant,
+    CaseResumed,
+    CaseResolved,
+    CaseClosed,
+    CaseWithdrawn,
+    CaseTransferred,
+    CaseMessagePosted,
+    CaseDeadlineBreached,
     NotificationDelivered,
     NotificationFailed,
 )

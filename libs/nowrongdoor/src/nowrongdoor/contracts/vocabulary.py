@@ -68,6 +68,28 @@ class CaseStatus(StrEnum):
     CLOSED = "closed"
 
 
+class CaseOutcome(StrEnum):
+    """How a resolved case ended, as the complainant reads it."""
+
+    UPHELD = "upheld"
+    PARTLY_UPHELD = "partly-upheld"
+    NOT_UPHELD = "not-upheld"
+    MEDIATED = "mediated"
+    WITHDRAWN = "withdrawn"
+
+
+class ServiceStandard(StrEnum):
+    """The promises an institution makes: each step within so many business days."""
+
+    ACKNOWLEDGE = "acknowledge"
+    ADMISSIBILITY = "admissibility"
+    RESOLUTION = "resolution"
+
+
+MessageAudience = Literal["complainant", "institutions", "internal"]
+"""Who reads a message: the complainant (and the case's institutions), only the institutions of
+a joint case, or only the writer's own institution (an internal note)."""
+
 TERRITORY_PATTERN = r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$"
 INSTITUTION_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
 REFERENCE_FIELD = Field(pattern=r"^NWD-[0-9A-HJKMNP-TV-Z]{12}$", examples=["NWD-7K3M9QX2VD4H"])

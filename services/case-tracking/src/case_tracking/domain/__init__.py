@@ -1,1 +1,1 @@
-"""Case tracking's pure rules: where a decision leaves a case, the timeline's words, cursors."""
+"""Case tracking's pure rules: the lifecycle, promises in business days, audiences, words."""

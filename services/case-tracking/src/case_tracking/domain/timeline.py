@@ -1,9 +1,9 @@
-"""How each step of a case reads on its timeline: written by the platform, never free text."""
+"""How each step of a case reads on its timeline: the platform's words, then any reason given."""
 
 from __future__ import annotations
 
 from nowrongdoor.contracts.events import ComplaintRouted
-from nowrongdoor.contracts.vocabulary import RoutingOutcome
+from nowrongdoor.contracts.vocabulary import CaseOutcome, CaseStatus, RoutingOutcome
 
 
 def received(door_name: str | None) -> str:
@@ -33,3 +33,50 @@ def decided(routed: ComplaintRouted) -> str:
 
 def awaiting_triage(desk_name: str) -> str:
     return f"Awaiting a decision on competence by {desk_name}"
+
+
+_STEP_WORDS = {
+    CaseStatus.ACKNOWLEDGED: "Acknowledged by {name}",
+    CaseStatus.ADMISSIBLE: "Found admissible by {name}",
+    CaseStatus.INADMISSIBLE: "Found inadmissible by {name}",
+    CaseStatus.INVESTIGATING: "Under investigation by {name}",
+    CaseStatus.AWAITING_COMPLAINANT: "{name} awaits the complainant's answer",
+    CaseStatus.RESOLVED: "Resolved by {name}",
+    CaseStatus.CLOSED: "Closed by {name}",
+}
+
+
+def stepped(name: str, status: CaseStatus, *, resumed: bool = False) -> str:
+    """An institution moved its part on; the reason, if any, follows as the entry's note."""
+    if resumed:
+        return f"{name} resumed its work on the case"
+    return _STEP_WORDS[status].format(name=name)
+
+
+def resolved(name: str, outcome: CaseOutcome) -> str:
+    return f"Resolved by {name} ({_OUTCOME_WORDS[outcome]})"
+
+
+_OUTCOME_WORDS = {
+    CaseOutcome.UPHELD: "upheld",
+    CaseOutcome.PARTLY_UPHELD: "partly upheld",
+    CaseOutcome.NOT_UPHELD: "not upheld",
+    CaseOutcome.MEDIATED: "settled by mediation",
+    CaseOutcome.WITHDRAWN: "withdrawn",
+}
+
+
+def transferred(from_name: str, to_name: str | None) -> str:
+    """A part handed on after opening, to a named institution or back to routing."""
+    if to_name is None:
+        return f"Transferred by {from_name}: a new decision on competence is awaited"
+    return f"Transferred from {from_name} to {to_name}"
+
+
+def withdrawn() -> str:
+    return "Withdrawn by the complainant"
+
+
+def with_note(summary: str, note: str | None) -> str:
+    """An entry as read: the platform's words, then the reason its author gave."""
+    return f"{summary}: {note}" if note else summary

@@ -48,8 +48,12 @@ def learn_triage(record: Submission, triage: ComplaintTriageRequired) -> None:
         record.triage_institution_id = triage.triage_institution_id
 
 
+ENDED = frozenset({CaseStatus.CLOSED, CaseStatus.WITHDRAWN})
+"""Statuses after which nothing more happens to a case, and its retention period runs."""
+
+
 def learn_status(record: Submission, changed: CaseStatusChanged) -> None:
-    """Remember the case's status, and when it closed: retention counts from then."""
+    """Remember the case's status, and when it ended: retention counts from then."""
     record.involved_institution_ids = _union(
         record.involved_institution_ids, changed.institution_ids
     )
@@ -57,7 +61,7 @@ def learn_status(record: Submission, changed: CaseStatusChanged) -> None:
         return
     record.case_status = changed.status
     record.status_changed_at = changed.changed_at
-    if changed.status != CaseStatus.CLOSED:
+    if changed.status not in ENDED:
         record.closed_at = None
     elif record.closed_at is None:
         record.closed_at = changed.changed_at
@@ -70,7 +74,7 @@ def resubmit(record: Submission, now: datetime) -> None:
     it from the same event, so intake may be a moment behind what the complainant sees.
     `DecisionPending` says so, and the caller may wait for it.
     """
-    if record.case_status == CaseStatus.CLOSED:
+    if record.case_status in ENDED:
         raise NotWaitingForPrerequisite(record.reference)
     if decision_due(record):
         raise DecisionPending(record.reference)

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from nowrongdoor.contracts.events import CompetentInstitution, ComplaintFacts
+from nowrongdoor.contracts.events import CompetentInstitution, ComplaintFacts, ServiceStandardsDays
 from nowrongdoor.contracts.vocabulary import Language, PartRole, RoutingOutcome
 from routing.domain import explain
 from routing.domain.registry import Exclusion, Institution, Prerequisite, Registry, Rule
@@ -235,12 +235,19 @@ def competent_institution(
 ) -> CompetentInstitution:
     """The institution as the complainant sees it: named in their language, with its office."""
     office = institution.office_for(territory_chain)
+    standards = institution.service_standards
     return CompetentInstitution(
         institution_id=institution.id,
         name=institution.name(language),
         office_id=office.id if office else None,
         office_name=office.name(language) if office else None,
         role=role,
+        service_standards=ServiceStandardsDays(
+            acknowledge_days=standards.acknowledge_days,
+            admissibility_days=standards.admissibility_days,
+            resolve_days=standards.resolve_days,
+        ),
+        calendar=institution.territory.split("-", 1)[0],
     )
 
 

@@ -1,100 +1,25 @@
-"""The use cases, driven by the events case tracking hears and read back as callers see them."""
+"""What intake's and routing's events open, read back as callers see them."""
 
-import json
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-import nats.js.errors
-import sqlalchemy as sa
+from case_tracking_support import (
+    REFERENCE,
+    case,
+    consumed,
+    outbox,
+    publish,
+    received,
+    routed,
+    status_changes,
+    triage_required,
+)
 from fastapi import FastAPI
 
-from case_tracking.models import OutboxMessage
 from nowrongdoor.bus import Bus, Envelope
-from nowrongdoor.contracts.events import (
-    CompetentInstitution,
-    ComplaintFacts,
-    ComplaintReceived,
-    ComplaintRouted,
-    ComplaintTriageRequired,
-)
+from nowrongdoor.contracts.events import CompetentInstitution
 from nowrongdoor.contracts.vocabulary import RoutingOutcome
 from nowrongdoor.testing.apps import eventually
-
-REFERENCE = "NWD-7K3M9QX2VD4H"
-RECEIVED_AT = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
-
-CaseTrackingEvent = ComplaintReceived | ComplaintRouted | ComplaintTriageRequired
-
-
-def received(**facts: Any) -> ComplaintReceived:
-    fields: dict[str, Any] = {
-        "category": "maladministration",
-        "respondent_type": "local-authority",
-        "respondent_territory": "MA-06",
-        "complainant_role": "citizen",
-        "anonymous": True,
-        "administration_contacted": True,
-        "court_case_pending": False,
-        "language": "fr",
-        "received_by": None,
-        "channel": "web",
-    }
-    fields.update(facts)
-    return ComplaintReceived(
-        reference=REFERENCE, received_at=RECEIVED_AT, facts=ComplaintFacts(**fields)
-    )
-
-
-def triage_required(**overrides: Any) -> ComplaintTriageRequired:
-    now = datetime.now(UTC)
-    fields: dict[str, Any] = {
-        "reference": REFERENCE,
-        "decision_id": "d-2",
-        "registry_version": "v1",
-        "triage_institution_id": "ma-mediateur",
-        "triage_institution_name": "Institution du Médiateur du Royaume",
-        "reason": "two institutions rank equally",
-        "candidates": ["ma-mediateur", "ma-cndh"],
-        "language": "fr",
-        "received_at": RECEIVED_AT,
-        "decided_at": now,
-    }
-    fields.update(overrides)
-    return ComplaintTriageRequired(**fields)
-
-
-def routed(**overrides: Any) -> ComplaintRouted:
-    now = datetime.now(UTC)
-    fields: dict[str, Any] = {
-        "reference": REFERENCE,
-        "decision_id": "d-1",
-        "registry_version": "v1",
-        "outcome": RoutingOutcome.COMPETENT,
-        "competent": [
-            CompetentInstitution(
-                institution_id="ma-mediateur",
-                name="Institution du Médiateur du Royaume",
-                office_id="ma-mediateur-ma-06",
-                office_name="Délégation régionale Casablanca-Settat",
-                role="lead",
-            )
-        ],
-        "received_by": None,
-        "matched_rules": ["ma-mediateur/public-bodies"],
-        "excluding_rules": [],
-        "language": "fr",
-        "received_at": RECEIVED_AT,
-        "decided_at": now,
-    }
-    fields.update(overrides)
-    return ComplaintRouted(**fields)
-
-
-async def publish(bus: Bus, event: CaseTrackingEvent) -> Envelope:
-    envelope = Envelope.wrap(event, source="/tests", subject=event.reference)
-    await bus.publish(envelope, event.subject)
-    return envelope
 
 
 async def redeliver(bus: Bus, envelope: Envelope, event_subject: str) -> int:
@@ -104,51 +29,12 @@ async def redeliver(bus: Bus, envelope: Envelope, event_subject: str) -> int:
     return ack.seq
 
 
-async def consumed(bus: Bus, event_subject: str, up_to: int) -> None:
-    """Wait until case tracking's consumer of `event_subject` has handled the stream to `up_to`."""
-    durable = f"case-tracking-{event_subject.replace('.', '-')}"
-
-    async def settled() -> bool:
-        try:
-            info = await bus.js.consumer_info(bus.stream_name("COMPLAINTS"), durable)
-        except nats.js.errors.NotFoundError:
-            return False
-        return bool(
-            info.delivered.stream_seq >= up_to
-            and info.num_pending == 0
-            and info.num_ack_pending == 0
-        )
-
-    await eventually(settled)
-
-
-async def case(client: httpx.AsyncClient, reference: str = REFERENCE) -> dict[str, Any] | None:
-    response = await client.get(f"/internal/cases/{reference}")
-    return response.json() if response.status_code == 200 else None
-
-
 async def case_in(client: httpx.AsyncClient, status: str) -> dict[str, Any]:
     async def reached() -> dict[str, Any] | None:
         view = await case(client)
         return view if view is not None and view["status"] == status else None
 
     return await eventually(reached)
-
-
-async def outbox(app: FastAPI, event_type: str) -> list[dict[str, Any]]:
-    async with app.state.runtime.sessions() as session:
-        messages = (
-            await session.scalars(
-                sa.select(OutboxMessage)
-                .where(OutboxMessage.type == event_type)  # type: ignore[arg-type]
-                .order_by(OutboxMessage.created_at)  # type: ignore[arg-type]
-            )
-        ).all()
-    return [json.loads(message.payload) for message in messages]
-
-
-async def status_changes(app: FastAPI) -> list[dict[str, Any]]:
-    return await outbox(app, "org.nowrongdoor.case.status-changed.v1")
 
 
 async def test_a_routed_complaint_opens_a_case_at_the_competent_institution(

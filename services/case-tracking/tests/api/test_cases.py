@@ -1,83 +1,26 @@
 """Who may read which case: the complainant holding the receipt, and the institutions in it."""
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+from case_tracking_support import Caller, institution, open_case, publish, received, staff
 from fastapi import FastAPI
 
 from case_tracking.app import create_app
 from case_tracking.settings import CaseTrackingSettings
 from nowrongdoor.auth import Principal
-from nowrongdoor.bus import Bus, Envelope
-from nowrongdoor.contracts.events import (
-    CompetentInstitution,
-    ComplaintFacts,
-    ComplaintReceived,
-    ComplaintRouted,
-)
-from nowrongdoor.contracts.vocabulary import RoutingOutcome
+from nowrongdoor.bus import Bus
 from nowrongdoor.ids import new_reference
 from nowrongdoor.testing.apps import eventually, internal_headers, running
-
-FACTS = ComplaintFacts(
-    category="maladministration",
-    respondent_type="local-authority",
-    respondent_territory="MA-06",
-    complainant_role="citizen",
-    anonymous=True,
-    administration_contacted=True,
-    court_case_pending=False,
-    language="fr",
-    received_by=None,
-    channel="web",
-)
-
-
-def institution(institution_id: str) -> Principal:
-    return Principal(
-        client_id=f"{institution_id}-system",
-        kind="institution",
-        institution_id=institution_id,
-        scopes=frozenset({"cases:read"}),
-    )
-
-
-async def open_case(client: httpx.AsyncClient, bus: Bus, lead: str, *others: str) -> str:
-    reference = new_reference()
-    competent = [CompetentInstitution(institution_id=lead, name=lead, role="lead")] + [
-        CompetentInstitution(institution_id=other, name=other, role="associated")
-        for other in others
-    ]
-    now = datetime.now(UTC)
-    event = ComplaintRouted(
-        reference=reference,
-        decision_id=f"d-{reference}",
-        registry_version="v1",
-        outcome=RoutingOutcome.COMPETENT,
-        competent=competent,
-        matched_rules=[],
-        excluding_rules=[],
-        language="fr",
-        received_at=now,
-        decided_at=now,
-    )
-    await bus.publish(Envelope.wrap(event, source="/tests", subject=reference), event.subject)
-
-    async def opened() -> bool:
-        return (await client.get(f"/internal/cases/{reference}")).status_code == 200
-
-    await eventually(opened)
-    return reference
 
 
 async def receive(client: httpx.AsyncClient, bus: Bus, received_by: str | None = None) -> str:
     """A complaint intake accepted and routing has not decided yet."""
     reference = new_reference()
-    facts = FACTS.model_copy(update={"received_by": received_by})
-    event = ComplaintReceived(reference=reference, received_at=datetime.now(UTC), facts=facts)
-    await bus.publish(Envelope.wrap(event, source="/tests", subject=reference), event.subject)
+    await publish(bus, received(reference, received_at=datetime.now(UTC), received_by=received_by))
 
     async def seen() -> bool:
         return (await client.get(f"/internal/cases/{reference}")).status_code == 200
@@ -164,8 +107,7 @@ async def test_the_complainants_first_look_waits_for_the_complaint_on_its_way(
     await eventually(waiting)
     assert not looking.done()
 
-    event = ComplaintReceived(reference=reference, received_at=datetime.now(UTC), facts=FACTS)
-    await bus.publish(Envelope.wrap(event, source="/tests", subject=reference), event.subject)
+    await publish(bus, received(reference, received_at=datetime.now(UTC)))
     response = await asyncio.wait_for(looking, timeout=4)
 
     assert response.status_code == 200
@@ -256,3 +198,60 @@ async def test_another_institutions_list_is_empty_and_a_forged_cursor_refused(
     assert foreign.json() == {"items": [], "next_cursor": None}
     assert forged.status_code == 422
     assert forged.json()["errors"][0]["field"] == "cursor"
+
+
+async def test_an_institution_narrows_its_list_by_status_category_territory_and_time(
+    client: httpx.AsyncClient, bus: Bus, as_: Callable[[Principal], Caller]
+) -> None:
+    early = datetime(2026, 10, 1, 9, tzinfo=UTC)
+    late = datetime(2026, 11, 20, 9, tzinfo=UTC)
+    casablanca = await open_case(
+        client, bus, "ma-cndh", facts={"respondent_territory": "MA-06", "received_at": early}
+    )
+    tangier = await open_case(
+        client,
+        bus,
+        "ma-cndh",
+        facts={"respondent_territory": "MA-01", "category": "human-rights", "received_at": late},
+    )
+    brussels = await open_case(
+        client, bus, "ma-cndh", facts={"respondent_territory": "BE-BRU", "received_at": late}
+    )
+    cndh = as_(staff("ma-cndh"))
+    await cndh.step(tangier, "acknowledged")
+
+    assert set(await cndh.listed("ma-cndh", territory="MA")) == {casablanca, tangier}
+    assert await cndh.listed("ma-cndh", territory="MA-06") == [casablanca]
+    assert await cndh.listed("ma-cndh", territory="BE") == [brussels]
+    assert await cndh.listed("ma-cndh", category="human-rights") == [tangier]
+    assert await cndh.listed("ma-cndh", status="acknowledged") == [tangier]
+    assert set(await cndh.listed("ma-cndh", status="routed")) == {casablanca, brussels}
+    assert await cndh.listed("ma-cndh", received_until="2026-10-31T00:00:00Z") == [casablanca]
+    assert set(await cndh.listed("ma-cndh", received_from="2026-11-01")) == {tangier, brussels}
+    assert await cndh.listed(
+        "ma-cndh", territory="MA", received_from="2026-11-01T00:00:00+00:00"
+    ) == [tangier]
+    refused = await cndh.get("/internal/cases", institution_id="ma-cndh", territory="MA%")
+    assert refused.status_code == 422
+
+
+async def test_a_part_transferred_away_stays_on_the_list_as_transferred(
+    client: httpx.AsyncClient, bus: Bus, as_: Callable[[Principal], Caller]
+) -> None:
+    reference = await open_case(client, bus, "ma-cndh")
+    cndh = as_(staff("ma-cndh"))
+    tag = (await cndh.read(reference)).headers["etag"]
+    await cndh.post(
+        f"/internal/cases/{reference}/transfer",
+        {"reason": "corruption", "to_institution_id": "ma-inpplc"},
+        if_match=tag,
+    )
+
+    listed = await cndh.get("/internal/cases", institution_id="ma-cndh")
+    read = await cndh.read(reference)
+
+    assert [(i["reference"], i["part_status"]) for i in listed.json()["items"]] == [
+        (reference, "transferred")
+    ]
+    assert read.status_code == 200
+    assert [i["institution_id"] for i in read.json()["institutions"]] == ["ma-inpplc"]

@@ -1,32 +1,18 @@
 """Cases: the complainant follows one with the receipt; an institution lists and reads its own."""
 
-from typing import Any
+from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
-from nowrongdoor.contracts.intake import ComplaintSubmission, IncomingComplaint
-from nowrongdoor.contracts.routing import InstitutionSummary
+from nowrongdoor.auth import Principal
+from nowrongdoor.contracts.cases import CaseFilters, MessageDraft
+from nowrongdoor.contracts.vocabulary import CaseStatus
 
-from ..api_clients import access_token, bearer, register
-from ..fakes import FakeServices, complaint
-
-MEDIATEUR = InstitutionSummary(institution_id="ma-mediateur", name="Médiateur", role="lead")
-CNDH = InstitutionSummary(institution_id="ma-cndh", name="CNDH", role="associated")
-
-
-def held(services: FakeServices, **overrides: Any) -> tuple[str, str]:
-    """A complaint intake already holds: its reference and receipt."""
-    submission = ComplaintSubmission.model_validate(complaint(**overrides))
-    accepted = services.intake.holds(IncomingComplaint(submission=submission, channel="web"))
-    return accepted.reference, accepted.receipt
-
-
-async def institution_headers(
-    app: FastAPI, client: httpx.AsyncClient, institution: str, *scopes: str
-) -> dict[str, str]:
-    registered = await register(app, institution=institution, scopes=scopes)
-    return bearer(await access_token(client, registered))
+from ...api_clients import access_token, bearer, register
+from ...fakes import FakeServices, complaint
+from .parties import CNDH, MEDIATEUR, held, institution_headers, routed
 
 
 async def test_the_complainant_follows_the_case_case_tracking_answers(
@@ -156,7 +142,7 @@ async def test_an_institution_lists_its_own_cases_a_page_at_a_time(
     assert (asked.caller.kind, asked.caller.institution_id, asked.sent) == (
         "institution",
         "ma-mediateur",
-        "ma-mediateur",
+        ("ma-mediateur", CaseFilters()),
     )
 
 
@@ -199,44 +185,6 @@ async def test_a_competent_institution_reads_the_complaint_and_no_one_else(
     assert readers == ["ma-mediateur", "ma-cndh"]
 
 
-async def test_the_complainant_comes_back_once_the_administration_was_contacted(
-    client: httpx.AsyncClient, services: FakeServices
-) -> None:
-    reference, receipt = held(services, administration_contacted=False)
-    services.intake.awaiting_prerequisite.add(reference)
-    url = f"/v1/cases/{reference}/resubmission"
-    body = {"administration_contacted": True}
-
-    wrong = await client.post(url, json=body, headers={"X-Receipt": "1" * 16})
-    resubmitted = await client.post(url, json=body, headers={"X-Receipt": receipt})
-    again = await client.post(url, json=body, headers={"X-Receipt": receipt})
-
-    assert wrong.status_code == 404
-    assert resubmitted.status_code == 202
-    assert resubmitted.json() == {"reference": reference, "status": "resubmitted"}
-    assert services.intake.awaiting_prerequisite == set()
-    assert again.status_code == 409
-    assert again.json()["type"] == "/problems/not-waiting-for-prerequisite"
-    assert {call.caller.kind for call in services.intake.calls} == {"public"}
-
-
-async def test_an_invalid_token_sent_with_a_resubmission_is_refused_and_nothing_changes(
-    client: httpx.AsyncClient, services: FakeServices
-) -> None:
-    reference, receipt = held(services, administration_contacted=False)
-    services.intake.awaiting_prerequisite.add(reference)
-
-    response = await client.post(
-        f"/v1/cases/{reference}/resubmission",
-        json={"administration_contacted": True},
-        headers={"X-Receipt": receipt, "Authorization": "Bearer not.a.token"},
-    )
-
-    assert response.status_code == 401
-    assert services.intake.awaiting_prerequisite == {reference}
-    assert services.count("resubmit") == 0
-
-
 async def test_the_case_view_is_documented_with_the_moment_it_is_being_opened(
     client: httpx.AsyncClient,
 ) -> None:
@@ -245,3 +193,152 @@ async def test_the_case_view_is_documented_with_the_moment_it_is_being_opened(
     follow = paths["/v1/cases/{reference}"]["get"]
     assert {"200", "404", "409"} <= set(follow["responses"])
     assert "Retry-After" in follow["description"]
+
+
+async def test_an_institution_reads_its_case_with_the_tag_to_change_it_by(
+    app: FastAPI, client: httpx.AsyncClient, services: FakeServices
+) -> None:
+    reference, receipt = routed(services, MEDIATEUR, CNDH)
+    headers = await institution_headers(app, client, "ma-mediateur", "cases:read")
+
+    seen = await client.get(f"/v1/cases/{reference}", headers=headers)
+    followed = await client.get(f"/v1/cases/{reference}", headers={"X-Receipt": receipt})
+
+    assert seen.status_code == 200
+    assert seen.headers["etag"] == services.cases.tracked[reference].etag
+    assert seen.headers["cache-control"] == "no-store"
+    parts = {part["institution_id"]: part for part in seen.json()["parts"]}
+    assert parts["ma-mediateur"]["allowed"] == ["acknowledged", "transferred"]
+    assert services.cases.calls[-2].operation == "case_with_tag"
+    assert followed.status_code == 200
+    assert "etag" not in followed.headers
+    assert followed.json()["parts"] is None
+
+
+async def test_the_complainant_sees_the_promised_dates_and_the_messages_meant_for_them(
+    client: httpx.AsyncClient, services: FakeServices
+) -> None:
+    reference, receipt = routed(services)
+    tracked = services.cases.tracked[reference]
+    institution = services.cases.tracked[reference].parts[0]
+    asked = MessageDraft(body="Which commune office did you visit?", audience="complainant")
+    note = MessageDraft(body="Call the commune first.", audience="internal")
+    for draft in (asked, note):
+        await services.cases.post_message(_staff(institution.institution_id), reference, draft)
+
+    case = (await client.get(f"/v1/cases/{reference}", headers={"X-Receipt": receipt})).json()
+
+    assert case["promised"] == [
+        {
+            "institution_id": "ma-mediateur",
+            "standard": "acknowledge",
+            "due": (tracked.opened_at.date() + timedelta(days=14)).isoformat(),
+            "met_on": None,
+            "paused": False,
+            "breached": False,
+        }
+    ]
+    assert [message["body"] for message in case["messages"]] == [asked.body]
+
+
+async def test_filters_narrow_the_list_and_reach_case_tracking_as_given(
+    app: FastAPI, client: httpx.AsyncClient, services: FakeServices
+) -> None:
+    in_casablanca, _ = routed(services)
+    routed(services, respondent={"name": "Wali", "type": "local-authority", "territory": "MA-01"})
+    routed(services, category="corruption")
+    services.cases.tracked[in_casablanca].overdue = True
+    headers = await institution_headers(app, client, "ma-mediateur", "cases:read")
+    since = datetime.now(UTC) - timedelta(hours=1)
+    query = {
+        "status": "routed",
+        "category": "maladministration",
+        "territory": "MA-06",
+        "overdue": "true",
+        "received_from": since.replace(tzinfo=None).isoformat(),
+        "received_until": (since + timedelta(days=1)).isoformat(),
+    }
+
+    listed = await client.get("/v1/cases", params=query, headers=headers)
+
+    assert listed.status_code == 200
+    assert [item["reference"] for item in listed.json()["items"]] == [in_casablanca]
+    assert services.cases.calls[-1].sent == (
+        "ma-mediateur",
+        CaseFilters(
+            status=CaseStatus.ROUTED,
+            category="maladministration",
+            territory="MA-06",
+            overdue=True,
+            received_from=since,
+            received_until=since + timedelta(days=1),
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"status": "pending"}, "status"),
+        ({"category": "parking"}, "category"),
+        ({"territory": "Casablanca"}, "territory"),
+        ({"overdue": "perhaps"}, "overdue"),
+        ({"received_from": "2026-12-02T00:00:00Z", "received_until": "2026-12-01T00:00:00Z"}, None),
+    ],
+)
+async def test_a_filter_that_cannot_be_applied_is_refused_before_case_tracking_is_asked(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    services: FakeServices,
+    query: dict[str, str],
+    field: str | None,
+) -> None:
+    headers = await institution_headers(app, client, "ma-mediateur", "cases:read")
+
+    response = await client.get("/v1/cases", params=query, headers=headers)
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == (field or "received_until")
+    assert services.count("institution_cases") == 0
+
+
+async def test_case_tracking_down_is_a_503_for_readers_of_every_kind(
+    app: FastAPI, client: httpx.AsyncClient, services: FakeServices
+) -> None:
+    reference, receipt = routed(services)
+    headers = await institution_headers(app, client, "ma-mediateur", "cases:read")
+    services.down.add("case-tracking")
+
+    answers = [
+        await client.get("/v1/cases", headers=headers),
+        await client.get(f"/v1/cases/{reference}", headers=headers),
+        await client.get(f"/v1/cases/{reference}", headers={"X-Receipt": receipt}),
+    ]
+
+    assert [answer.status_code for answer in answers] == [503, 503, 503]
+    assert {answer.headers["retry-after"] for answer in answers} == {"5"}
+
+
+async def test_the_reading_routes_are_documented_with_their_filters_and_tag(
+    client: httpx.AsyncClient,
+) -> None:
+    paths = (await client.get("/openapi.json")).json()["paths"]
+
+    listing = paths["/v1/cases"]["get"]
+    named = {parameter["name"] for parameter in listing["parameters"]}
+    assert {"status", "category", "territory", "overdue", "received_from", "received_until"} <= (
+        named
+    )
+    assert {"401", "403", "422", "503"} <= set(listing["responses"])
+    follow = paths["/v1/cases/{reference}"]["get"]
+    assert "ETag" in follow["responses"]["200"]["headers"]
+    assert {"404", "409", "503"} <= set(follow["responses"])
+
+
+def _staff(institution_id: str) -> Principal:
+    return Principal(
+        client_id="staff",
+        kind="institution",
+        institution_id=institution_id,
+        scopes=frozenset({"cases:read", "cases:write"}),
+    )

@@ -1,0 +1,153 @@
+"""Reading cases: the complainant follows one with the receipt; an institution lists and reads its
+own, and the complaint behind each."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from gateway.api.answers import NO_STORE, problem_answer
+from gateway.api.cases.shared import (
+    BEING_OPENED,
+    CASES_UNAVAILABLE,
+    ETAG_HEADER,
+    FORBIDDEN_READ,
+    NOT_FOUND,
+    SERVICES_UNAVAILABLE,
+    UNAUTHENTICATED,
+    Cursor,
+    FiltersDep,
+    Limit,
+    ReceiptHeader,
+    Reference,
+    as_complainant,
+    case_being_opened,
+)
+from gateway.edge.authentication import ANONYMOUS_ALLOWED, CallerDep, require_kind, require_scope
+from gateway.edge.receipt_guard import ReceiptGuardDep, case_not_found
+from gateway.upstreams import UpstreamsDep
+from nowrongdoor.contracts.cases import CaseView, InstitutionCasePage
+from nowrongdoor.contracts.intake import ComplaintForStaff
+from nowrongdoor.ids import is_reference
+from nowrongdoor.problems import ProblemError
+
+router = APIRouter(prefix="/v1", tags=["cases"])
+
+
+@router.get(
+    "/cases",
+    summary="List your institution's cases",
+    description=(
+        "The cases in which the calling institution has a part, newest first, a page at a time: "
+        "pass `next_cursor` as `cursor` for the next page, with the same filters. Filters "
+        "narrow the list by the status of the institution's part, the complaint's category and "
+        "territory, "
+        "whether a promised date was missed, and when it was received. Needs an institution "
+        "client with the `cases:read` scope."
+    ),
+    responses={
+        200: {"description": "One page of the institution's cases"},
+        401: UNAUTHENTICATED,
+        403: FORBIDDEN_READ,
+        422: problem_answer("A parameter is invalid, or a cursor this list never handed out"),
+        503: CASES_UNAVAILABLE,
+    },
+)
+async def list_own_cases(
+    caller: CallerDep,
+    upstreams: UpstreamsDep,
+    response: Response,
+    filters: FiltersDep,
+    limit: Limit = 20,
+    cursor: Cursor = None,
+) -> InstitutionCasePage:
+    require_kind(caller, "institution")
+    require_scope(caller, "cases:read")
+    response.headers.update(NO_STORE)
+    assert caller.institution_id is not None, "institution clients always name their institution"
+    return await upstreams.cases.institution_cases(
+        caller, caller.institution_id, limit=limit, cursor=cursor, filters=filters
+    )
+
+
+@router.get(
+    "/cases/{reference}",
+    summary="Follow a case: the complainant with the receipt, an institution with its token",
+    description=(
+        "Answers the case — its status, the competent institution(s), the dates each promised "
+        "and whether it kept them, the messages this reader may read, and the timeline. The "
+        "complainant sends the receipt given at submission in `X-Receipt`; an institution "
+        "client with `cases:read` sends its access token, sees only cases it has a part in, "
+        "each institution's part with the steps it may take next, and an `ETag` to send back "
+        "as `If-Match` with a change. A wrong receipt, a case of another institution and an "
+        "unknown reference all give the same 404, so none can be probed. In the moment "
+        "between filing and the case being opened the answer is 409 with `Retry-After`."
+    ),
+    responses={
+        200: {"description": "The case as this reader may see it", "headers": ETAG_HEADER},
+        401: UNAUTHENTICATED,
+        403: FORBIDDEN_READ,
+        404: NOT_FOUND,
+        409: BEING_OPENED,
+        503: SERVICES_UNAVAILABLE,
+    },
+    openapi_extra=ANONYMOUS_ALLOWED,
+)
+async def follow_case(
+    reference: str,
+    response: Response,
+    caller: CallerDep,
+    upstreams: UpstreamsDep,
+    guard: ReceiptGuardDep,
+    x_receipt: ReceiptHeader = None,
+) -> CaseView:
+    response.headers.update(NO_STORE)
+    if caller.kind != "public":
+        require_scope(caller, "cases:read")
+        tagged = (
+            await upstreams.cases.case_with_tag(caller, reference)
+            if is_reference(reference)
+            else None
+        )
+        if tagged is None:
+            raise case_not_found()
+        seen, etag = tagged
+        if etag:
+            response.headers["ETag"] = etag
+        return seen
+    complainant = await as_complainant(reference, x_receipt, guard, upstreams.intake)
+    view = await upstreams.cases.case(complainant, reference)
+    if view is None:
+        raise case_being_opened()
+    return view
+
+
+@router.get(
+    "/cases/{reference}/complaint",
+    summary="Read the complaint of one of your cases",
+    description=(
+        "The complaint as filed — the complainant's words, the body complained about and, "
+        "unless they chose anonymity, who they are and how to reach them — for an institution "
+        "competent for it, or for the triage desk that must decide where it goes until it has "
+        "decided. Every read is recorded in the audit log with the client that made "
+        "it. Needs an institution client with `cases:read`; a case of another institution and "
+        "an unknown reference answer alike. While routing's decision is still reaching the "
+        "complaint's store the answer is 409 with `Retry-After`."
+    ),
+    responses={
+        401: UNAUTHENTICATED,
+        403: FORBIDDEN_READ,
+        404: problem_answer("No complaint with this reference for your institution"),
+        409: problem_answer("The routing decision is on its way; see Retry-After"),
+        503: problem_answer("Intake is not answering; nothing was changed"),
+    },
+)
+async def read_complaint(
+    reference: Reference, caller: CallerDep, upstreams: UpstreamsDep, response: Response
+) -> ComplaintForStaff:
+    require_kind(caller, "institution")
+    require_scope(caller, "cases:read")
+    response.headers.update(NO_STORE)
+    complaint = await upstreams.intake.complaint_for_staff(caller, reference)
+    if complaint is None:
+        raise ProblemError(404, "No complaint with this reference for your institution.")
+    return complaint

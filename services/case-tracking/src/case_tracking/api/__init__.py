@@ -1,0 +1,7 @@
+"""Case tracking's internal HTTP API, called by the gateway only, for a verified principal."""
+
+from __future__ import annotations
+
+from case_tracking.api import cases, messages, triage
+
+routers = [cases.router, messages.router, triage.router]

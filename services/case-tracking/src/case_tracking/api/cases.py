@@ -1,0 +1,175 @@
+"""The cases: read one, list an institution's, and the steps that change one."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from case_tracking.api.dependencies import (
+    CHANGE_ANSWERS,
+    NOT_FOUND,
+    NOT_FOUND_ANSWER,
+    Cursor,
+    InstitutionId,
+    Limit,
+    NowDep,
+    Reference,
+    SealerDep,
+    VersionDep,
+    answer,
+    refusals,
+    tag,
+)
+from case_tracking.repository import ListFilters
+from case_tracking.service import lifecycle, reading
+from nowrongdoor.arrivals import Arrivals
+from nowrongdoor.auth import CallerDep, internal_principal
+from nowrongdoor.contracts.cases import (
+    CaseView,
+    InstitutionCasePage,
+    StatusChange,
+    Transfer,
+    Withdrawal,
+)
+from nowrongdoor.contracts.vocabulary import TERRITORY_PATTERN, CaseStatus
+from nowrongdoor.problems import ProblemError
+from nowrongdoor.runtime import RuntimeDep
+
+router = APIRouter(prefix="/internal", tags=["cases"], dependencies=[Depends(internal_principal)])
+
+
+@router.get("/cases/{reference}", responses={404: NOT_FOUND_ANSWER})
+async def get_case(
+    request: Request,
+    response: Response,
+    runtime: RuntimeDep,
+    sealer: SealerDep,
+    now: NowDep,
+    caller: CallerDep,
+    reference: Reference,
+) -> CaseView:
+    """The complainant (receipt verified by the gateway), an institution with a part, or the
+    triage desk the case waits for. `ETag` is the version a change names in `If-Match`."""
+
+    async def look() -> tuple[CaseView, int] | None:
+        return await reading.case_for(runtime, sealer, caller, reference, now)
+
+    if caller.may_open_as_complainant(reference):
+        # The receipt was right, so the complaint exists: its case may be a moment away.
+        arrivals: Arrivals = request.app.state.arrivals
+        seen = await arrivals.until(reference, look, within=request.app.state.received_wait)
+    else:
+        seen = await look()
+    if seen is None:
+        raise ProblemError(404, NOT_FOUND)
+    view, version = seen
+    tag(response, version)
+    return view
+
+
+@router.get("/cases", responses={422: answer("A filter or the cursor is not valid")})
+async def list_cases(
+    runtime: RuntimeDep,
+    now: NowDep,
+    caller: CallerDep,
+    institution_id: InstitutionId,
+    limit: Limit = 20,
+    cursor: Cursor = None,
+    status: Annotated[CaseStatus | None, Query(description="The institution's part's")] = None,
+    category: Annotated[str | None, Query(pattern=r"^[a-z-]{1,40}$")] = None,
+    territory: Annotated[
+        str | None, Query(pattern=TERRITORY_PATTERN, description="MA holds MA-06")
+    ] = None,
+    overdue: Annotated[
+        bool | None, Query(description="A promised day passed with its step not taken")
+    ] = None,
+    received_from: Annotated[datetime | None, Query(description="Inclusive")] = None,
+    received_until: Annotated[datetime | None, Query(description="Inclusive")] = None,
+) -> InstitutionCasePage:
+    """An institution's own cases, newest first; another institution's list looks empty."""
+    filters = ListFilters(
+        status=status,
+        category=category,
+        territory=territory,
+        overdue=overdue,
+        received_from=_aware(received_from),
+        received_until=_aware(received_until),
+    )
+    with refusals():
+        return await reading.institution_cases(
+            runtime, caller, institution_id, filters=filters, now=now, limit=limit, after=cursor
+        )
+
+
+@router.post("/cases/{reference}/status", responses=CHANGE_ANSWERS)
+async def change_status(
+    response: Response,
+    runtime: RuntimeDep,
+    sealer: SealerDep,
+    now: NowDep,
+    caller: CallerDep,
+    reference: Reference,
+    change: StatusChange,
+    version: VersionDep,
+) -> CaseView:
+    """An institution moves its part one step on, naming the version it read in `If-Match`."""
+    with refusals():
+        view, new_version = await lifecycle.change_status(
+            runtime, sealer, caller, reference, change, version=version, now=now
+        )
+    tag(response, new_version)
+    return view
+
+
+@router.post(
+    "/cases/{reference}/transfer",
+    responses={
+        **CHANGE_ANSWERS,
+        409: answer(
+            "Not a part that may be transferred, or the institution named already has a part"
+        ),
+    },
+)
+async def transfer(
+    response: Response,
+    runtime: RuntimeDep,
+    sealer: SealerDep,
+    now: NowDep,
+    caller: CallerDep,
+    reference: Reference,
+    handover: Transfer,
+    version: VersionDep,
+) -> CaseView:
+    """An institution declines competence: to the institution it names, or routing decides."""
+    with refusals():
+        view, new_version = await lifecycle.transfer(
+            runtime, sealer, caller, reference, handover, version=version, now=now
+        )
+    tag(response, new_version)
+    return view
+
+
+@router.post(
+    "/cases/{reference}/withdrawal",
+    responses={404: NOT_FOUND_ANSWER, 409: answer("`illegal-transition`: closed or withdrawn")},
+)
+async def withdraw(
+    runtime: RuntimeDep,
+    sealer: SealerDep,
+    now: NowDep,
+    caller: CallerDep,
+    reference: Reference,
+    withdrawal: Withdrawal,
+) -> CaseView:
+    """The complainant withdraws the complaint; no `If-Match`, the receipt is the authority."""
+    with refusals():
+        return await lifecycle.withdraw(runtime, sealer, caller, reference, withdrawal, now=now)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """A time given without a zone is read as UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)

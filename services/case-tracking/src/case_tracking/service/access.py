@@ -1,0 +1,76 @@
+"""Who may read a case and what of it, and which part an institution acts on.
+
+Everybody else is told the case does not exist: the complainant holding the receipt, an
+institution with a part, the triage desk while the case waits for it, and the operator are the
+only readers; only an institution with an active part writes as an institution.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from case_tracking import repository
+from case_tracking.domain.messages import Reader
+from case_tracking.models import CaseGroup, CasePart
+from nowrongdoor.auth import Principal
+from nowrongdoor.contracts.vocabulary import CaseStatus
+
+READ_SCOPE = "cases:read"
+WRITE_SCOPE = "cases:write"
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """What one reader is shown of a case."""
+
+    sees_parts: bool
+    messages: Reader | None
+    """Whose messages the reader reads; None for a reader who reads none."""
+    audited: bool = False
+    """Staff reads of messages are written to the audit log."""
+
+
+COMPLAINANT = Viewer(sees_parts=False, messages=Reader.complainant())
+OPERATOR = Viewer(sees_parts=True, messages=None)
+TRIAGE_DESK = Viewer(sees_parts=False, messages=None)
+
+
+async def viewer(session: AsyncSession, caller: Principal, group: CaseGroup) -> Viewer | None:
+    """How `caller` sees `group`; None when it may not see it at all."""
+    if caller.may_open_as_complainant(group.reference):
+        return COMPLAINANT
+    if caller.kind == "admin":
+        return OPERATOR
+    if caller.kind != "institution" or caller.institution_id is None:
+        return None
+    if READ_SCOPE not in caller.scopes:
+        return None
+    part = await repository.part_of(session, group.reference, caller.institution_id)
+    if part is not None:
+        # An institution that handed the case on sees where it went, no longer what is said.
+        reads = Reader.institution(part.institution_id) if _active(part) else None
+        return Viewer(sees_parts=True, messages=reads, audited=True)
+    if group.status == CaseStatus.TRIAGE and group.triage_institution_id == caller.institution_id:
+        return TRIAGE_DESK
+    return None
+
+
+async def acting_part(session: AsyncSession, caller: Principal, reference: str) -> CasePart | None:
+    """The part `caller` may move on in this case: its institution's, with the write scope."""
+    if caller.kind != "institution" or caller.institution_id is None:
+        return None
+    if WRITE_SCOPE not in caller.scopes:
+        return None
+    return await repository.part_of(session, reference, caller.institution_id)
+
+
+async def writing_part(session: AsyncSession, caller: Principal, reference: str) -> CasePart | None:
+    """The active part `caller` writes messages from; None for everybody else."""
+    part = await acting_part(session, caller, reference)
+    return part if part is not None and _active(part) else None
+
+
+def _active(part: CasePart) -> bool:
+    return part.status != CaseStatus.TRANSFERRED

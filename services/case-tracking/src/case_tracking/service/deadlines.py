@@ -1,0 +1,175 @@
+"""Promised dates: each part's, from its institution's standards and calendar; and their breaches.
+
+A broken promise is announced exactly once per part and standard: the announcement and a unique
+claim row commit together, so a second check, a restart or another replica finds the claim and
+stays silent. The periodic check finds candidates through each part's `due_on`, the earliest
+promised day of a step not yet taken, kept up to date by every change of the part.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from case_tracking import repository
+from case_tracking.domain.calendar import BusinessCalendar, calendar_for
+from case_tracking.domain.lifecycle import FINAL
+from case_tracking.domain.standards import PartClock, Pause, Promise, Standards, promises
+from case_tracking.models import CasePart, PartPause
+from case_tracking.service import Database
+from case_tracking.service.recording import SOURCE
+from nowrongdoor.contracts.events import CaseDeadlineBreached
+from nowrongdoor.contracts.vocabulary import CaseStatus, ServiceStandard
+from nowrongdoor.outbox import add_event
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def part_promises(
+    part: CasePart, pauses: Sequence[PartPause], territory: str | None, *, today: date
+) -> list[Promise]:
+    """The part's promises as they stand `today`; none for a part without standards, or one
+    transferred away or withdrawn, whose promises no longer bind anyone."""
+    standards = _standards(part)
+    calendar = _calendar(part, territory)
+    if standards is None or calendar is None:
+        return []
+    if part.status in (CaseStatus.TRANSFERRED, CaseStatus.WITHDRAWN):
+        return []
+    found = promises(standards, calendar, _clock(part, pauses), today=today)
+    if part.admissible is False:  # found inadmissible: there is nothing to resolve
+        found = [p for p in found if p.standard != ServiceStandard.RESOLUTION]
+    return found
+
+
+def refresh_due(
+    part: CasePart, pauses: Sequence[PartPause], territory: str | None, *, today: date
+) -> None:
+    """Set the earliest promised day of a step not yet taken; none while paused or once final."""
+    if part.status in FINAL:
+        part.due_on = None
+        return
+    open_days = [
+        p.due
+        for p in part_promises(part, pauses, territory, today=today)
+        if p.due is not None and p.met_on is None
+    ]
+    part.due_on = min(open_days, default=None)
+
+
+async def claim_breaches(
+    session: AsyncSession,
+    part: CasePart,
+    pauses: Sequence[PartPause],
+    territory: str | None,
+    now: datetime,
+) -> int:
+    """Announce each promise of `part` broken by `now` and not announced before; how many."""
+    announced = 0
+    for promise in part_promises(part, pauses, territory, today=now.date()):
+        if not promise.breached or promise.due is None:
+            continue
+        claimed = await repository.claim_breach(
+            session,
+            reference=part.reference,
+            institution_id=part.institution_id,
+            standard=promise.standard.value,
+            due=promise.due,
+            at=now,
+        )
+        if claimed:
+            add_event(
+                session,
+                CaseDeadlineBreached(
+                    reference=part.reference,
+                    institution_id=part.institution_id,
+                    standard=promise.standard,
+                    due=promise.due,
+                    breached_at=now,
+                ),
+                source=SOURCE,
+                subject=part.reference,
+            )
+            announced += 1
+    return announced
+
+
+async def check_deadlines(db: Database, now: datetime) -> int:
+    """Announce every promise broken by `now` that nobody announced yet; how many were."""
+    today = now.date()
+    async with db.sessions() as session:
+        candidates = await repository.parts_past_due(session, today)
+        claimed = await repository.claimed_breaches(
+            session, (part.reference for part, _ in candidates)
+        )
+        held = await repository.pauses(session, (part.id for part, _ in candidates if part.id))
+    announced = 0
+    for part, territory in candidates:
+        assert part.id is not None
+        waits = held[part.id]
+        broken = [
+            p
+            for p in part_promises(part, waits, territory, today=today)
+            if p.breached and (part.reference, part.institution_id, p.standard.value) not in claimed
+        ]
+        if not broken:
+            continue
+        # Each part in its own short transaction; the claim decides who announces it.
+        async with db.transaction() as session:
+            announced += await claim_breaches(session, part, waits, territory, now)
+    if announced:
+        log.info("promised dates breached", extra={"announced": announced})
+    return announced
+
+
+async def check_periodically(
+    db: Database, clock: Clock, interval_seconds: float, stop: asyncio.Event
+) -> None:
+    """Check now, then every `interval_seconds`, until `stop` is set."""
+    while not stop.is_set():
+        try:
+            await check_deadlines(db, clock())
+        except Exception as error:
+            log.warning("deadline check failed", extra={"error": type(error).__name__})
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=interval_seconds)
+
+
+def _standards(part: CasePart) -> Standards | None:
+    days = (part.acknowledge_days, part.admissibility_days, part.resolve_days)
+    if any(day is None for day in days):
+        return None
+    acknowledge, admissibility, resolve = (int(day or 0) for day in days)
+    return Standards(acknowledge, admissibility, resolve)
+
+
+def _calendar(part: CasePart, territory: str | None) -> BusinessCalendar | None:
+    """The institution's country's calendar; else that of the territory complained about."""
+    country = part.calendar or (territory[:2] if territory else None)
+    if country is None:
+        return None
+    try:
+        return calendar_for(country)
+    except ValueError:
+        log.warning("no business calendar for a country", extra={"country": country})
+        return None
+
+
+def _clock(part: CasePart, pauses: Sequence[PartPause]) -> PartClock:
+    def day(at: datetime | None) -> date | None:
+        return at.date() if at is not None else None
+
+    return PartClock(
+        opened_on=part.opened_at.date(),
+        acknowledged_on=day(part.acknowledged_at),
+        admissible_on=day(part.admissibility_decided_at),
+        resolved_on=day(part.resolved_at),
+        pauses=tuple(Pause(p.started_at.date(), day(p.ended_at)) for p in pauses),
+    )

@@ -1,0 +1,92 @@
+"""Posting a message in a case: sealed at rest, dated to the minute, announced without its words.
+
+The complainant writes to the institutions of the case; an institution with an active part
+writes to the complainant, to the other institutions of a joint case, or an internal note.
+Messages need no `If-Match`: they add to the case and change nothing in it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from case_tracking import repository
+from case_tracking.domain import messages
+from case_tracking.domain.messages import Author
+from case_tracking.models import CaseMessage
+from case_tracking.service import Database, access
+from case_tracking.service.errors import CaseFinished, CaseNotFound, InvalidChange
+from case_tracking.service.recording import SOURCE
+from case_tracking.service.sealing import message_context
+from nowrongdoor.auth import Principal
+from nowrongdoor.contracts.cases import Message, MessageDraft
+from nowrongdoor.contracts.events import CaseMessagePosted
+from nowrongdoor.contracts.vocabulary import CaseStatus
+from nowrongdoor.crypto import Sealer
+from nowrongdoor.outbox import add_event
+
+_FINISHED = frozenset({CaseStatus.CLOSED, CaseStatus.WITHDRAWN})
+
+
+async def post_message(
+    db: Database,
+    sealer: Sealer,
+    caller: Principal,
+    reference: str,
+    draft: MessageDraft,
+    *,
+    now: datetime,
+) -> Message:
+    """Post `draft` in the case as the complainant or as the caller's institution."""
+    async with db.transaction() as session:
+        group = await repository.case_group(session, reference)
+        if group is None:
+            raise CaseNotFound(reference)
+        author: Author
+        if caller.may_open_as_complainant(reference):
+            author, institution_id = "complainant", None
+        else:
+            part = await access.writing_part(session, caller, reference)
+            if part is None:
+                raise CaseNotFound(reference)
+            author, institution_id = "institution", part.institution_id
+        if group.status in _FINISHED:
+            raise CaseFinished(reference)
+        taking_part = await repository.institution_ids(session, reference)
+        others = [institution for institution in taking_part if institution != institution_id]
+        refused = messages.refusal(author, draft.audience, other_institutions=bool(others))
+        if refused:
+            raise InvalidChange("audience", refused)
+        message = CaseMessage(
+            message_id=f"m-{secrets.token_hex(8)}",
+            reference=reference,
+            at=messages.to_the_minute(now),
+            author=author,
+            institution_id=institution_id,
+            audience=draft.audience,
+            sealed_body="",
+        )
+        message.sealed_body = sealer.seal(draft.body, message_context(message))
+        session.add(message)
+        add_event(
+            session,
+            CaseMessagePosted(
+                reference=reference,
+                message_id=message.message_id,
+                author=author,
+                institution_id=institution_id,
+                audience=draft.audience,
+                institution_ids=taking_part,
+                posted_at=message.at,
+            ),
+            source=SOURCE,
+            subject=reference,
+        )
+    return Message(
+        id=message.message_id,
+        at=message.at,
+        author=author,
+        institution_id=institution_id,
+        audience=draft.audience,
+        body=draft.body,
+    )

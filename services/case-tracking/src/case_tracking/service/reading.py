@@ -1,0 +1,267 @@
+"""A case as each reader sees it, an institution's list of its cases, a triage desk's queue."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from case_tracking import repository
+from case_tracking.domain import cursor, lifecycle, timeline
+from case_tracking.domain.messages import readable
+from case_tracking.models import CaseGroup, CaseMessage, CasePart, PartPause
+from case_tracking.repository import ListFilters
+from case_tracking.service import Database
+from case_tracking.service.access import Viewer, viewer
+from case_tracking.service.deadlines import part_promises
+from case_tracking.service.recording import part_state
+from case_tracking.service.sealing import message_context, open_note, open_reason
+from nowrongdoor.auth import Principal
+from nowrongdoor.contracts.cases import (
+    CasePart as PartView,
+)
+from nowrongdoor.contracts.cases import (
+    CaseView,
+    InstitutionCase,
+    InstitutionCasePage,
+    Message,
+    PromisedDate,
+)
+from nowrongdoor.contracts.cases import TimelineEntry as TimelineView
+from nowrongdoor.contracts.routing import InstitutionSummary
+from nowrongdoor.contracts.vocabulary import CaseOutcome, CaseStatus
+from nowrongdoor.crypto import Sealer
+
+READ_MESSAGES = "read-messages"
+
+# The statuses in which a case has an outcome, or a reason, the complainant reads.
+_CONCLUDED = frozenset(
+    {CaseStatus.INADMISSIBLE, CaseStatus.RESOLVED, CaseStatus.CLOSED, CaseStatus.WITHDRAWN}
+)
+
+
+async def case_for(
+    db: Database, sealer: Sealer, caller: Principal, reference: str, now: datetime
+) -> tuple[CaseView, int] | None:
+    """The case as `caller` may see it, and its version; None when there is none for them.
+
+    The complainant holding the receipt sees it from the moment it was received; an institution
+    once it has a part in it, or while it waits for its triage desk. A staff read of messages is
+    audited before the messages are handed over.
+    """
+    async with db.sessions() as session:
+        group = await repository.case_group(session, reference)
+        if group is None:
+            return None
+        seen_as = await viewer(session, caller, group)
+        if seen_as is None:
+            return None
+        view = await _view(session, sealer, group, seen_as, now)
+        if seen_as.audited and view.messages:
+            repository.add_audit_entry(
+                session,
+                at=now,
+                client_id=caller.client_id,
+                kind=caller.kind,
+                institution_id=caller.institution_id,
+                action=READ_MESSAGES,
+                reference=reference,
+                detail=f"{len(view.messages)} messages",
+            )
+            await session.commit()
+        return view, group.version
+
+
+async def institution_cases(
+    db: Database,
+    caller: Principal,
+    institution_id: str,
+    *,
+    filters: ListFilters,
+    now: datetime,
+    limit: int,
+    after: str | None,
+) -> InstitutionCasePage:
+    """One page of the cases in which `institution_id` has a part, newest first.
+
+    Another institution's list looks like an empty one; a cursor this service did not hand out
+    raises `cursor.BadCursor`.
+    """
+    if not _lists_for(caller, institution_id):
+        return InstitutionCasePage(items=[])
+    position = cursor.decode(after) if after is not None else None
+    async with db.sessions() as session:
+        rows = await repository.institution_page(
+            session,
+            institution_id,
+            filters=filters,
+            today=now.date(),
+            after=position,
+            limit=limit + 1,
+        )
+    return _page(
+        [_listed(group, part.status, part.role, part.office_id) for group, part in rows], limit
+    )
+
+
+async def triage_queue(
+    db: Database, caller: Principal, institution_id: str, *, limit: int, after: str | None
+) -> InstitutionCasePage:
+    """One page of the cases waiting for `institution_id`'s triage decision, newest first."""
+    if not _lists_for(caller, institution_id):
+        return InstitutionCasePage(items=[])
+    position = cursor.decode(after) if after is not None else None
+    async with db.sessions() as session:
+        groups = await repository.triage_page(
+            session, institution_id, after=position, limit=limit + 1
+        )
+    return _page([_listed(group, group.status, "lead", None) for group in groups], limit)
+
+
+def _lists_for(caller: Principal, institution_id: str) -> bool:
+    if caller.kind == "admin":
+        return True
+    return (
+        caller.kind == "institution"
+        and caller.institution_id == institution_id
+        and "cases:read" in caller.scopes
+    )
+
+
+def _listed(
+    group: CaseGroup, part_status: CaseStatus, role: str, office: str | None
+) -> InstitutionCase:
+    return InstitutionCase.model_validate(
+        {
+            "reference": group.reference,
+            "status": group.status,
+            "part_status": part_status,
+            "role": role,
+            "office_id": office,
+            "language": group.language,
+            "opened_at": group.opened_at,
+        }
+    )
+
+
+def _page(items: list[InstitutionCase], limit: int) -> InstitutionCasePage:
+    shown = items[:limit]
+    more = len(items) > limit
+    next_cursor = cursor.encode(shown[-1].opened_at, shown[-1].reference) if more else None
+    return InstitutionCasePage(items=shown, next_cursor=next_cursor)
+
+
+async def _view(
+    session: AsyncSession, sealer: Sealer, group: CaseGroup, seen_as: Viewer, now: datetime
+) -> CaseView:
+    parts = await repository.parts(session, group.reference)
+    pauses = await repository.pauses(session, (part.id for part in parts if part.id))
+    entries = await repository.timeline(session, group.reference)
+    active = sorted(
+        (part for part in parts if part.status != CaseStatus.TRANSFERRED),
+        key=lambda part: (part.role != "lead", part.id or 0),
+    )
+    concluded = _concluding_part(group, active)
+    messages: list[CaseMessage] = []
+    if seen_as.messages is not None:
+        reader = seen_as.messages
+        messages = [
+            message
+            for message in await repository.messages(session, group.reference)
+            if readable(message.audience, message.institution_id, reader)  # type: ignore[arg-type]
+        ]
+    return CaseView(
+        reference=group.reference,
+        status=group.status,
+        institutions=[
+            InstitutionSummary.model_validate(
+                {
+                    "institution_id": part.institution_id,
+                    "name": part.institution_name,
+                    "office_id": part.office_id,
+                    "office_name": part.office_name,
+                    "role": part.role,
+                }
+            )
+            for part in active
+        ],
+        advice=group.advice,
+        explanation=group.explanation,
+        outcome=CaseOutcome(concluded.outcome) if concluded and concluded.outcome else None,
+        outcome_reason=open_reason(sealer, concluded) if concluded else None,
+        promised=[
+            promised
+            for part in active
+            for promised in _promised(part, pauses.get(part.id or 0, []), group, now)
+        ],
+        messages=[_message(sealer, message) for message in messages],
+        parts=[_part(sealer, part) for part in parts] if seen_as.sees_parts else None,
+        timeline=[
+            TimelineView(
+                at=entry.at,
+                kind=entry.kind,
+                actor=entry.actor,
+                summary=timeline.with_note(entry.summary, open_note(sealer, entry)),
+            )
+            for entry in entries
+        ],
+    )
+
+
+def _concluding_part(group: CaseGroup, active: list[CasePart]) -> CasePart | None:
+    """The part whose outcome the whole case shows: the lead's, else the first one's."""
+    if group.status not in _CONCLUDED:
+        return None
+    return next(
+        (part for part in active if part.outcome or part.sealed_outcome_reason),
+        None,
+    )
+
+
+def _promised(
+    part: CasePart, pauses: list[PartPause], group: CaseGroup, now: datetime
+) -> list[PromisedDate]:
+    return [
+        PromisedDate(
+            institution_id=part.institution_id,
+            standard=promise.standard,
+            due=promise.due,
+            met_on=promise.met_on,
+            paused=promise.paused,
+            # A step taken late broke its promise too.
+            breached=promise.breached
+            or (
+                promise.due is not None
+                and promise.met_on is not None
+                and promise.met_on > promise.due
+            ),
+        )
+        for promise in part_promises(part, pauses, group.respondent_territory, today=now.date())
+    ]
+
+
+def _part(sealer: Sealer, part: CasePart) -> PartView:
+    return PartView.model_validate(
+        {
+            "institution_id": part.institution_id,
+            "role": part.role,
+            "status": part.status,
+            "handler": part.handler,
+            "outcome": part.outcome,
+            "outcome_reason": open_reason(sealer, part),
+            "allowed": lifecycle.allowed_steps(part_state(part)),
+        }
+    )
+
+
+def _message(sealer: Sealer, message: CaseMessage) -> Message:
+    return Message.model_validate(
+        {
+            "id": message.message_id,
+            "at": message.at,
+            "author": message.author,
+            "institution_id": message.institution_id,
+            "audience": message.audience,
+            "body": sealer.open(message.sealed_body, message_context(message)),
+        }
+    )

@@ -1,0 +1,96 @@
+"""What every use case writes alike: timeline entries, the case's derived status, its news."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from case_tracking import repository
+from case_tracking.domain import lifecycle
+from case_tracking.models import CaseGroup, CasePart, TimelineEntry
+from case_tracking.service.sealing import note_context
+from nowrongdoor.contracts.events import CaseStatusChanged
+from nowrongdoor.contracts.vocabulary import CaseStatus
+from nowrongdoor.crypto import Sealer
+from nowrongdoor.outbox import add_event
+
+SOURCE = "/services/case-tracking"
+PLATFORM = "platform"
+COMPLAINANT = "complainant"
+
+
+def part_state(part: CasePart) -> lifecycle.PartState:
+    return lifecycle.PartState(part.status, part.paused_from)
+
+
+async def add_entry(
+    session: AsyncSession,
+    *,
+    reference: str,
+    at: datetime,
+    kind: str,
+    actor: str,
+    summary: str,
+    note: str | None = None,
+    sealer: Sealer | None = None,
+    event_id: str | None = None,
+) -> TimelineEntry:
+    """A timeline entry; the reason a person gave goes in sealed, bound to the entry."""
+    entry = TimelineEntry(
+        reference=reference, at=at, kind=kind, actor=actor, summary=summary, event_id=event_id
+    )
+    session.add(entry)
+    if note:
+        assert sealer is not None, "a note is sealed"
+        await session.flush()
+        entry.sealed_note = sealer.seal(note, note_context(entry))
+    return entry
+
+
+async def settle_status(
+    session: AsyncSession,
+    group: CaseGroup,
+    at: datetime,
+    *,
+    without_parts: CaseStatus | None = None,
+) -> None:
+    """Derive the whole case's status from its parts, and announce it if it changed.
+
+    With no active part the status stays routing's, or becomes `without_parts` when given.
+    """
+    await session.flush()
+    parts = await repository.parts(session, group.reference)
+    derived = lifecycle.summary_status(part.status for part in parts) or without_parts
+    if derived is None or derived == group.status:
+        return
+    previous, group.status = group.status, derived
+    await announce_status_change(
+        session, group.reference, status=derived, previous_status=previous, at=at
+    )
+
+
+async def announce_status_change(
+    session: AsyncSession,
+    reference: str,
+    *,
+    status: CaseStatus,
+    previous_status: CaseStatus | None,
+    at: datetime,
+) -> None:
+    """Announce a case group's new status; every change of status goes through here."""
+    if status == previous_status:
+        return
+    await session.flush()
+    add_event(
+        session,
+        CaseStatusChanged(
+            reference=reference,
+            status=status,
+            previous_status=previous_status,
+            institution_ids=await repository.institution_ids(session, reference),
+            changed_at=at,
+        ),
+        source=SOURCE,
+        subject=reference,
+    )
