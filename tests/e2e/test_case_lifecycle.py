@@ -167,6 +167,14 @@ async def test_a_case_transferred_after_opening_keeps_its_reference_and_receipt(
     followed = await eventually(with_cndh)
     taken, _ = await cndh.read(reference)
 
+    async def cndh_reads_the_complaint() -> bool:
+        path = f"/v1/cases/{reference}/complaint"
+        return (await gateway.get(path, headers=cndh.headers)).status_code == 200
+
+    assert await eventually(cndh_reads_the_complaint)
+    declined = await gateway.get(f"/v1/cases/{reference}/complaint", headers=mediateur.headers)
+    assert declined.status_code == 404
+
     assert moved.status_code == 200, moved.text
     assert followed["reference"] == reference
     assert "Il s'agit d'une atteinte aux droits." in str(followed["timeline"])

@@ -215,6 +215,25 @@ async def test_an_institution_transfers_its_part_to_the_one_it_believes_competen
     assert after.status_code == 404
 
 
+async def test_a_transfer_naming_no_institution_is_refused_and_changes_nothing(
+    app: FastAPI, client: httpx.AsyncClient, services: FakeServices
+) -> None:
+    reference, _ = routed(services)
+    headers = await writer(app, client, "ma-mediateur")
+    tag = await tag_of(client, reference, headers)
+
+    response = await client.post(
+        f"/v1/cases/{reference}/transfer",
+        json={"reason": "Not ours."},
+        headers=headers | {"If-Match": tag},
+    )
+
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["to_institution_id"]
+    assert services.count("transfer") == 0
+    assert services.cases.tracked[reference].etag == tag
+
+
 async def test_naming_an_institution_already_in_the_case_is_relayed_as_a_conflict(
     app: FastAPI, client: httpx.AsyncClient, services: FakeServices
 ) -> None:

@@ -9,6 +9,7 @@ from intake.service.decisions import DecisionWaiters
 from nowrongdoor.bus import Envelope
 from nowrongdoor.contracts.events import (
     CaseStatusChanged,
+    CaseTransferred,
     ComplaintRouted,
     ComplaintTriageRequired,
 )
@@ -33,8 +34,14 @@ def subscriptions(waiters: DecisionWaiters) -> list[Subscription]:
         assert isinstance(event, CaseStatusChanged)
         await decisions.record_status(session, event)
 
+    async def on_case_transferred(session: AsyncSession, envelope: Envelope) -> None:
+        event = envelope.event()
+        assert isinstance(event, CaseTransferred)
+        await decisions.record_transfer(session, event)
+
     return [
         Subscription(ComplaintRouted.subject, on_complaint_routed),
         Subscription(ComplaintTriageRequired.subject, on_triage_required),
         Subscription(CaseStatusChanged.subject, on_case_status_changed),
+        Subscription(CaseTransferred.subject, on_case_transferred),
     ]

@@ -13,12 +13,14 @@ from intake.domain.decisions import (
     decision_may_admit,
     learn_decision,
     learn_status,
+    learn_transfer,
     learn_triage,
     resubmit,
     staff_may_read,
 )
 from intake.models import Submission
 from nowrongdoor.auth import Principal
+from nowrongdoor.contracts.events import CaseTransferred
 from nowrongdoor.contracts.vocabulary import CaseStatus, RoutingOutcome
 
 from ..support import held, routed, staff, status_changed, triage_at
@@ -163,3 +165,19 @@ def test_a_withdrawn_case_takes_no_resubmission() -> None:
 
     with pytest.raises(NotWaitingForPrerequisite):
         resubmit(submission, NOW)
+
+
+def test_a_transfer_lets_the_institution_named_read_and_the_one_that_declined_no_more() -> None:
+    submission = record(competent_institution_ids=["ma-mediateur"])
+    transferred = CaseTransferred(
+        reference=REFERENCE,
+        from_institution_id="ma-mediateur",
+        to_institution_id="ma-cndh",
+        at=NOW,
+    )
+
+    learn_transfer(submission, transferred)
+
+    assert staff_may_read(staff("ma-cndh"), submission)
+    assert not staff_may_read(staff("ma-mediateur"), submission)
+    assert "ma-cndh" in submission.involved_institution_ids

@@ -40,6 +40,7 @@ from nowrongdoor.contracts.cases import CaseView, StatusChange, Transfer, Withdr
 from nowrongdoor.contracts.http import ServiceProblem
 from nowrongdoor.contracts.intake import ResubmissionCheck
 from nowrongdoor.ids import is_receipt
+from nowrongdoor.problems import FieldProblem, ProblemError
 
 router = APIRouter(prefix="/v1", tags=["cases"])
 
@@ -152,8 +153,9 @@ async def change_status(
     summary="Transfer your part of a case: not competent",
     description=(
         "The calling institution declines competence with a reason the complainant reads. "
-        "Naming `to_institution_id` opens a part there in its place, with the same role; "
-        "leaving it out lets routing decide again. The case keeps its reference, receipt, "
+        "`to_institution_id` names the institution believed competent, and a part opens there "
+        "in its place, with the same role (routing cannot yet decide a case again once it is "
+        "opened, so the name is required). The case keeps its reference, receipt, "
         "timeline and messages. A part may be transferred from `routed`, `acknowledged` or "
         "`admissible`; otherwise 409 names the allowed steps. An institution already taking "
         "part in the case cannot be named.\n\n"
@@ -182,6 +184,19 @@ async def transfer_case(
 ) -> CaseView:
     require_kind(caller, "institution")
     require_scope(caller, "cases:write")
+    if transfer.to_institution_id is None:
+        # Nothing would decide the case again yet: refuse rather than leave it with nobody.
+        raise ProblemError(
+            422,
+            "1 field is invalid",
+            errors=[
+                FieldProblem(
+                    field="to_institution_id",
+                    message="Name the institution you believe competent; routing cannot yet "
+                    "decide a case again once it is opened",
+                )
+            ],
+        )
     tag = precondition_required(if_match)
     with relayed():
         view, etag = await upstreams.cases.transfer(caller, reference, transfer, if_match=tag)

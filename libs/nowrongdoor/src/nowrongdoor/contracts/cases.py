@@ -117,7 +117,9 @@ class Transfer(BaseModel):
     to_institution_id: str | None = Field(
         None,
         pattern=INSTITUTION_ID_PATTERN,
-        description="The institution believed competent; leave out to let routing decide again",
+        description="The institution believed competent. Case tracking takes it left out (the "
+        "case then waits for routing to decide again), but routing does not do so yet, so the "
+        "public API requires it",
     )
 
 

@@ -10,7 +10,12 @@ from datetime import datetime
 
 from intake.models import Submission
 from nowrongdoor.auth import Principal
-from nowrongdoor.contracts.events import CaseStatusChanged, ComplaintRouted, ComplaintTriageRequired
+from nowrongdoor.contracts.events import (
+    CaseStatusChanged,
+    CaseTransferred,
+    ComplaintRouted,
+    ComplaintTriageRequired,
+)
 from nowrongdoor.contracts.vocabulary import CaseStatus, RoutingOutcome
 
 RESUBMITTED = "resubmitted"
@@ -65,6 +70,20 @@ def learn_status(record: Submission, changed: CaseStatusChanged) -> None:
         record.closed_at = None
     elif record.closed_at is None:
         record.closed_at = changed.changed_at
+
+
+def learn_transfer(record: Submission, transferred: CaseTransferred) -> None:
+    """A part handed on after opening: the institution named reads the complaint from now on,
+    and the one that declined competence no longer does."""
+    competent = [
+        i for i in record.competent_institution_ids if i != transferred.from_institution_id
+    ]
+    if transferred.to_institution_id and transferred.to_institution_id not in competent:
+        competent.append(transferred.to_institution_id)
+        record.involved_institution_ids = _union(
+            record.involved_institution_ids, [transferred.to_institution_id]
+        )
+    record.competent_institution_ids = competent
 
 
 def resubmit(record: Submission, now: datetime) -> None:

@@ -17,7 +17,12 @@ from intake import repository
 from intake.domain import decisions
 from intake.models import Submission
 from nowrongdoor.arrivals import Arrivals
-from nowrongdoor.contracts.events import CaseStatusChanged, ComplaintRouted, ComplaintTriageRequired
+from nowrongdoor.contracts.events import (
+    CaseStatusChanged,
+    CaseTransferred,
+    ComplaintRouted,
+    ComplaintTriageRequired,
+)
 from nowrongdoor.db import SessionMaker
 
 log = logging.getLogger(__name__)
@@ -104,6 +109,14 @@ async def record_status(session: AsyncSession, changed: CaseStatusChanged) -> No
     if record is None:
         return
     decisions.learn_status(record, changed)
+
+
+async def record_transfer(session: AsyncSession, transferred: CaseTransferred) -> None:
+    """Learn that a part was handed on: who may read the complaint changes with it."""
+    record = await _submission_told_of(session, transferred.reference, "transfer")
+    if record is None:
+        return
+    decisions.learn_transfer(record, transferred)
 
 
 async def _submission_told_of(
