@@ -179,3 +179,68 @@ async def test_a_case_transferred_after_opening_keeps_its_reference_and_receipt(
     assert followed["reference"] == reference
     assert "Il s'agit d'une atteinte aux droits." in str(followed["timeline"])
     assert taken["reference"] == reference
+
+
+async def test_two_institutions_work_a_joint_case_to_closure_with_an_anonymous_official(
+    platform: Platform, gateway: httpx.AsyncClient
+) -> None:
+    body = complaint(
+        description="Un élu a attribué un marché à l'entreprise de son frère sans appel d'offres.",
+        category="integrity",
+        respondent={"name": "Un élu régional", "type": "public-official", "territory": "FR-IDF"},
+        complainant={"role": "public-official", "anonymous": True},
+    )
+    accepted = await file(gateway, body)
+    reference, as_complainant = accepted["reference"], {"X-Receipt": accepted["receipt"]}
+    routed = await follow_until(gateway, accepted, "routed")
+    hatvp = await institution(platform, gateway, "fr-hatvp")
+    ddd = await institution(platform, gateway, "fr-ddd")
+    messages = f"/v1/cases/{reference}/messages"
+
+    for part in (hatvp, ddd):
+        acknowledged = await part.step(reference, status="acknowledged")
+        assert acknowledged.status_code == 200, acknowledged.text
+    asked = await gateway.post(
+        messages, json={"body": "Je peux fournir le contrat signé."}, headers=as_complainant
+    )
+    shared = await gateway.post(
+        messages,
+        json={"body": "La HATVP instruit le conflit d'intérêts.", "audience": "institutions"},
+        headers=hatvp.headers,
+    )
+    for status in ("admissible", "investigating"):
+        assert (await hatvp.step(reference, status=status)).status_code == 200
+    resolved = await hatvp.step(
+        reference, status="resolved", outcome="upheld", reason="Le conflit d'intérêts est établi."
+    )
+    halfway = (await gateway.get(f"/v1/cases/{reference}", headers=as_complainant)).json()
+    seen_by_ddd, _ = await ddd.read(reference)
+    for status in ("admissible", "investigating"):
+        assert (await ddd.step(reference, status=status)).status_code == 200
+    assert (
+        await ddd.step(
+            reference, status="resolved", outcome="partly-upheld", reason="Alerte protégée."
+        )
+    ).status_code == 200
+    for part in (hatvp, ddd):
+        closed = await part.step(reference, status="closed")
+        assert closed.status_code == 200, closed.text
+    followed = await follow_until(gateway, accepted, "closed")
+
+    assert [(i["institution_id"], i["role"]) for i in routed["institutions"]] == [
+        ("fr-hatvp", "lead"),
+        ("fr-ddd", "associated"),
+    ]
+    assert asked.status_code == shared.status_code == 201
+    assert resolved.status_code == 200, resolved.text
+    assert halfway["status"] == "acknowledged"  # the case follows its slowest part
+    assert "La HATVP instruit le conflit d'intérêts." in [
+        m["body"] for m in seen_by_ddd["messages"]
+    ]
+    assert [m["body"] for m in followed["messages"]] == ["Je peux fournir le contrat signé."]
+    assert {p["standard"] for p in followed["promised"]} == {
+        "acknowledge",
+        "admissibility",
+        "resolution",
+    }
+    assert {p["institution_id"] for p in followed["promised"]} == {"fr-hatvp", "fr-ddd"}
