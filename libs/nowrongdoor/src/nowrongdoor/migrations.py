@@ -136,3 +136,58 @@ def create_outbox_and_inbox() -> None:
         sa.Column("event_type", sa.String(200), nullable=False),
         sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
     )
+
+
+def create_audit_log(table: str) -> None:
+    """An audit table the database itself keeps append-only: no UPDATE, DELETE or TRUNCATE."""
+    import sqlalchemy as sa
+    from alembic import op
+
+    refused = f"{table} is append-only"
+    op.create_table(
+        table,
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("actor_client_id", sa.String(100), nullable=False),
+        sa.Column("actor_kind", sa.String(20), nullable=False),
+        sa.Column("actor_institution_id", sa.String(64), nullable=True),
+        sa.Column("action", sa.String(30), nullable=False),
+        sa.Column("reference", sa.String(16), nullable=True),
+        sa.Column("detail", sa.String(500), nullable=True),
+    )
+    op.create_index(f"ix_{table}_at", table, ["at"])
+    op.create_index(f"ix_{table}_reference", table, ["reference"])
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(
+            f"""
+            CREATE FUNCTION {table}_refuse_change() RETURNS trigger
+            LANGUAGE plpgsql AS $$
+            BEGIN
+                RAISE EXCEPTION '{refused}' USING ERRCODE = 'insufficient_privilege';
+            END;
+            $$
+            """
+        )
+        op.execute(
+            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION {table}_refuse_change()"
+        )
+        op.execute(
+            f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {table}_refuse_change()"
+        )
+    else:
+        for statement in ("UPDATE", "DELETE"):
+            op.execute(
+                f"CREATE TRIGGER {table}_no_{statement.lower()} BEFORE {statement} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{refused}'); END"
+            )
+
+
+def drop_audit_log(table: str) -> None:
+    """Undo `create_audit_log`."""
+    from alembic import op
+
+    op.drop_table(table)
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(f"DROP FUNCTION {table}_refuse_change()")

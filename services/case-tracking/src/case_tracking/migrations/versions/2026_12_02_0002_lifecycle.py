@@ -10,12 +10,12 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
+from nowrongdoor.migrations import create_audit_log, drop_audit_log
+
 revision = "2026_12_02_0002"
 down_revision = "2026_12_02_0001"
 branch_labels = None
 depends_on = None
-
-APPEND_ONLY = "case_audit_log is append-only"
 
 
 def _group_columns() -> list[sa.Column[Any]]:
@@ -120,54 +120,11 @@ def upgrade() -> None:
         sa.Column("calendar", sa.String(2), nullable=True),
         sa.Column("learned_at", sa.DateTime(timezone=True), nullable=False),
     )
-    _create_case_audit_log()
-
-
-def _create_case_audit_log() -> None:
-    op.create_table(
-        "case_audit_log",
-        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("actor_client_id", sa.String(100), nullable=False),
-        sa.Column("actor_kind", sa.String(20), nullable=False),
-        sa.Column("actor_institution_id", sa.String(64), nullable=True),
-        sa.Column("action", sa.String(30), nullable=False),
-        sa.Column("reference", sa.String(16), nullable=True),
-        sa.Column("detail", sa.String(500), nullable=True),
-    )
-    op.create_index("ix_case_audit_log_at", "case_audit_log", ["at"])
-    op.create_index("ix_case_audit_log_reference", "case_audit_log", ["reference"])
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(
-            f"""
-            CREATE FUNCTION case_audit_log_refuse_change() RETURNS trigger
-            LANGUAGE plpgsql AS $$
-            BEGIN
-                RAISE EXCEPTION '{APPEND_ONLY}' USING ERRCODE = 'insufficient_privilege';
-            END;
-            $$
-            """
-        )
-        op.execute(
-            "CREATE TRIGGER case_audit_log_append_only BEFORE UPDATE OR DELETE ON case_audit_log "
-            "FOR EACH ROW EXECUTE FUNCTION case_audit_log_refuse_change()"
-        )
-        op.execute(
-            "CREATE TRIGGER case_audit_log_no_truncate BEFORE TRUNCATE ON case_audit_log "
-            "FOR EACH STATEMENT EXECUTE FUNCTION case_audit_log_refuse_change()"
-        )
-    else:
-        for statement in ("UPDATE", "DELETE"):
-            op.execute(
-                f"CREATE TRIGGER case_audit_log_no_{statement.lower()} BEFORE {statement} "
-                f"ON case_audit_log BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}'); END"
-            )
+    create_audit_log("case_audit_log")
 
 
 def downgrade() -> None:
-    op.drop_table("case_audit_log")
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP FUNCTION case_audit_log_refuse_change()")
+    drop_audit_log("case_audit_log")
     op.drop_table("known_institutions")
     op.drop_table("deadline_breaches")
     op.drop_table("case_messages")
