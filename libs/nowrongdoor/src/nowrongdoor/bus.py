@@ -234,9 +234,10 @@ class Bus:
             self.subject_for(spec.subject), durable=spec.durable, stream=stream, config=config
         )
 
-    async def consume(self, spec: ConsumerSpec, stop: asyncio.Event) -> None:
+    async def consume(
+        self, spec: ConsumerSpec, stop: asyncio.Event, subscription: JetStreamPull | None = None
+    ) -> None:
         """Fetch and handle messages until `stop` is set; survives NATS restarts."""
-        subscription: JetStreamPull | None = None
         while not stop.is_set():
             try:
                 if subscription is None:

@@ -121,7 +121,9 @@ def service_app(
                 ),
                 max_deliver=subscription.max_deliver,
             )
-            runtime.tasks.append(asyncio.create_task(bus.consume(spec, runtime.stop)))
+            # The durable consumer exists before the service says it has started.
+            pull = await bus.subscribe(spec)
+            runtime.tasks.append(asyncio.create_task(bus.consume(spec, runtime.stop, pull)))
         log.info("service started", extra={"consumers": len(subscriptions)})
         try:
             yield
