@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Base64Bytes, BaseModel, ConfigDict, Field
 
 from nowrongdoor.auth import Principal
 from nowrongdoor.contracts.http import ServiceClient, ServiceProblem
@@ -41,6 +41,41 @@ class PromisedDate(BaseModel):
     breached: bool = Field(False, description="True once the day passed with the step not taken")
 
 
+class Attachment(BaseModel):
+    """A file sent with a message, as its readers see it listed.
+
+    The name it was sent under is not kept (it may name the person); its type is what its content
+    shows, whatever the name said.
+    """
+
+    id: str = Field(examples=["a-5f0c2e9b7d1a4c33"])
+    name: str = Field(description="A neutral name from the type", examples=["attachment-1.pdf"])
+    media_type: str = Field(examples=["application/pdf"])
+    size: int = Field(description="Bytes, as stored")
+    metadata_removed: bool = Field(
+        description="True when the file's metadata (EXIF, GPS, document properties) was removed"
+    )
+
+
+class AttachmentUpload(BaseModel):
+    """A file to send with a message, its bytes in base64."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    filename: str | None = Field(
+        None, max_length=255, description="Only a hint; the type is read from the content"
+    )
+    content: Base64Bytes = Field(description="The file, base64-encoded")
+
+
+class AttachmentFile(BaseModel):
+    """An attachment's bytes, opened for a reader allowed to read its message."""
+
+    name: str
+    media_type: str
+    content: bytes
+
+
 class Message(BaseModel):
     """One message in a case. Its time is to the minute, and nothing in it names the complainant."""
 
@@ -50,6 +85,7 @@ class Message(BaseModel):
     institution_id: str | None = Field(None, description="The writing institution, if any")
     audience: MessageAudience = Field(examples=["complainant"])
     body: str
+    attachments: list[Attachment] = Field(default_factory=list)
 
 
 class CasePart(BaseModel):
@@ -64,6 +100,17 @@ class CasePart(BaseModel):
     allowed: list[CaseStatus] = Field(
         default_factory=list, description="The steps this part may take next"
     )
+
+
+class InvitationView(BaseModel):
+    """An institution asked to take part in a joint case, and what it answered."""
+
+    id: str = Field(examples=["i-3b9f1c2d4e5a6f70"])
+    institution_id: str = Field(examples=["ma-cndh"])
+    invited_by: str = Field(examples=["ma-mediateur"])
+    status: Literal["pending", "accepted", "declined"]
+    at: datetime
+    answered_at: datetime | None = None
 
 
 class CaseView(BaseModel):
@@ -88,6 +135,9 @@ class CaseView(BaseModel):
     messages: list[Message] = Field(default_factory=list, description="What this reader may read")
     parts: list[CasePart] | None = Field(
         None, description="Each institution's part; shown to the institutions only"
+    )
+    invitations: list[InvitationView] | None = Field(
+        None, description="Institutions asked to join; shown to the institutions only"
     )
     timeline: list[TimelineEntry]
 
@@ -129,11 +179,44 @@ class MessageDraft(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     body: str = Field(min_length=1, max_length=10_000)
+    attachments: list[AttachmentUpload] = Field(
+        default_factory=list, description="Files sent with the message; see the limits"
+    )
     audience: MessageAudience = Field(
         "complainant",
         description="An institution may also write to the other institutions of a joint case, "
         "or an internal note; the complainant always writes to the institutions",
     )
+
+
+class Invitation(BaseModel):
+    """An institution of a case asks another to take part in it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    institution_id: str = Field(pattern=INSTITUTION_ID_PATTERN, examples=["ma-cndh"])
+    reason: str = Field(
+        min_length=3, max_length=2000, description="Why, for the institution invited to read"
+    )
+
+
+class InvitationAnswer(BaseModel):
+    """The institution invited accepts its part, or declines it with a reason."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    accept: bool
+    reason: str | None = Field(
+        None, max_length=2000, description="Required to decline; told to the institution inviting"
+    )
+
+
+class Leaving(BaseModel):
+    """An institution leaves a joint case it is not competent for."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=3, max_length=2000, description="Told to the complainant")
 
 
 class Withdrawal(BaseModel):
@@ -251,6 +334,44 @@ class CasesClient(ServiceClient):
             json=draft.model_dump(mode="json"),
         )
         return self.read(response, Message)
+
+    async def attachment(
+        self, caller: Principal, reference: str, attachment_id: str
+    ) -> AttachmentFile | None:
+        """An attachment's bytes for a reader of its message; None when not theirs to read."""
+        try:
+            response = await self.call(
+                caller, "GET", f"/internal/cases/{reference}/attachments/{attachment_id}"
+            )
+        except ServiceProblem as error:
+            if error.status == 404:
+                return None
+            raise
+        return AttachmentFile(
+            name=response.headers.get("x-attachment-name", attachment_id),
+            media_type=response.headers.get("content-type", "application/octet-stream"),
+            content=response.content,
+        )
+
+    async def invite(
+        self, caller: Principal, reference: str, invitation: Invitation, *, if_match: str | None
+    ) -> tuple[CaseView, str]:
+        return await self._changed(
+            caller, f"/internal/cases/{reference}/invitations", invitation, if_match
+        )
+
+    async def answer_invitation(
+        self, caller: Principal, reference: str, answer: InvitationAnswer, *, if_match: str | None
+    ) -> tuple[CaseView, str]:
+        """The invited institution's answer; a decline leaves it no view of the case."""
+        return await self._changed(
+            caller, f"/internal/cases/{reference}/invitation-answer", answer, if_match
+        )
+
+    async def leave(
+        self, caller: Principal, reference: str, leaving: Leaving, *, if_match: str | None
+    ) -> tuple[CaseView, str]:
+        return await self._changed(caller, f"/internal/cases/{reference}/leave", leaving, if_match)
 
     async def withdraw(self, caller: Principal, reference: str, withdrawal: Withdrawal) -> CaseView:
         response = await self.call(

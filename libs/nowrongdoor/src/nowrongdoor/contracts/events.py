@@ -310,6 +310,65 @@ class CaseDeadlineBreached(Event):
     breached_at: datetime
 
 
+class CaseInvitationSent(Event):
+    """An institution of a joint case asked another to take part in it."""
+
+    type: ClassVar[str] = "org.nowrongdoor.case.invitation-sent.v1"
+    subject: ClassVar[str] = "case.invitation-sent"
+    stream: ClassVar[str] = "CASES"
+
+    reference: str = REFERENCE_FIELD
+    invitation_id: str
+    from_institution_id: str
+    institution_id: str = Field(description="The institution invited")
+    at: datetime
+
+
+class CaseInvitationAnswered(Event):
+    """The institution invited took its part in the case, or declined to."""
+
+    type: ClassVar[str] = "org.nowrongdoor.case.invitation-answered.v1"
+    subject: ClassVar[str] = "case.invitation-answered"
+    stream: ClassVar[str] = "CASES"
+
+    reference: str = REFERENCE_FIELD
+    invitation_id: str
+    from_institution_id: str
+    institution_id: str = Field(description="The institution that answered")
+    accepted: bool
+    at: datetime
+
+
+class CasePartLeft(Event):
+    """An institution left a joint case it is not competent for; the others carry on."""
+
+    type: ClassVar[str] = "org.nowrongdoor.case.part-left.v1"
+    subject: ClassVar[str] = "case.part-left"
+    stream: ClassVar[str] = "CASES"
+
+    reference: str = REFERENCE_FIELD
+    institution_id: str
+    lead_institution_id: str | None = Field(
+        None, description="The lead institution after it left; another takes the lead if it led"
+    )
+    at: datetime
+
+
+class ComplaintPersonalDataRemoved(Event):
+    """A complaint's personal data was removed, past its retention or at the person's request.
+
+    Every service holding personal data of the case removes its own; the facts stay.
+    """
+
+    type: ClassVar[str] = "org.nowrongdoor.complaint.personal-data-removed.v1"
+    subject: ClassVar[str] = "complaint.personal-data-removed"
+    stream: ClassVar[str] = "COMPLAINTS"
+
+    reference: str = REFERENCE_FIELD
+    reason: Literal["retention", "erasure"]
+    removed_at: datetime
+
+
 class NotificationDelivered(Event):
     type: ClassVar[str] = "org.nowrongdoor.notification.delivered.v1"
     subject: ClassVar[str] = "notification.delivered"
@@ -355,6 +414,10 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     CaseTransferred,
     CaseMessagePosted,
     CaseDeadlineBreached,
+    CaseInvitationSent,
+    CaseInvitationAnswered,
+    CasePartLeft,
+    ComplaintPersonalDataRemoved,
     NotificationDelivered,
     NotificationFailed,
 )
