@@ -8,6 +8,7 @@ the OpenAPI document, so an operation added later without a row here fails this 
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -154,6 +155,40 @@ async def transfer_their_case(world: World) -> None:
     assert await their_case_as_they_see_it(world) == (before, tag)
 
 
+async def invite_into_their_case(world: World) -> None:
+    before, tag = await their_case_as_they_see_it(world)
+    asked = {"institution_id": world.mine.institution_id, "reason": "let us take part"}
+    await same_as_unknown(
+        world, "POST", "/v1/cases/{ref}/invitations", json=asked, headers={"If-Match": tag}
+    )
+    assert await their_case_as_they_see_it(world) == (before, tag)
+
+
+async def answer_for_their_case(world: World) -> None:
+    before, tag = await their_case_as_they_see_it(world)
+    for answer in ({"accept": True}, {"accept": False, "reason": "not ours"}):
+        await same_as_unknown(
+            world,
+            "POST",
+            "/v1/cases/{ref}/invitation-answer",
+            json=answer,
+            headers={"If-Match": tag},
+        )
+    assert await their_case_as_they_see_it(world) == (before, tag)
+
+
+async def leave_their_case(world: World) -> None:
+    before, tag = await their_case_as_they_see_it(world)
+    await same_as_unknown(
+        world,
+        "POST",
+        "/v1/cases/{ref}/leave",
+        json={"reason": "not competent"},
+        headers={"If-Match": tag},
+    )
+    assert await their_case_as_they_see_it(world) == (before, tag)
+
+
 async def write_in_their_case(world: World) -> None:
     before, tag = await their_case_as_they_see_it(world)
     for audience in ("complainant", "institutions", "internal"):
@@ -166,6 +201,34 @@ async def write_in_their_case(world: World) -> None:
         headers=world.mine.headers,
     )
     assert own.status_code == 201, own.text
+
+
+async def read_their_attachment(world: World) -> None:
+    note = {
+        "body": "A file of our own",
+        "audience": "complainant",
+        "attachments": [{"content": base64.b64encode(b"Dossier 4411-B").decode()}],
+    }
+    posted = await world.gateway.post(
+        f"/v1/cases/{world.theirs.case['reference']}/messages",
+        json=note,
+        headers=world.theirs.headers,
+    )
+    assert posted.status_code == 201, posted.text
+    their_file = posted.json()["attachments"][0]["id"]
+    await same_as_unknown(world, "GET", f"/v1/cases/{{ref}}/attachments/{their_file}")
+    # The receipt of one's own case opens no file of another.
+    await same_as_unknown(
+        world,
+        "GET",
+        f"/v1/cases/{{ref}}/attachments/{their_file}",
+        headers={"X-Receipt": world.mine.case["receipt"]},
+    )
+    own = await world.gateway.get(
+        f"/v1/cases/{world.theirs.case['reference']}/attachments/{their_file}",
+        headers=world.theirs.headers,
+    )
+    assert (own.status_code, own.content) == (200, b"Dossier 4411-B")
 
 
 async def withdraw_their_case(world: World) -> None:
@@ -274,7 +337,11 @@ MATRIX: dict[str, Check] = {
     "POST /v1/cases/{reference}/resubmission": resubmit_their_complaint,
     "POST /v1/cases/{reference}/status": change_their_case_status,
     "POST /v1/cases/{reference}/transfer": transfer_their_case,
+    "POST /v1/cases/{reference}/invitations": invite_into_their_case,
+    "POST /v1/cases/{reference}/invitation-answer": answer_for_their_case,
+    "POST /v1/cases/{reference}/leave": leave_their_case,
     "POST /v1/cases/{reference}/messages": write_in_their_case,
+    "GET /v1/cases/{reference}/attachments/{attachment_id}": read_their_attachment,
     "POST /v1/cases/{reference}/withdraw": withdraw_their_case,
     "PUT /v1/institutions/{institution_id}/mandate": change_their_mandate,
     "POST /v1/triage/{reference}/decision": decide_their_triage,

@@ -14,8 +14,8 @@ from typing import Any
 from gateway.upstreams import Upstreams
 from nowrongdoor.contracts.intake import IncomingComplaint
 
-from .cases import FakeCases
 from .intake import FakeIntake, Filed
+from .joining import FakeJointCases
 from .notifications import FakeNotifications
 from .routing import FakeRouting
 from .stand_in import Call, Switchboard
@@ -32,7 +32,7 @@ class FakeServices:
         """Whether case-tracking has opened a case by the time anyone follows it."""
         self.intake = FakeIntake(self.switchboard, on_filed=self._filed)
         self.routing = FakeRouting(self.switchboard)
-        self.cases = FakeCases(self.switchboard)
+        self.cases = FakeJointCases(self.switchboard)
         self.notifications = FakeNotifications(self.switchboard)
 
     def upstreams(self) -> Upstreams:

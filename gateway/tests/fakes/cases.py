@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Literal
 
 from typing_extensions import override
 
 from nowrongdoor.auth import Principal
 from nowrongdoor.contracts.cases import (
+    AttachmentFile,
     CaseFilters,
     CasePart,
     CasesClient,
@@ -18,7 +18,6 @@ from nowrongdoor.contracts.cases import (
     InstitutionCase,
     InstitutionCasePage,
     Message,
-    MessageDraft,
     PromisedDate,
     StatusChange,
     TimelineEntry,
@@ -169,6 +168,8 @@ class FakeCases(StandIn, CasesClient):
     def __init__(self, switchboard: Switchboard) -> None:
         super().__init__(switchboard)
         self.tracked: dict[str, Tracked] = {}
+        self.files: dict[str, tuple[str, Message, AttachmentFile]] = {}
+        """Each attachment's case reference, message and file, by its id."""
 
     def opened(
         self,
@@ -395,39 +396,6 @@ class FakeCases(StandIn, CasesClient):
             summary = f"Transferred from {part.summary.name} to {named}: {transfer.reason}"
             tracked.happened("transferred", part.institution_id, summary)
         return tracked.seen_by(caller), tracked.etag
-
-    @override
-    async def post_message(self, caller: Principal, reference: str, draft: MessageDraft) -> Message:
-        await self.reached("post_message", caller, draft)
-        author: Literal["complainant", "institution"] = "complainant"
-        institution_id: str | None = None
-        if caller.kind == "public":
-            readable = self._readable(caller, reference)
-            if readable is None:
-                raise self.refusal(404, "No case with this reference for this caller.")
-            if draft.audience != "complainant":
-                raise self._invalid("audience", "The complainant writes to the institutions")
-            tracked = readable
-        else:
-            tracked, part = self._own_part(caller, reference)
-            author, institution_id = "institution", part.institution_id
-        if tracked.view.status in ENDED:
-            raise self.refusal(
-                409,
-                "The case is closed or withdrawn; nothing more is written in it.",
-                slug="case-finished",
-                title="Conflict",
-            )
-        message = Message(
-            id=f"m-{len(tracked.messages) + 1}",
-            at=datetime.now(UTC).replace(second=0, microsecond=0),
-            author=author,
-            institution_id=institution_id,
-            audience=draft.audience,
-            body=draft.body,
-        )
-        tracked.messages.append(message)
-        return message
 
     @override
     async def withdraw(self, caller: Principal, reference: str, withdrawal: Withdrawal) -> CaseView:

@@ -10,7 +10,9 @@ from nowrongdoor.embedded import free_port, port_is_free
 from nowrongdoor.plugins import ServiceDeclaration
 
 
-def declaration(name: str, package: str, settings: str, port: int) -> ServiceDeclaration:
+def declaration(
+    name: str, package: str, settings: str, port: int, *, seals: bool = False
+) -> ServiceDeclaration:
     return ServiceDeclaration(
         name=name,
         app_factory=f"{package}.app:create_app",
@@ -18,14 +20,15 @@ def declaration(name: str, package: str, settings: str, port: int) -> ServiceDec
         migrations_package=f"{package}.migrations",
         default_port=port,
         public=name == "gateway",
+        key_rotation=f"{package}.cli:rotate_keys" if seals else None,
     )
 
 
 FIVE_SERVICES = (
     declaration("gateway", "gateway", "GatewaySettings", 8000),
-    declaration("intake", "intake", "IntakeSettings", 8001),
+    declaration("intake", "intake", "IntakeSettings", 8001, seals=True),
     declaration("routing", "routing", "RoutingSettings", 8002),
-    declaration("case-tracking", "case_tracking", "CaseTrackingSettings", 8003),
+    declaration("case-tracking", "case_tracking", "CaseTrackingSettings", 8003, seals=True),
     declaration("notifications", "notifications", "NotificationsSettings", 8004),
 )
 

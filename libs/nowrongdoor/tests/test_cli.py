@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from nowrongdoor.cli import app, url_table
-from nowrongdoor.contracts import events
+from nowrongdoor.contracts import asyncapi
 from nowrongdoor.planning import PlatformConfig
 from nowrongdoor.plugins import ServiceDeclaration, discover_services
 from nowrongdoor.supervisor import plan_platform
@@ -27,12 +27,12 @@ def export(directory: Path) -> None:
 def test_export_writes_one_schema_per_event_and_the_asyncapi_document(tmp_path: Path) -> None:
     export(tmp_path)
     written = {path.name for path in tmp_path.iterdir()}
-    expected = {f"{event_type}.json" for event_type in events.json_schemas()} | {"asyncapi.json"}
+    expected = {f"{kind}.json" for kind in asyncapi.json_schemas()} | {"asyncapi.json"}
     assert written == expected
     received = json.loads((tmp_path / "org.nowrongdoor.complaint.received.v1.json").read_text())
-    assert received == events.json_schemas()["org.nowrongdoor.complaint.received.v1"]
-    asyncapi = json.loads((tmp_path / "asyncapi.json").read_text())
-    assert asyncapi["asyncapi"] == "3.0.0"
+    assert received == asyncapi.json_schemas()["org.nowrongdoor.complaint.received.v1"]
+    document = json.loads((tmp_path / "asyncapi.json").read_text())
+    assert document["asyncapi"] == "3.0.0"
 
 
 def test_check_passes_on_what_export_wrote(tmp_path: Path) -> None:

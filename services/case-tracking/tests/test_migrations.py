@@ -101,7 +101,7 @@ async def test_the_lifecycle_upgrade_keeps_every_case_and_so_does_its_way_back(
     }
     assert new_tables <= upgraded
     assert not new_tables & downgraded
-    assert not {"opened_at", "due_on", "handler", "paused_from"} & downgraded_parts
+    assert not {"opened_at", "due_on", "handler", "paused_from", "closing_days"} & downgraded_parts
     assert kept == [("NWD-7K3M9QX2VD4H", "routed")]
     assert new_tables <= again
 

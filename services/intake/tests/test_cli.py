@@ -44,15 +44,17 @@ def test_keys_rotate_command_reports_progress(database_url: str, tmp_path: Path)
     }
 
     result = CliRunner().invoke(
-        cli, ["keys", "rotate", "--batch-size", "3", "--actor", "ops-on-call"], env=environ
+        cli,
+        ["keys", "rotate", "intake", "--batch-size", "3", "--actor", "ops-on-call"],
+        env=environ,
     )
 
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
-        "re-encrypting under key k2",
-        "re-encrypted 6 / 8 values",
-        "re-encrypted 8 / 8 values",
-        "done: 8 values re-encrypted; everything is sealed under key k2",
+        "intake: re-encrypting under key k2",
+        "intake: re-encrypted 6 / 8 values",
+        "intake: re-encrypted 8 / 8 values",
+        "intake: done: 8 values re-encrypted; everything is sealed under key k2",
     ]
 
 
@@ -74,9 +76,10 @@ def test_keys_rotate_command_without_the_old_key_stops_and_says_why(
         "NWD_INTAKE_ENCRYPTION_KEYS": key_spec(("k2", K2)),
     }
 
-    result = CliRunner().invoke(cli, ["keys", "rotate"], env=environ)
+    result = CliRunner().invoke(cli, ["keys", "rotate", "intake"], env=environ)
 
     assert result.exit_code == 1
+    assert "intake: stopped:" in result.output
     assert "key k1, which is not configured" in result.output
     assert "Office" not in result.output
 

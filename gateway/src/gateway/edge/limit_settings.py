@@ -73,6 +73,13 @@ class LimitSettings(BaseSettings):
     max_body_bytes: int = Field(
         1_000_000, ge=1, description="Largest request body accepted, counted while it streams"
     )
+    max_attachment_body_bytes: int = Field(
+        72_000_000,
+        ge=1,
+        description="Largest body of a message with its files (`POST /v1/cases/{reference}/"
+        "messages`); the default lets case-tracking's default five files of 10 MiB through, "
+        "base64-encoded",
+    )
     receipt_failures_before_delay: int = Field(
         3, ge=1, description="Wrong receipts for one reference before each check is slowed"
     )

@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import ipaddress
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -38,6 +39,8 @@ Identify = Callable[[Scope], str | None]
 
 UNLIMITED_PATHS = frozenset({"/healthz", "/readyz"})
 SUBMISSION_ROUTES = frozenset({("POST", "/v1/complaints")})
+# The one route whose body may carry files: it has its own, larger, body size limit.
+ATTACHMENT_ROUTE = re.compile(r"/v1/cases/[^/]+/messages/?")
 DAY_SECONDS = 86400
 
 # Admits a request only if every bucket has room, then charges them all; else the wait in ms.
@@ -296,19 +299,29 @@ class RequestTooLarge(HTTPException):
 
 
 class BodySizeLimit:
-    """ASGI middleware: 413 for a body over the limit, counted as it streams in."""
+    """ASGI middleware: 413 for a body over the limit, counted as it streams in. A message,
+    which may carry files, has its own limit."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int, max_attachment_bytes: int | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.max_attachment_bytes = max_attachment_bytes or max_bytes
+
+    def limit_for(self, scope: Scope) -> int:
+        if scope.get("method") == "POST" and ATTACHMENT_ROUTE.fullmatch(scope.get("path", "")):
+            return self.max_attachment_bytes
+        return self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self.limit_for(scope)
         declared = Headers(scope=scope).get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_bytes:
-            await self._too_large(scope, receive, send)
+        if declared.isdigit() and int(declared) > max_bytes:
+            await self._too_large(scope, receive, send, max_bytes)
             return
         received = 0
         exceeded = started = False
@@ -318,9 +331,9 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > max_bytes:
                     exceeded = True
-                    raise RequestTooLarge(self.max_bytes)
+                    raise RequestTooLarge(max_bytes)
             return message
 
         async def guarded_send(message: Message) -> None:
@@ -329,7 +342,7 @@ class BodySizeLimit:
             if exceeded:
                 if message["type"] == "http.response.start" and not started:
                     started = True
-                    await self._too_large(scope, receive, send)
+                    await self._too_large(scope, receive, send, max_bytes)
                 return
             if message["type"] == "http.response.start":
                 started = True
@@ -339,10 +352,10 @@ class BodySizeLimit:
             await self.app(scope, counting_receive, guarded_send)
         except RequestTooLarge:
             if not started:
-                await self._too_large(scope, receive, send)
+                await self._too_large(scope, receive, send, max_bytes)
 
-    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
-        detail = RequestTooLarge(self.max_bytes).detail
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send, max_bytes: int) -> None:
+        detail = RequestTooLarge(max_bytes).detail
         await problem_response(413, detail=detail)(scope, receive, send)
 
 
@@ -361,7 +374,11 @@ class Limits:
 
     def install(self, app: FastAPI) -> None:
         """Add the middlewares; call before the ones that must also see 413 and 429 answers."""
-        app.add_middleware(BodySizeLimit, max_bytes=self.settings.max_body_bytes)
+        app.add_middleware(
+            BodySizeLimit,
+            max_bytes=self.settings.max_body_bytes,
+            max_attachment_bytes=self.settings.max_attachment_body_bytes,
+        )
         app.add_middleware(RateLimits, gateway=app, settings=self.settings)
 
     def rate_limiter(self, redis: Redis, settings: GatewaySettings) -> RateLimiter:

@@ -215,10 +215,10 @@ async def test_an_institution_transfers_its_part_to_the_one_it_believes_competen
     assert after.status_code == 404
 
 
-async def test_a_transfer_naming_no_institution_is_refused_and_changes_nothing(
+async def test_a_transfer_naming_no_institution_hands_the_case_back_to_routing(
     app: FastAPI, client: httpx.AsyncClient, services: FakeServices
 ) -> None:
-    reference, _ = routed(services)
+    reference, receipt = routed(services)
     headers = await writer(app, client, "ma-mediateur")
     tag = await tag_of(client, reference, headers)
 
@@ -227,9 +227,31 @@ async def test_a_transfer_naming_no_institution_is_refused_and_changes_nothing(
         json={"reason": "Not ours."},
         headers=headers | {"If-Match": tag},
     )
+    followed = await client.get(f"/v1/cases/{reference}", headers={"X-Receipt": receipt})
+
+    assert response.status_code == 200, response.text
+    assert response.headers["etag"] == services.cases.tracked[reference].etag != tag
+    asked = services.cases.calls[-2]
+    # Nobody named: case tracking hands the part back to routing to decide again.
+    assert (asked.operation, asked.sent) == ("transfer", Transfer(reason="Not ours."))
+    assert followed.json()["status"] == "received"
+    assert followed.json()["institutions"] == []
+    assert followed.json()["timeline"][-1]["summary"].endswith("Not ours.")
+
+
+async def test_a_transfer_without_a_reason_is_refused_and_changes_nothing(
+    app: FastAPI, client: httpx.AsyncClient, services: FakeServices
+) -> None:
+    reference, _ = routed(services)
+    headers = await writer(app, client, "ma-mediateur")
+    tag = await tag_of(client, reference, headers)
+
+    response = await client.post(
+        f"/v1/cases/{reference}/transfer", json={}, headers=headers | {"If-Match": tag}
+    )
 
     assert response.status_code == 422
-    assert [e["field"] for e in response.json()["errors"]] == ["to_institution_id"]
+    assert [e["field"] for e in response.json()["errors"]] == ["reason"]
     assert services.count("transfer") == 0
     assert services.cases.tracked[reference].etag == tag
 

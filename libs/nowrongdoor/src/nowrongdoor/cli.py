@@ -1,9 +1,9 @@
 """The `nowrongdoor` command: run the platform, migrate its databases, export the event contracts.
 
-It knows the services only as they declare themselves (`nowrongdoor.plugins`): `up` and `migrate`
-find them through the `nowrongdoor.services` entry points, and each `nowrongdoor.commands` entry
-point becomes a sub-command, loaded when this module is. Those defer their heavy imports to each
-command, so `schemas` works in a tree where no service is installed.
+It knows the services only as they declare themselves (`nowrongdoor.plugins`): `up`, `migrate`
+and `keys rotate` find them through the `nowrongdoor.services` entry points, and each
+`nowrongdoor.commands` entry point becomes a sub-command, loaded when this module is. Those defer
+their heavy imports to each command, so `schemas` works in a tree where no service is installed.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Annotated, Any
 import typer
 
 from nowrongdoor.embedded import INSTALL_LOCAL_TOOLS, EmbeddedServerError, port_is_free
+from nowrongdoor.keys import keys_app
 from nowrongdoor.planning import PlatformConfig, redact_url
 from nowrongdoor.plugins import (
     PluginError,
@@ -41,6 +42,7 @@ schemas_app = typer.Typer(help="The event contracts as JSON Schema and AsyncAPI 
 app.add_typer(schemas_app, name="schemas")
 deadletters_app = typer.Typer(help="Events consumers gave up on: list them, send them back.")
 app.add_typer(deadletters_app, name="deadletters")
+app.add_typer(keys_app, name="keys")
 
 DEFAULT_DATA_DIR = Path(".nowrongdoor")
 ASYNCAPI_FILE = "asyncapi.json"
@@ -274,13 +276,13 @@ async def _upgrade(url: str, migrations_package: str) -> None:
 
 def render_schemas() -> dict[str, str]:
     """File name → content of every contract file, exactly as committed."""
-    from nowrongdoor.contracts import events
+    from nowrongdoor.contracts import asyncapi
 
     files = {
         f"{event_type}.json": _render(schema)
-        for event_type, schema in events.json_schemas().items()
+        for event_type, schema in asyncapi.json_schemas().items()
     }
-    files[ASYNCAPI_FILE] = _render(events.asyncapi_document())
+    files[ASYNCAPI_FILE] = _render(asyncapi.asyncapi_document())
     return files
 
 

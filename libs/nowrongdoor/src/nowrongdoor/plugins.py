@@ -8,7 +8,8 @@ A service names itself in its own `pyproject.toml`, as pytest plugins do:
     [project.entry-points."nowrongdoor.commands"]
     invoices = "billing.cli:invoices_app"      # a typer.Typer, becomes `nowrongdoor invoices`
 
-`nowrongdoor up`, `nowrongdoor migrate` and the test plugin know no service but these.
+`nowrongdoor up`, `nowrongdoor migrate`, `nowrongdoor keys rotate` and the test plugin know no
+service but these.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from pydantic_settings import BaseSettings
+
+from nowrongdoor.rotation import KeyRotation
 
 SERVICES_GROUP = "nowrongdoor.services"
 COMMANDS_GROUP = "nowrongdoor.commands"
@@ -46,6 +49,8 @@ class ServiceDeclaration:
 
     `public` marks the door the outside world uses: `--host-port` moves it and the URL table lists
     it first, with its API docs. `notes` are extra (label, text) rows for that table.
+    `key_rotation` names a `nowrongdoor.rotation.KeyRotation` for a service that seals data, which
+    `nowrongdoor keys rotate` runs.
     """
 
     name: str
@@ -56,6 +61,7 @@ class ServiceDeclaration:
     owns_database: bool = True
     public: bool = False
     notes: tuple[tuple[str, str], ...] = ()
+    key_rotation: str | None = None
 
     def __post_init__(self) -> None:
         if not _NAME.fullmatch(self.name):
@@ -66,6 +72,10 @@ class ServiceDeclaration:
         ):
             if not _OBJECT.fullmatch(path):
                 raise ValueError(f"{self.name}: {label} {path!r} is not 'package.module:name'")
+        if self.key_rotation is not None and not _OBJECT.fullmatch(self.key_rotation):
+            raise ValueError(
+                f"{self.name}: key_rotation {self.key_rotation!r} is not 'package.module:name'"
+            )
         if not 0 < self.default_port < 65536:
             raise ValueError(f"{self.name}: default port {self.default_port} is not a TCP port")
         if self.owns_database and not self.migrations_package:
@@ -85,6 +95,22 @@ class ServiceDeclaration:
         if not (isinstance(found, type) and issubclass(found, BaseSettings)):
             raise PluginError(f"{self.name}: {self.settings_class} is not a settings class")
         return found
+
+    def load_key_rotation(self) -> KeyRotation | None:
+        """The service's key rotation, imported now; None for a service that seals nothing."""
+        if self.key_rotation is None:
+            return None
+        try:
+            found = _load_object(self.key_rotation)
+        except (ImportError, AttributeError) as error:
+            raise PluginError(
+                f"{self.name}: key rotation {self.key_rotation} does not load: "
+                f"{type(error).__name__}: {error}"
+            ) from error
+        if not callable(found):
+            raise PluginError(f"{self.name}: {self.key_rotation} is not callable")
+        rotation: KeyRotation = found
+        return rotation
 
     def sqlite_name(self) -> str:
         """The SQLite file name, without `.db`, that the service's settings open by default."""

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from fastapi import FastAPI
 
 from case_tracking.api import routers
 from case_tracking.consumers import subscriptions
+from case_tracking.service.attachments import AttachmentRules
 from case_tracking.service.deadlines import Clock, check_periodically
 from case_tracking.settings import CaseTrackingSettings
 from nowrongdoor.arrivals import Arrivals
@@ -21,10 +22,18 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _moved(clock: Clock, offset: timedelta) -> Clock:
+    """`clock`, `offset` ahead: a drill's or a test's time (refused in production)."""
+    return lambda: clock() + offset
+
+
 def create_app(settings: CaseTrackingSettings | None = None, clock: Clock = _now) -> FastAPI:
     """Build case tracking; tests may hand in a clock to see promised dates pass."""
     settings = settings or CaseTrackingSettings()
+    if settings.clock_offset:
+        clock = _moved(clock, settings.clock_offset)
     arrivals = Arrivals()
+    store = settings.attachment_store_opened()
 
     def start_deadline_checks(runtime: Runtime) -> None:
         runtime.tasks.append(
@@ -38,10 +47,14 @@ def create_app(settings: CaseTrackingSettings | None = None, clock: Clock = _now
         settings=settings,
         migrations_package="case_tracking.migrations",
         routers=routers,
-        subscriptions=subscriptions(arrivals),
+        subscriptions=subscriptions(arrivals, store),
         on_start=start_deadline_checks,
     )
     app.state.sealer = Sealer(settings.keys())
+    app.state.store = store
+    app.state.attachment_rules = AttachmentRules(
+        max_bytes=settings.attachment_max_bytes, per_message=settings.attachments_per_message
+    )
     app.state.clock = clock
     app.state.arrivals = arrivals
     app.state.received_wait = settings.received_wait_seconds
@@ -56,4 +69,5 @@ SERVICE = ServiceDeclaration(
     settings_class="case_tracking.settings:CaseTrackingSettings",
     migrations_package="case_tracking.migrations",
     default_port=8003,
+    key_rotation="case_tracking.cli:rotate_keys",
 )

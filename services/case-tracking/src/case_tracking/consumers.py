@@ -4,19 +4,24 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from case_tracking.service import opening
+from case_tracking.service import forgetting, opening
 from nowrongdoor.arrivals import Arrivals
 from nowrongdoor.bus import Envelope
 from nowrongdoor.contracts.events import (
+    ComplaintPersonalDataRemoved,
     ComplaintReceived,
     ComplaintRouted,
     ComplaintTriageRequired,
 )
 from nowrongdoor.runtime import Subscription
+from nowrongdoor.storage import BlobStore
 
 
-def subscriptions(arrivals: Arrivals) -> list[Subscription]:
-    """Case tracking's consumers; what they commit wakes the requests waiting for that case."""
+def subscriptions(arrivals: Arrivals, store: BlobStore) -> list[Subscription]:
+    """Case tracking's consumers; what they commit wakes the requests waiting for that case.
+
+    `store` is where attachments are kept, for removing a case's along with its messages.
+    """
 
     async def on_complaint_received(session: AsyncSession, envelope: Envelope) -> None:
         event = envelope.event()
@@ -36,7 +41,13 @@ def subscriptions(arrivals: Arrivals) -> list[Subscription]:
         await opening.hold_for_triage(session, event, envelope.id)
         arrivals.announce_after_commit(session, event.reference)
 
+    async def on_personal_data_removed(session: AsyncSession, envelope: Envelope) -> None:
+        event = envelope.event()
+        assert isinstance(event, ComplaintPersonalDataRemoved)
+        await forgetting.forget_case(session, store, event)
+
     return [
+        Subscription(ComplaintPersonalDataRemoved.subject, on_personal_data_removed),
         Subscription(ComplaintReceived.subject, on_complaint_received),
         Subscription(ComplaintRouted.subject, on_complaint_routed),
         Subscription(ComplaintTriageRequired.subject, on_triage_required),

@@ -16,7 +16,9 @@ from nowrongdoor.outbox import OutboxMessage
 
 __all__ = [
     "AuditEntry",
+    "CaseAttachment",
     "CaseGroup",
+    "CaseInvitation",
     "CaseMessage",
     "CasePart",
     "DeadlineBreach",
@@ -109,6 +111,9 @@ class CasePart(SQLModel, table=True):
     admissibility_days: int | None = None
     resolve_days: int | None = None
     calendar: str | None = Field(default=None, max_length=2)
+    closing_days: list[str] | None = Field(
+        default=None, sa_type=sa.JSON, description="ISO dates it is closed besides holidays"
+    )
     due_on: date | None = Field(
         default=None,
         index=True,
@@ -144,7 +149,8 @@ class TimelineEntry(SQLModel, table=True):
 
 
 class CaseMessage(SQLModel, table=True):
-    """A message in a case, its body sealed; dated to the minute."""
+    """A message in a case, its body sealed; dated to the minute. Once the case's personal data
+    is removed, the body holds `removed:<why>` instead (`service/forgetting.py`)."""
 
     __tablename__ = "case_messages"
 
@@ -187,6 +193,7 @@ class KnownInstitution(SQLModel, table=True):
     admissibility_days: int | None = None
     resolve_days: int | None = None
     calendar: str | None = Field(default=None, max_length=2)
+    closing_days: list[str] | None = Field(default=None, sa_type=sa.JSON)
     learned_at: datetime = Field(sa_type=UTCDateTime)
 
 
@@ -203,3 +210,39 @@ class AuditEntry(SQLModel, table=True):
     action: str = Field(max_length=30)
     reference: str | None = Field(default=None, max_length=16, index=True)
     detail: str | None = Field(default=None, max_length=500)
+
+
+class CaseInvitation(SQLModel, table=True):
+    """An institution asked to take part in a joint case, and its answer; the reasons sealed."""
+
+    __tablename__ = "case_invitations"
+
+    id: str = Field(primary_key=True, max_length=40, description="`i-` and random hex")
+    reference: str = Field(foreign_key="case_groups.reference", index=True, max_length=16)
+    institution_id: str = Field(max_length=64, index=True, description="The institution asked")
+    invited_by: str = Field(max_length=64)
+    sealed_reason: str = Field(sa_type=sa.Text)
+    status: str = Field(default="pending", max_length=10, description="pending, accepted, declined")
+    at: datetime = Field(sa_type=UTCDateTime)
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    sealed_decline_reason: str | None = Field(default=None, sa_type=sa.Text)
+
+
+class CaseAttachment(SQLModel, table=True):
+    """A file sent with a message: sealed in the blob store under `storage_key`, described here.
+
+    The name it was sent under is not kept; `name` is made from its position and its type.
+    """
+
+    __tablename__ = "case_attachments"
+
+    id: int | None = Field(default=None, primary_key=True)
+    attachment_id: str = Field(unique=True, max_length=40, description="Random: `a-<hex>`")
+    reference: str = Field(foreign_key="case_groups.reference", index=True, max_length=16)
+    message_id: str = Field(foreign_key="case_messages.message_id", index=True, max_length=40)
+    name: str = Field(max_length=40)
+    media_type: str = Field(max_length=100)
+    size: int
+    metadata_removed: bool
+    storage_key: str = Field(max_length=200)
+    key_id: str = Field(max_length=64, index=True, description="The key it is sealed under")

@@ -16,6 +16,7 @@ from case_tracking.domain.lifecycle import FINAL
 from case_tracking.models import (
     AuditEntry,
     CaseGroup,
+    CaseInvitation,
     CaseMessage,
     CasePart,
     DeadlineBreach,
@@ -247,6 +248,37 @@ async def claim_breach(
     return bool(result.rowcount == 1)
 
 
+# -- invitations to a joint case -------------------------------------------------------------
+
+
+async def invitations(session: AsyncSession, reference: str) -> list[CaseInvitation]:
+    """Every invitation of the case, oldest first."""
+    return list(
+        (
+            await session.scalars(
+                select(CaseInvitation)
+                .where(col(CaseInvitation.reference) == reference)
+                .order_by(col(CaseInvitation.at), col(CaseInvitation.id))
+            )
+        ).all()
+    )
+
+
+async def pending_invitation(
+    session: AsyncSession, reference: str, institution_id: str
+) -> CaseInvitation | None:
+    """The invitation `institution_id` has yet to answer in this case, if any."""
+    return (
+        await session.scalars(
+            select(CaseInvitation).where(
+                col(CaseInvitation.reference) == reference,
+                col(CaseInvitation.institution_id) == institution_id,
+                col(CaseInvitation.status) == "pending",
+            )
+        )
+    ).first()
+
+
 # -- institutions heard of -------------------------------------------------------------------
 
 
@@ -263,6 +295,15 @@ async def learn_institution(session: AsyncSession, known: KnownInstitution) -> N
                 if name not in ("institution_id", "language")
             },
         )
+    )
+
+
+async def institution_calendar(session: AsyncSession, institution_id: str) -> str | None:
+    """The country whose business days an institution counts on, as its parts were opened."""
+    return await session.scalar(
+        select(CasePart.calendar)
+        .where(col(CasePart.institution_id) == institution_id, col(CasePart.calendar).is_not(None))
+        .limit(1)
     )
 
 

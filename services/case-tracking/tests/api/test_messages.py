@@ -74,7 +74,16 @@ async def test_a_message_names_no_one_and_is_dated_to_the_minute(
     posted = await write(as_(complainant(reference)), reference, "Still nothing from the town hall")
 
     message = posted.json()
-    assert set(message) == {"id", "at", "author", "institution_id", "audience", "body"}
+    assert set(message) == {
+        "id",
+        "at",
+        "author",
+        "institution_id",
+        "audience",
+        "body",
+        "attachments",
+    }
+    assert message["attachments"] == []
     assert (message["author"], message["institution_id"], message["audience"]) == (
         "complainant",
         None,

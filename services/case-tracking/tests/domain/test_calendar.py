@@ -1,10 +1,12 @@
-"""Business days: weekends and each country's public holidays are not counted."""
+"""Business days: weekends and each country's public holidays are not counted, each day being
+a day of the country's own time zone."""
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from case_tracking.domain.calendar import BusinessCalendar, calendar_for
+from case_tracking.domain.calendar import TIME_ZONES, BusinessCalendar, calendar_for, latest_day
 
 FRIDAY, SATURDAY, SUNDAY, MONDAY = (
     date(2026, 12, 4),
@@ -89,3 +91,85 @@ def test_extra_holidays_and_working_days_override_the_library() -> None:
     assert calendar.is_business_day(independence_day)
     assert calendar.add_business_days(FRIDAY, 2) == date(2026, 12, 8)  # Saturday, then Tuesday
     assert calendar_for("MA").is_business_day(bridge_day)  # the shared calendar is untouched
+
+
+@pytest.mark.parametrize(
+    ("country", "zone"),
+    [("MA", "Africa/Casablanca"), ("BE", "Europe/Brussels"), ("FR", "Europe/Paris")],
+)
+def test_each_country_counts_its_days_in_its_own_time_zone(country: str, zone: str) -> None:
+    assert calendar_for(country).zone == ZoneInfo(zone)
+    assert TIME_ZONES[country] == zone
+
+
+@pytest.mark.parametrize("country", ["MA", "BE", "FR"])
+def test_an_instant_belongs_to_the_day_it_is_in_the_country(country: str) -> None:
+    calendar = calendar_for(country)
+    # 23:30 UTC on Friday 4 December is 00:30 on Saturday in Casablanca, Brussels and Paris.
+    just_after_midnight = datetime(2026, 12, 4, 23, 30, tzinfo=UTC)
+    late_friday_evening = datetime(2026, 12, 4, 23, 30, tzinfo=ZoneInfo(TIME_ZONES[country]))
+
+    assert calendar.day_of(just_after_midnight) == SATURDAY
+    assert calendar.day_of(late_friday_evening) == FRIDAY
+    assert calendar.day_of(late_friday_evening.astimezone(UTC)) == FRIDAY
+    assert calendar.day_of(datetime(2026, 12, 4, 22, 59, tzinfo=UTC)) == FRIDAY
+
+
+def test_summer_time_moves_the_end_of_the_day() -> None:
+    # Brussels and Paris are two hours ahead in July; Morocco stays one hour ahead of UTC.
+    at = datetime(2026, 7, 20, 22, 30, tzinfo=UTC)
+
+    assert calendar_for("BE").day_of(at) == date(2026, 7, 21)
+    assert calendar_for("FR").day_of(at) == date(2026, 7, 21)
+    assert calendar_for("MA").day_of(at) == date(2026, 7, 20)
+
+
+def test_an_instant_without_a_zone_belongs_to_no_day() -> None:
+    with pytest.raises(ValueError, match="time zone"):
+        calendar_for("FR").day_of(datetime(2026, 12, 4, 12, 0))
+
+
+def test_a_country_with_holidays_but_no_known_time_zone_has_no_calendar() -> None:
+    with pytest.raises(ValueError, match="No time zone is known for country 'DE'"):
+        BusinessCalendar("DE")
+
+
+def test_no_local_day_is_later_than_the_latest_day() -> None:
+    assert latest_day(datetime(2026, 12, 4, 9, 59, tzinfo=UTC)) == FRIDAY
+    assert latest_day(datetime(2026, 12, 4, 10, 0, tzinfo=UTC)) == SATURDAY  # UTC+14's midnight
+    assert latest_day(datetime(2026, 12, 4, 5, 0, tzinfo=timezone(timedelta(hours=-5)))) == (
+        SATURDAY  # 10:00 UTC
+    )
+    for country in TIME_ZONES:
+        late = datetime(2026, 12, 4, 23, 59, tzinfo=UTC)
+        assert calendar_for(country).day_of(late) <= latest_day(late)
+
+
+@pytest.mark.parametrize(
+    ("country", "eve", "holiday", "after"),
+    [
+        ("MA", date(2026, 11, 17), date(2026, 11, 18), date(2026, 11, 19)),  # Independence Day
+        ("BE", date(2026, 7, 20), date(2026, 7, 21), date(2026, 7, 22)),  # National Day
+        ("FR", date(2026, 12, 24), date(2026, 12, 25), date(2026, 12, 28)),  # Christmas, Friday
+    ],
+)
+def test_the_next_business_day_after_the_eve_of_a_holiday_skips_it(
+    country: str, eve: date, holiday: date, after: date
+) -> None:
+    calendar = calendar_for(country)
+
+    assert not calendar.is_business_day(holiday)
+    assert calendar.add_business_days(eve, 1) == after
+
+
+def test_an_institution_s_own_closing_days_make_a_calendar_of_their_own() -> None:
+    bridge_day = MONDAY
+    closed = calendar_for("BE", frozenset({bridge_day}))
+
+    assert closed is calendar_for("BE", frozenset({bridge_day}))
+    assert closed is not calendar_for("BE")
+    assert closed.add_business_days(FRIDAY, 1) == date(2026, 12, 8)
+    assert calendar_for("BE").add_business_days(FRIDAY, 1) == MONDAY
+    assert calendar_for("BE", working_days=frozenset({SATURDAY})).add_business_days(FRIDAY, 1) == (
+        SATURDAY
+    )

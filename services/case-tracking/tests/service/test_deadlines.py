@@ -1,11 +1,13 @@
 """Promised dates as every reader sees them, and each broken promise announced exactly once."""
 
 import asyncio
-from collections.abc import Callable
-from datetime import date, timedelta
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
+import pytest
 from case_tracking_support import (
     Caller,
     MovableClock,
@@ -18,12 +20,20 @@ from case_tracking_support import (
 from fastapi import FastAPI
 
 from case_tracking.app import create_app
-from case_tracking.domain.calendar import calendar_for
-from case_tracking.service.deadlines import check_deadlines
+from case_tracking.domain.calendar import TIME_ZONES, calendar_for
+from case_tracking.domain.standards import Promise
+from case_tracking.models import CasePart, PartPause
+from case_tracking.service.deadlines import (
+    check_deadlines,
+    institution_day,
+    part_promises,
+    refresh_due,
+)
 from case_tracking.settings import CaseTrackingSettings
 from nowrongdoor.auth import Principal
 from nowrongdoor.bus import Bus
 from nowrongdoor.contracts.events import ServiceStandardsDays
+from nowrongdoor.contracts.vocabulary import CaseStatus, ServiceStandard
 from nowrongdoor.testing.apps import eventually, internal_headers, running
 
 As = Callable[[Principal], Caller]
@@ -175,3 +185,251 @@ async def test_the_overdue_filter_lists_the_cases_past_a_promised_day(
 
     assert await mediateur.listed("ma-mediateur", overdue="true") == [late]
     assert await mediateur.listed("ma-mediateur", overdue="false") == [on_time]
+
+
+# -- each institution's own day: its time zone, its weekend and holidays, its pauses ---------
+
+
+def local(country: str, day: date, at: time) -> datetime:
+    """`at` o'clock on `day` where an institution of `country` works."""
+    return datetime.combine(day, at, tzinfo=ZoneInfo(TIME_ZONES[country]))
+
+
+LAST_MINUTE, MIDNIGHT = time(23, 59), time(0, 0)
+TUESDAY, WEDNESDAY, THURSDAY = date(2026, 12, 1), date(2026, 12, 2), date(2026, 12, 3)
+
+
+def part_in(country: str, opened_at: datetime, **steps: Any) -> CasePart:
+    """A part of an institution of `country` promising 1, 2 and 20 business days."""
+    return CasePart(
+        id=1,
+        reference="NWD-7K3M9QX2VD4H",
+        institution_id=f"{country.lower()}-office",
+        institution_name="An office",
+        role="lead",
+        status=steps.pop("status", CaseStatus.ROUTED),
+        opened_at=opened_at,
+        acknowledge_days=1,
+        admissibility_days=2,
+        resolve_days=20,
+        calendar=country,
+        **steps,
+    )
+
+
+def promise_of(
+    part: CasePart,
+    now: datetime,
+    standard: ServiceStandard = ServiceStandard.ACKNOWLEDGE,
+    pauses: Sequence[PartPause] = (),
+) -> Promise:
+    [found] = [p for p in part_promises(part, pauses, None, now=now) if p.standard == standard]
+    return found
+
+
+@pytest.mark.parametrize("country", ["MA", "BE", "FR"])
+def test_a_complaint_received_late_in_the_evening_counts_from_that_local_day(
+    country: str,
+) -> None:
+    evening = part_in(country, local(country, TUESDAY, time(23, 30)))
+    after_midnight = part_in(country, local(country, WEDNESDAY, time(0, 30)))
+
+    assert promise_of(evening, evening.opened_at).due == WEDNESDAY
+    # 23:30 UTC on Tuesday, but already Wednesday for the institution: one day later.
+    assert after_midnight.opened_at.astimezone(UTC).date() == TUESDAY
+    assert promise_of(after_midnight, after_midnight.opened_at).due == THURSDAY
+
+
+@pytest.mark.parametrize("country", ["MA", "BE", "FR"])
+def test_a_promised_day_is_kept_until_it_ends_in_the_institution_s_zone(country: str) -> None:
+    part = part_in(country, local(country, TUESDAY, time(10, 0)))
+    refresh_due(part, [], None, today=TUESDAY)
+
+    last_minute = promise_of(part, local(country, WEDNESDAY, LAST_MINUTE))
+    next_midnight = promise_of(part, local(country, THURSDAY, MIDNIGHT))
+
+    assert part.due_on == WEDNESDAY
+    assert (last_minute.due, last_minute.breached) == (WEDNESDAY, False)
+    # Midnight there is still Wednesday 23:00 in UTC: the promise is broken all the same.
+    assert local(country, THURSDAY, MIDNIGHT).astimezone(UTC).date() == WEDNESDAY
+    assert (next_midnight.due, next_midnight.breached) == (WEDNESDAY, True)
+
+
+def test_summer_time_ends_the_promised_day_an_hour_earlier_in_utc() -> None:
+    opened = local("BE", date(2026, 7, 13), time(10, 0))  # a Monday; Brussels is UTC+2
+    part = part_in("BE", opened)
+
+    assert promise_of(part, local("BE", date(2026, 7, 14), LAST_MINUTE)).breached is False
+    assert promise_of(part, datetime(2026, 7, 14, 22, 0, tzinfo=UTC)).breached is True
+
+
+@pytest.mark.parametrize("country", ["MA", "BE", "FR"])
+def test_a_complaint_received_on_friday_night_is_due_on_monday(country: str) -> None:
+    friday_night = local(country, date(2026, 12, 4), time(23, 45))
+    part = part_in(country, friday_night)
+
+    acknowledge = promise_of(part, local(country, date(2026, 12, 7), LAST_MINUTE))
+
+    assert (acknowledge.due, acknowledge.breached) == (date(2026, 12, 7), False)
+    assert promise_of(part, local(country, date(2026, 12, 8), MIDNIGHT)).breached
+
+
+@pytest.mark.parametrize(
+    ("country", "eve", "after_the_holiday"),
+    [
+        ("MA", date(2026, 11, 17), date(2026, 11, 19)),  # Independence Day, 18 November
+        ("BE", date(2026, 7, 20), date(2026, 7, 22)),  # National Day, 21 July
+        ("FR", date(2026, 12, 24), date(2026, 12, 28)),  # Christmas, a Friday, and the weekend
+    ],
+)
+def test_a_public_holiday_of_the_institution_s_country_is_not_counted(
+    country: str, eve: date, after_the_holiday: date
+) -> None:
+    part = part_in(country, local(country, eve, time(16, 0)))
+
+    on_the_holiday = promise_of(part, local(country, eve + timedelta(days=1), time(12, 0)))
+    last_minute = promise_of(part, local(country, after_the_holiday, LAST_MINUTE))
+
+    assert on_the_holiday.due == last_minute.due == after_the_holiday
+    assert not on_the_holiday.breached and not last_minute.breached
+    next_day = after_the_holiday + timedelta(days=1)
+    assert promise_of(part, local(country, next_day, MIDNIGHT)).breached
+
+
+def test_the_days_waited_for_the_complainant_are_counted_on_the_local_calendar() -> None:
+    monday = date(2026, 11, 30)
+    acknowledged = local("FR", monday, time(10, 0))
+    part = part_in("FR", acknowledged, acknowledged_at=acknowledged)
+    # From Tuesday 23:30 to Thursday 00:30 in Paris: Wednesday and Thursday were waited.
+    waited = PartPause(
+        part_id=1,
+        started_at=local("FR", TUESDAY, time(23, 30)),
+        ended_at=local("FR", THURSDAY, time(0, 30)),
+    )
+    waiting = PartPause(part_id=1, started_at=waited.started_at, ended_at=None)
+    admissibility = ServiceStandard.ADMISSIBILITY
+
+    unpaused = promise_of(part, acknowledged, admissibility)
+    paused = promise_of(part, local("FR", date(2027, 3, 1), time(12, 0)), admissibility, [waiting])
+    moved = promise_of(part, local("FR", date(2026, 12, 4), LAST_MINUTE), admissibility, [waited])
+
+    assert unpaused.due == WEDNESDAY
+    assert (paused.due, paused.paused, paused.breached) == (None, True, False)
+    assert (moved.due, moved.breached) == (date(2026, 12, 4), False)  # two business days on
+    later = promise_of(part, local("FR", date(2026, 12, 5), MIDNIGHT), admissibility, [waited])
+    assert later.breached
+
+
+def test_a_part_transferred_away_promises_nothing_any_more() -> None:
+    opened = local("MA", TUESDAY, time(10, 0))
+    gone = part_in("MA", opened, status=CaseStatus.TRANSFERRED, ended_at=opened)
+
+    assert part_promises(gone, [], None, now=local("MA", date(2027, 1, 4), MIDNIGHT)) == []
+    refresh_due(gone, [], None, today=TUESDAY)
+    assert gone.due_on is None
+
+
+def test_an_institution_s_day_is_that_of_its_calendar() -> None:
+    after_midnight_in_europe = datetime(2026, 12, 1, 23, 30, tzinfo=UTC)
+
+    assert institution_day("BE", after_midnight_in_europe) == WEDNESDAY
+    assert institution_day("MA", after_midnight_in_europe) == WEDNESDAY
+    assert institution_day(None, after_midnight_in_europe) == TUESDAY
+    assert institution_day("XX", after_midnight_in_europe) == TUESDAY
+
+
+class SetClock:
+    """The real time until the test sets an instant; then that instant."""
+
+    def __init__(self) -> None:
+        self.at: datetime | None = None
+
+    def __call__(self) -> datetime:
+        return self.at or datetime.now(UTC)
+
+
+async def test_a_transfer_after_midnight_promises_from_the_receiving_institution_s_day(
+    settings: CaseTrackingSettings,
+) -> None:
+    clock = SetClock()
+    app = create_app(settings, clock=clock)
+    operator = Principal(client_id="operator", kind="admin")
+    async with running(app, internal_headers(app.state.data_dir, operator)) as client:
+        bus: Bus = app.state.runtime.bus
+
+        def caller(principal: Principal) -> Caller:
+            return Caller(client, app, principal)
+
+        await open_case(client, bus, "ma-inpplc")  # a decision that named INPPLC once
+        reference = await open_case(client, bus, "ma-cndh")
+        # Next week's Wednesday, half an hour after midnight in Casablanca.
+        today = datetime.now(UTC).date()
+        wednesday = today + timedelta(days=7 + (2 - today.weekday()) % 7)
+        clock.at = local("MA", wednesday, time(0, 30))
+        tag = (await caller(staff("ma-cndh")).read(reference)).headers["etag"]
+        moved = await caller(staff("ma-cndh")).post(
+            f"/internal/cases/{reference}/transfer",
+            {"reason": "This is about corruption", "to_institution_id": "ma-inpplc"},
+            if_match=tag,
+        )
+        assert moved.status_code == 200, moved.text
+
+        view = promised((await caller(complainant(reference)).read(reference)).json())
+        due = business_days(wednesday, 5)
+
+        async def breaches_announced_at(now: datetime) -> list[tuple[str, str]]:
+            await check_deadlines(app.state.runtime, now)
+            return [
+                (b["institution_id"], b["due"])
+                for b in await outbox(app, BREACHED)
+                if b["reference"] == reference
+            ]
+
+        on_the_last_minute = await breaches_announced_at(local("MA", due, LAST_MINUTE))
+        at_midnight = await breaches_announced_at(local("MA", due + timedelta(days=1), MIDNIGHT))
+
+    assert (view["acknowledge"]["institution_id"], view["acknowledge"]["due"]) == (
+        "ma-inpplc",
+        due.isoformat(),
+    )
+    assert on_the_last_minute == []
+    assert at_midnight == [("ma-inpplc", due.isoformat())]  # none for the part transferred away
+
+
+async def test_two_replicas_checking_at_once_announce_a_breach_once(
+    client: httpx.AsyncClient, bus: Bus, app: FastAPI, settings: CaseTrackingSettings
+) -> None:
+    reference = await open_case(client, bus, "ma-mediateur")
+    later = app.state.clock() + timedelta(days=30)
+    replica = create_app(settings)  # on the real time: its first check at start finds nothing
+
+    async with running(replica):
+        together = await asyncio.gather(
+            check_deadlines(app.state.runtime, later),
+            check_deadlines(replica.state.runtime, later),
+        )
+        seen_by_the_replica = await outbox(replica, BREACHED)
+
+    assert sorted(together) == [0, 1]
+    assert [b["reference"] for b in await outbox(app, BREACHED)] == [reference]
+    assert [b["reference"] for b in seen_by_the_replica] == [reference]
+
+
+def test_a_clock_offset_moves_case_tracking_s_time_and_is_refused_in_production(
+    monkeypatch: pytest.MonkeyPatch, settings: CaseTrackingSettings
+) -> None:
+    monkeypatch.setenv("NWD_CASE_TRACKING_CLOCK_OFFSET", "P8D")
+    ahead = CaseTrackingSettings(**settings.model_dump(exclude={"clock_offset"}))
+    at = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+
+    app = create_app(ahead, clock=lambda: at)
+
+    assert ahead.clock_offset == timedelta(days=8)
+    assert app.state.clock() == at + timedelta(days=8)
+    assert create_app(settings, clock=lambda: at).state.clock() == at
+    with pytest.raises(ValueError, match="NWD_CASE_TRACKING_CLOCK_OFFSET is for drills and tests"):
+        CaseTrackingSettings(
+            environment="production",
+            database_url="postgresql+asyncpg://case-tracking@db/cases",
+            encryption_keys="k:" + "A" * 44,
+        )

@@ -63,4 +63,5 @@ SERVICE = ServiceDeclaration(
     settings_class="intake.settings:IntakeSettings",
     migrations_package="intake.migrations",
     default_port=8001,
+    key_rotation="intake.cli:rotate_keys",
 )

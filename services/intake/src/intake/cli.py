@@ -1,4 +1,4 @@
-"""`nowrongdoor keys …` and `nowrongdoor retention …`: intake's operator commands.
+"""`nowrongdoor retention …` and intake's part of `nowrongdoor keys rotate`: its operator commands.
 
 Settings come from the same environment variables the service reads. Heavy imports wait until a
 command runs, so the rest of the `nowrongdoor` command starts quickly.
@@ -7,7 +7,6 @@ command runs, so the rest of the `nowrongdoor` command starts quickly.
 from __future__ import annotations
 
 import asyncio
-import getpass
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
@@ -17,12 +16,10 @@ import typer
 if TYPE_CHECKING:
     from intake.settings import IntakeSettings
     from nowrongdoor.db import SessionMaker
+    from nowrongdoor.rotation import RotationRun
 
 T = TypeVar("T")
 
-keys_app = typer.Typer(
-    help="The keys that seal intake's personal data.", no_args_is_help=True, add_completion=False
-)
 retention_app = typer.Typer(
     help="Purging personal data once its retention has run out.",
     no_args_is_help=True,
@@ -32,10 +29,6 @@ retention_app = typer.Typer(
 DataDir = Annotated[
     Path,
     typer.Option(envvar="NWD_DATA_DIR", help="Data folder holding the SQLite database and keys."),
-]
-ActorName = Annotated[
-    str | None,
-    typer.Option("--actor", help="Who runs this, for the audit log. [default: the login name]"),
 ]
 
 
@@ -77,70 +70,39 @@ def _run_on_database(settings: IntakeSettings, work: Callable[[SessionMaker], Aw
         raise typer.Exit(1) from None
 
 
-def _actor_name(actor: str | None) -> str:
-    if actor:
-        return actor
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "operator"
-
-
-@keys_app.command("rotate")
-def rotate_keys(
-    data_dir: DataDir = Path(".nowrongdoor"),
-    batch_size: Annotated[int, typer.Option(min=1, help="Submissions per transaction.")] = 500,
-    actor: ActorName = None,
-) -> None:
-    """Re-encrypt every sealed value under the active key (the first one configured).
-
-    Safe to interrupt and run again: it carries on with what is not yet under the active key.
+def rotate_keys(run: RotationRun) -> str:
+    """Intake's key rotation, run by `nowrongdoor keys rotate`: re-encrypt every sealed value
+    under the active key (the first one configured). Run again, it carries on where it stopped.
     """
     from intake.domain.audit import operator
     from intake.service.keys import RotationError, rotate
-    from nowrongdoor.crypto import Sealer
+    from intake.settings import IntakeSettings
+    from nowrongdoor.rotation import RotationStopped, on_database, sealer_for, settings_for
 
-    settings = _settings(data_dir)
-    try:
-        sealer = Sealer(settings.keys(create=False))
-    except (FileNotFoundError, ValueError) as error:
-        typer.echo(f"no usable encryption keys: {error}", err=True)
-        raise typer.Exit(2) from None
-    typer.echo(f"re-encrypting under key {sealer.keys.active_key_id}")
+    settings = settings_for(IntakeSettings, run)
+    sealer = sealer_for(lambda: settings.keys(create=False))
+    run.say(f"re-encrypting under key {sealer.keys.active_key_id}")
 
     def progress(done: int, total: int) -> None:
-        typer.echo(f"re-encrypted {done:,} / {total:,} values")
+        run.say(f"re-encrypted {done:,} / {total:,} values")
 
     try:
-        result = _run_on_database(
-            settings,
+        result = on_database(
+            settings.resolved_database_url(),
             lambda sessions: rotate(
                 sessions,
                 sealer,
-                operator(_actor_name(actor)),
-                batch_size=batch_size,
+                operator(run.actor),
+                batch_size=run.batch_size,
                 progress=progress,
             ),
         )
     except RotationError as error:
-        typer.echo(f"stopped: {error}", err=True)
-        raise typer.Exit(1) from None
-    typer.echo(
+        raise RotationStopped(str(error)) from None
+    return (
         f"done: {result.re_encrypted:,} values re-encrypted; "
         f"everything is sealed under key {result.active_key_id}"
     )
-
-
-@keys_app.command("generate")
-def generate_key() -> None:
-    """Print a new key as `id:base64`, to put first in NWD_INTAKE_ENCRYPTION_KEYS."""
-    import base64
-    import secrets
-
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
-    encoded = base64.b64encode(AESGCM.generate_key(bit_length=256)).decode()
-    typer.echo(f"k{secrets.token_hex(4)}:{encoded}")
 
 
 @retention_app.command("purge")

@@ -8,6 +8,8 @@ from intake.service import decisions
 from intake.service.decisions import DecisionWaiters
 from nowrongdoor.bus import Envelope
 from nowrongdoor.contracts.events import (
+    CaseInvitationAnswered,
+    CasePartLeft,
     CaseStatusChanged,
     CaseTransferred,
     ComplaintRouted,
@@ -39,9 +41,21 @@ def subscriptions(waiters: DecisionWaiters) -> list[Subscription]:
         assert isinstance(event, CaseTransferred)
         await decisions.record_transfer(session, event)
 
+    async def on_invitation_answered(session: AsyncSession, envelope: Envelope) -> None:
+        event = envelope.event()
+        assert isinstance(event, CaseInvitationAnswered)
+        await decisions.record_joining(session, event)
+
+    async def on_part_left(session: AsyncSession, envelope: Envelope) -> None:
+        event = envelope.event()
+        assert isinstance(event, CasePartLeft)
+        await decisions.record_leaving(session, event)
+
     return [
         Subscription(ComplaintRouted.subject, on_complaint_routed),
         Subscription(ComplaintTriageRequired.subject, on_triage_required),
         Subscription(CaseStatusChanged.subject, on_case_status_changed),
         Subscription(CaseTransferred.subject, on_case_transferred),
+        Subscription(CaseInvitationAnswered.subject, on_invitation_answered),
+        Subscription(CasePartLeft.subject, on_part_left),
     ]

@@ -5,9 +5,10 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nowrongdoor.bus import Envelope
-from nowrongdoor.contracts.events import ComplaintReceived, ComplaintResubmitted
+from nowrongdoor.contracts.events import CaseTransferred, ComplaintReceived, ComplaintResubmitted
 from nowrongdoor.runtime import Subscription
 from routing import service
+from routing.service.decisions import learn_transfer
 
 
 def subscriptions(store: service.RegistryStore) -> list[Subscription]:
@@ -21,7 +22,13 @@ def subscriptions(store: service.RegistryStore) -> list[Subscription]:
         assert isinstance(event, ComplaintResubmitted)
         await service.reroute_complaint(session, store, event)
 
+    async def on_case_transferred(session: AsyncSession, envelope: Envelope) -> None:
+        event = envelope.event()
+        assert isinstance(event, CaseTransferred)
+        await learn_transfer(session, store, event)
+
     return [
         Subscription(ComplaintReceived.subject, on_complaint_received),
         Subscription(ComplaintResubmitted.subject, on_complaint_resubmitted),
+        Subscription(CaseTransferred.subject, on_case_transferred),
     ]

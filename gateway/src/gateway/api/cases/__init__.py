@@ -1,12 +1,12 @@
-"""Cases, one resource in three rooms: reading them, working them through their steps, and the
-messages in them."""
+"""Cases, one resource in four rooms: reading them, working them through their steps, joining
+and leaving them, and the messages in them."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from gateway.api.cases import lifecycle, messages, reading
+from gateway.api.cases import joining, lifecycle, messages, reading
 
 router = APIRouter()
-for routes in (reading.router, lifecycle.router, messages.router):
+for routes in (reading.router, lifecycle.router, joining.router, messages.router):
     router.include_router(routes)

@@ -40,7 +40,6 @@ from nowrongdoor.contracts.cases import CaseView, StatusChange, Transfer, Withdr
 from nowrongdoor.contracts.http import ServiceProblem
 from nowrongdoor.contracts.intake import ResubmissionCheck
 from nowrongdoor.ids import is_receipt
-from nowrongdoor.problems import FieldProblem, ProblemError
 
 router = APIRouter(prefix="/v1", tags=["cases"])
 
@@ -79,6 +78,7 @@ STEP_EXAMPLES: dict[str, Any] = {
 TRANSFER_EXAMPLES: dict[str, Any] = {
     "named": {
         "summary": "To the institution believed competent",
+        "description": "A part opens at `ma-cndh` at once, in the place of the caller's.",
         "value": {
             "reason": "The complaint concerns a human-rights violation.",
             "to_institution_id": "ma-cndh",
@@ -86,7 +86,11 @@ TRANSFER_EXAMPLES: dict[str, Any] = {
     },
     "routing": {
         "summary": "Back to routing, to decide again",
-        "value": {"reason": "None of our mandates covers a private company."},
+        "description": (
+            "No institution named: the case reads `received` until routing decides again, "
+            "never for the caller nor for an institution that declined it before."
+        ),
+        "value": {"reason": "The body complained about is a Flemish administration."},
     },
 }
 CHANGE_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -152,13 +156,23 @@ async def change_status(
     "/cases/{reference}/transfer",
     summary="Transfer your part of a case: not competent",
     description=(
-        "The calling institution declines competence with a reason the complainant reads. "
-        "`to_institution_id` names the institution believed competent, and a part opens there "
-        "in its place, with the same role (routing cannot yet decide a case again once it is "
-        "opened, so the name is required). The case keeps its reference, receipt, "
-        "timeline and messages. A part may be transferred from `routed`, `acknowledged` or "
-        "`admissible`; otherwise 409 names the allowed steps. An institution already taking "
-        "part in the case cannot be named.\n\n"
+        "The calling institution declines competence with a reason the complainant reads, in "
+        "one of two ways:\n\n"
+        "- naming the institution it believes competent in `to_institution_id`: a part opens "
+        "there at once, in the caller's place and with the same role;\n"
+        "- naming nobody: routing decides again, as a new decision under the same reference, "
+        "and never chooses the caller, an institution that declined the case before, or one "
+        "already taking part. Until it has, the case reads `received` (or the status of the "
+        "other institutions' parts in a joint case). Routing then opens a part at the "
+        "institution it finds competent, or sends the case to triage at the door it came "
+        "through (or the network's desk for the country, when that door declined it too), "
+        "or gives the complainant advice when no participating institution is competent. "
+        "The complainant is told, in their language, who transferred the case and where it "
+        "went.\n\n"
+        "Either way the case keeps its reference, receipt, timeline and messages, and the "
+        "caller no longer reads the complaint. A part may be transferred from `routed`, "
+        "`acknowledged` or `admissible`; otherwise 409 names the allowed steps. An institution "
+        "already taking part in the case cannot be named.\n\n"
         "Send the case's `ETag` as `If-Match`: without it the answer is 428; when the case "
         "changed meanwhile, 412 and nothing changes. Needs an institution client with "
         "`cases:write` whose institution has a part in the case; to every other client the "
@@ -184,19 +198,6 @@ async def transfer_case(
 ) -> CaseView:
     require_kind(caller, "institution")
     require_scope(caller, "cases:write")
-    if transfer.to_institution_id is None:
-        # Nothing would decide the case again yet: refuse rather than leave it with nobody.
-        raise ProblemError(
-            422,
-            "1 field is invalid",
-            errors=[
-                FieldProblem(
-                    field="to_institution_id",
-                    message="Name the institution you believe competent; routing cannot yet "
-                    "decide a case again once it is opened",
-                )
-            ],
-        )
     tag = precondition_required(if_match)
     with relayed():
         view, etag = await upstreams.cases.transfer(caller, reference, transfer, if_match=tag)

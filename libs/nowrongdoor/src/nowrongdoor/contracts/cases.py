@@ -111,6 +111,8 @@ class InvitationView(BaseModel):
     status: Literal["pending", "accepted", "declined"]
     at: datetime
     answered_at: datetime | None = None
+    reason: str | None = Field(None, description="Why it was asked, in the asking one's words")
+    decline_reason: str | None = Field(None, description="Why it declined, once it did")
 
 
 class CaseView(BaseModel):
@@ -167,9 +169,8 @@ class Transfer(BaseModel):
     to_institution_id: str | None = Field(
         None,
         pattern=INSTITUTION_ID_PATTERN,
-        description="The institution believed competent. Case tracking takes it left out (the "
-        "case then waits for routing to decide again), but routing does not do so yet, so the "
-        "public API requires it",
+        description="The institution believed competent, where a part opens at once. Left out, "
+        "routing decides again, never for an institution that declined the case",
     )
 
 

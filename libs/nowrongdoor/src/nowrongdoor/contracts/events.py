@@ -8,7 +8,7 @@ personal data: identity, contact details and free text stay encrypted in the ser
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -103,6 +103,12 @@ class CompetentInstitution(BaseModel):
         None,
         description="The country whose business days its promises count in (ISO 3166-1)",
         examples=["MA"],
+    )
+    closing_days: list[date] = Field(
+        [],
+        description="Days the institution is closed besides its calendar's public holidays; "
+        "its promises do not count them",
+        examples=[["2026-12-31"]],
     )
 
 
@@ -277,6 +283,11 @@ class CaseTransferred(Event):
     facts: ComplaintFacts | None = Field(
         None, description="What routing needs to decide again, when no institution was named"
     )
+    taking_part: list[str] | None = Field(
+        None,
+        description="The institutions whose parts go on after the transfer, those that joined "
+        "by invitation included; none from a producer that did not say",
+    )
     at: datetime
 
 
@@ -430,67 +441,3 @@ STREAMS: dict[str, list[str]] = {
     "NOTIFICATIONS": ["notification.>"],
     "DEADLETTER": ["deadletter.>"],
 }
-
-
-def json_schemas() -> dict[str, dict[str, Any]]:
-    """One JSON Schema per event type, keyed by the CloudEvents type."""
-    return {cls.type: cls.model_json_schema() for cls in EVENT_TYPES}
-
-
-def asyncapi_document() -> dict[str, Any]:
-    """The AsyncAPI 3.0 description of every channel and message on the bus."""
-    channels: dict[str, Any] = {}
-    operations: dict[str, Any] = {}
-    schemas: dict[str, Any] = {}
-    for cls in EVENT_TYPES:
-        name = cls.__name__
-        schema = cls.model_json_schema(ref_template="#/components/schemas/{model}")
-        for def_name, definition in schema.pop("$defs", {}).items():
-            schemas[def_name] = definition
-        schemas[name] = schema
-        channel_id = cls.subject.replace(".", "-")
-        channels[channel_id] = {
-            "address": cls.subject,
-            "messages": {name: {"$ref": f"#/components/messages/{name}"}},
-        }
-        operations[f"on-{channel_id}"] = {
-            "action": "receive",
-            "channel": {"$ref": f"#/channels/{channel_id}"},
-        }
-    messages = {
-        cls.__name__: {
-            "name": cls.type,
-            "contentType": "application/json",
-            "bindings": {"nats": {"bindingVersion": "0.1.0"}},
-            "headers": {"$ref": "#/components/schemas/CloudEventHeaders"},
-            "payload": {"$ref": f"#/components/schemas/{cls.__name__}"},
-        }
-        for cls in EVENT_TYPES
-    }
-    schemas["CloudEventHeaders"] = {
-        "type": "object",
-        "description": "CloudEvents 1.0 binary mode in the NATS protocol binding",
-        "required": ["ce-specversion", "ce-id", "ce-source", "ce-type", "Nats-Msg-Id"],
-        "properties": {
-            "ce-specversion": {"const": "1.0"},
-            "ce-id": {"type": "string"},
-            "ce-source": {"type": "string"},
-            "ce-type": {"type": "string"},
-            "ce-time": {"type": "string", "format": "date-time"},
-            "ce-subject": {"type": "string"},
-            "Nats-Msg-Id": {"type": "string", "description": "Equal to ce-id"},
-            "traceparent": {"type": "string"},
-        },
-    }
-    return {
-        "asyncapi": "3.0.0",
-        "info": {
-            "title": "No Wrong Door events",
-            "version": "1",
-            "description": "Events exchanged by the No Wrong Door services over NATS JetStream.",
-        },
-        "defaultContentType": "application/json",
-        "channels": channels,
-        "operations": operations,
-        "components": {"messages": messages, "schemas": schemas},
-    }

@@ -1,19 +1,33 @@
-"""Business days of a country: not its weekend, not its public holidays (the `holidays` library)."""
+"""Business days of a country, in its own time zone: not its weekend, not its public holidays."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import date, timedelta
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
+from zoneinfo import ZoneInfo
 
 import holidays
 
 _DAY = timedelta(days=1)
 
+# The zone whose days an institution of each country counts in. A country missing here has no
+# calendar: a promised day on the wrong side of midnight would be a wrong promise.
+TIME_ZONES: Mapping[str, str] = {
+    "MA": "Africa/Casablanca",
+    "BE": "Europe/Brussels",
+    "FR": "Europe/Paris",
+}
+
+# No place on Earth is further ahead of UTC than this (Kiribati's Line Islands).
+_FURTHEST_AHEAD = timedelta(hours=14)
+
 
 class BusinessCalendar:
     """The days an institution of one country works; weekends and public holidays are not counted.
 
+    Every day is a day of the country's time zone: an instant belongs to the day it is there
+    (`day_of`), so a complaint received at 23:30 in Brussels counts from that Brussels day.
     Islamic holidays (in Morocco) are the library's estimates; `extra_holidays` adds days off it
     does not know (an announced bridge day) and `working_days` makes a day count again.
     """
@@ -30,12 +44,21 @@ class BusinessCalendar:
             self._holidays = holidays.country_holidays(self.country)
         except NotImplementedError:
             raise ValueError(f"No public holidays are known for country {country!r}") from None
+        if self.country not in TIME_ZONES:
+            raise ValueError(f"No time zone is known for country {country!r}")
+        self.zone = ZoneInfo(TIME_ZONES[self.country])
         self._weekend = frozenset(self._holidays.weekend)
         self._extra_holidays = frozenset(extra_holidays)
         self._working_days = frozenset(working_days)
 
     def __repr__(self) -> str:
         return f"BusinessCalendar({self.country!r})"
+
+    def day_of(self, at: datetime) -> date:
+        """The country's day at the instant `at`, which must carry its offset."""
+        if at.utcoffset() is None:
+            raise ValueError("An instant without a time zone belongs to no day")
+        return at.astimezone(self.zone).date()
 
     def is_business_day(self, day: date) -> bool:
         if day in self._working_days:
@@ -66,6 +89,16 @@ class BusinessCalendar:
 
 
 @cache
-def calendar_for(country: str) -> BusinessCalendar:
-    """The calendar of a country by its ISO 3166-1 code, built once per code."""
-    return BusinessCalendar(country)
+def calendar_for(
+    country: str,
+    extra_holidays: frozenset[date] = frozenset(),
+    working_days: frozenset[date] = frozenset(),
+) -> BusinessCalendar:
+    """The calendar of a country by its ISO 3166-1 code, with an institution's own closing and
+    opening days if it declares any; built once per combination."""
+    return BusinessCalendar(country, extra_holidays=extra_holidays, working_days=working_days)
+
+
+def latest_day(at: datetime) -> date:
+    """The latest day it is anywhere at the instant `at`: no local day is later."""
+    return (at.astimezone(UTC) + _FURTHEST_AHEAD).date()

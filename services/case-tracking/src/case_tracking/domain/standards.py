@@ -1,4 +1,9 @@
-"""The dates an institution promises for each step of its part, on its business-day calendar."""
+"""The dates an institution promises for each step of its part, on its business-day calendar.
+
+Every day here is a day of the institution's own time zone (`BusinessCalendar.day_of`): a step
+taken at 00:30 in Casablanca was taken that Casablanca day, and a promised day is kept until it
+ends there.
+"""
 
 from __future__ import annotations
 
@@ -75,7 +80,7 @@ class Promise:
     due: date | None  # None while paused, or before the step it counts from was taken
     met_on: date | None
     paused: bool
-    breached: bool  # due is set, not met, and today > due
+    breached: bool  # due is set, not met, and the institution's today is after due
 
 
 def promises(

@@ -1,16 +1,20 @@
 """Case tracking's use cases, one module per group of them; each owns its transaction.
 
-The event handlers in `opening` are the exception: they run in the consumer's transaction,
-which also records the event as handled.
+The event handlers in `opening` and `forgetting` are the exception: they run in the consumer's
+transaction, which also records the event as handled.
 
 opening     what routing's and intake's events open: the case group, its parts, its first entries
 lifecycle   an institution's steps on its part, the complainant's withdrawal, a transfer
+joining     asking another institution to take part, its answer, leaving a joint case
 messages    posting a message to its audience, sealed
+attachments the files sent with messages: sealed in the blob store, opened for their readers
 deadlines   promised dates, and announcing each one broken exactly once
 reading     a case as each reader sees it, an institution's list, a triage desk's queue
 access      who may read a case, and which part an institution acts on
 recording   what every use case writes alike: entries, the derived status, its announcement
 sealing     what a sealed value is bound to, so none can be moved to another row
+forgetting  removing a case's personal data once intake removed the complaint's
+keys        re-sealing what is sealed under an older key
 errors      the refusals the API turns into problems
 """
 

@@ -1,8 +1,9 @@
 """Who may read a case and what of it, and which part an institution acts on.
 
 Everybody else is told the case does not exist: the complainant holding the receipt, an
-institution with a part, the triage desk while the case waits for it, and the operator are the
-only readers; only an institution with an active part writes as an institution.
+institution with a part, the triage desk while the case waits for it, an institution asked to
+take part until it answers, and the operator are the only readers; only an institution with an
+active part writes as an institution.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ class Viewer:
     """Whose messages the reader reads; None for a reader who reads none."""
     audited: bool = False
     """Staff reads of messages are written to the audit log."""
+    invited: str | None = None
+    """The institution asked to take part, reading before it answers: its invitation alone."""
 
 
 COMPLAINANT = Viewer(sees_parts=False, messages=Reader.complainant())
@@ -54,7 +57,14 @@ async def viewer(session: AsyncSession, caller: Principal, group: CaseGroup) -> 
         return Viewer(sees_parts=True, messages=reads, audited=True)
     if group.status == CaseStatus.TRIAGE and group.triage_institution_id == caller.institution_id:
         return TRIAGE_DESK
+    if await repository.pending_invitation(session, group.reference, caller.institution_id):
+        return invited(caller.institution_id)
     return None
+
+
+def invited(institution_id: str) -> Viewer:
+    """An institution asked to take part reads the case to decide, without its messages."""
+    return Viewer(sees_parts=True, messages=None, invited=institution_id)
 
 
 async def acting_part(session: AsyncSession, caller: Principal, reference: str) -> CasePart | None:

@@ -4,6 +4,9 @@ A broken promise is announced exactly once per part and standard: the announceme
 claim row commit together, so a second check, a restart or another replica finds the claim and
 stays silent. The periodic check finds candidates through each part's `due_on`, the earliest
 promised day of a step not yet taken, kept up to date by every change of the part.
+
+Every day is the institution's own: its steps' instants become days of its calendar's time zone,
+and a promise is broken only once its day has ended there.
 """
 
 from __future__ import annotations
@@ -11,13 +14,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from case_tracking import repository
-from case_tracking.domain.calendar import BusinessCalendar, calendar_for
+from case_tracking.domain.calendar import BusinessCalendar, calendar_for, latest_day
 from case_tracking.domain.lifecycle import FINAL
 from case_tracking.domain.standards import PartClock, Pause, Promise, Standards, promises
 from case_tracking.models import CasePart, PartPause
@@ -33,26 +36,47 @@ Clock = Callable[[], datetime]
 
 
 def part_promises(
-    part: CasePart, pauses: Sequence[PartPause], territory: str | None, *, today: date
+    part: CasePart,
+    pauses: Sequence[PartPause],
+    territory: str | None,
+    *,
+    now: datetime | None = None,
+    today: date | None = None,
 ) -> list[Promise]:
-    """The part's promises as they stand `today`; none for a part without standards, or one
-    transferred away or withdrawn, whose promises no longer bind anyone."""
+    """The part's promises as they stand at the instant `now`, judged on the institution's own
+    day (or on `today`, a day of the institution's calendar already); none for a part without
+    standards, or one transferred away or withdrawn, whose promises no longer bind anyone."""
     standards = _standards(part)
     calendar = _calendar(part, territory)
     if standards is None or calendar is None:
         return []
     if part.status in (CaseStatus.TRANSFERRED, CaseStatus.WITHDRAWN):
         return []
-    found = promises(standards, calendar, _clock(part, pauses), today=today)
+    if now is not None:
+        today = calendar.day_of(now)
+    elif today is None:
+        raise TypeError("part_promises needs the instant `now` or the institution's `today`")
+    found = promises(standards, calendar, _clock(part, pauses, calendar), today=today)
     if part.admissible is False:  # found inadmissible: there is nothing to resolve
         found = [p for p in found if p.standard != ServiceStandard.RESOLUTION]
     return found
 
 
+def institution_day(country: str | None, now: datetime) -> date:
+    """The day it is at `now` for an institution counting on `country`'s calendar, to compare
+    with its parts' `due_on`; the UTC day for one without a calendar, which promises nothing."""
+    if country is not None:
+        with contextlib.suppress(ValueError):
+            return calendar_for(country).day_of(now)
+    return now.astimezone(UTC).date()
+
+
 def refresh_due(
     part: CasePart, pauses: Sequence[PartPause], territory: str | None, *, today: date
 ) -> None:
-    """Set the earliest promised day of a step not yet taken; none while paused or once final."""
+    """Set the earliest promised day of a step not yet taken; none while paused or once final.
+
+    The days come from the part's own instants on its calendar; `today` changes none of them."""
     if part.status in FINAL:
         part.due_on = None
         return
@@ -73,7 +97,7 @@ async def claim_breaches(
 ) -> int:
     """Announce each promise of `part` broken by `now` and not announced before; how many."""
     announced = 0
-    for promise in part_promises(part, pauses, territory, today=now.date()):
+    for promise in part_promises(part, pauses, territory, now=now):
         if not promise.breached or promise.due is None:
             continue
         claimed = await repository.claim_breach(
@@ -103,9 +127,10 @@ async def claim_breaches(
 
 async def check_deadlines(db: Database, now: datetime) -> int:
     """Announce every promise broken by `now` that nobody announced yet; how many were."""
-    today = now.date()
     async with db.sessions() as session:
-        candidates = await repository.parts_past_due(session, today)
+        # `due_on` is each institution's local day: ask for every part past due anywhere on
+        # Earth, then judge each on its own calendar's day below.
+        candidates = await repository.parts_past_due(session, latest_day(now))
         claimed = await repository.claimed_breaches(
             session, (part.reference for part, _ in candidates)
         )
@@ -116,7 +141,7 @@ async def check_deadlines(db: Database, now: datetime) -> int:
         waits = held[part.id]
         broken = [
             p
-            for p in part_promises(part, waits, territory, today=today)
+            for p in part_promises(part, waits, territory, now=now)
             if p.breached and (part.reference, part.institution_id, p.standard.value) not in claimed
         ]
         if not broken:
@@ -150,26 +175,35 @@ def _standards(part: CasePart) -> Standards | None:
     return Standards(acknowledge, admissibility, resolve)
 
 
+def stored_closing_days(days: Iterable[date]) -> list[str] | None:
+    """An institution's closing days as a part keeps them: ISO dates, none when it has none."""
+    return sorted(day.isoformat() for day in days) or None
+
+
 def _calendar(part: CasePart, territory: str | None) -> BusinessCalendar | None:
-    """The institution's country's calendar; else that of the territory complained about."""
+    """The institution's country's calendar, its own closing days not counted; else that of the
+    territory complained about."""
     country = part.calendar or (territory[:2] if territory else None)
     if country is None:
         return None
+    closed = frozenset(date.fromisoformat(day) for day in part.closing_days or ())
     try:
-        return calendar_for(country)
+        return calendar_for(country, closed)
     except ValueError:
         log.warning("no business calendar for a country", extra={"country": country})
         return None
 
 
-def _clock(part: CasePart, pauses: Sequence[PartPause]) -> PartClock:
+def _clock(part: CasePart, pauses: Sequence[PartPause], calendar: BusinessCalendar) -> PartClock:
+    """The part's steps as days of the institution's own time zone."""
+
     def day(at: datetime | None) -> date | None:
-        return at.date() if at is not None else None
+        return calendar.day_of(at) if at is not None else None
 
     return PartClock(
-        opened_on=part.opened_at.date(),
+        opened_on=calendar.day_of(part.opened_at),
         acknowledged_on=day(part.acknowledged_at),
         admissible_on=day(part.admissibility_decided_at),
         resolved_on=day(part.resolved_at),
-        pauses=tuple(Pause(p.started_at.date(), day(p.ended_at)) for p in pauses),
+        pauses=tuple(Pause(calendar.day_of(p.started_at), day(p.ended_at)) for p in pauses),
     )

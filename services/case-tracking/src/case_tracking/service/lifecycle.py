@@ -304,6 +304,7 @@ async def _open_elsewhere(
         admissibility_days=known.admissibility_days if known else None,
         resolve_days=known.resolve_days if known else None,
         calendar=known.calendar if known else None,
+        closing_days=known.closing_days if known else None,
     )
     refresh_due(part, [], group.respondent_territory, today=now.date())
     session.add(part)
@@ -357,9 +358,20 @@ async def _return_to_routing(
             reference=group.reference,
             from_institution_id=leaving.institution_id,
             facts=facts_of(group),
+            taking_part=await _still_taking_part(session, group.reference),
             at=now,
         ),
     )
+
+
+async def _still_taking_part(session: AsyncSession, reference: str) -> list[str]:
+    """The institutions whose parts go on: routing keeps them when it decides again."""
+    await session.flush()
+    return [
+        part.institution_id
+        for part in await repository.parts(session, reference)
+        if part.status not in lifecycle.FINAL
+    ]
 
 
 async def _pauses(session: AsyncSession, part: CasePart) -> list[PartPause]:

@@ -2,7 +2,8 @@
 
 The complainant writes to the institutions of the case; an institution with an active part
 writes to the complainant, to the other institutions of a joint case, or an internal note.
-Messages need no `If-Match`: they add to the case and change nothing in it.
+Messages need no `If-Match`: they add to the case and change nothing in it. Files sent with a
+message are kept with it or not at all (`attachments`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from case_tracking import repository
 from case_tracking.domain import messages
 from case_tracking.domain.messages import Author
 from case_tracking.models import CaseMessage
-from case_tracking.service import Database, access
+from case_tracking.service import Database, access, attachments
+from case_tracking.service.attachments import AttachmentRules
 from case_tracking.service.errors import CaseFinished, CaseNotFound, InvalidChange
 from case_tracking.service.recording import SOURCE
 from case_tracking.service.sealing import message_context
@@ -24,6 +26,7 @@ from nowrongdoor.contracts.events import CaseMessagePosted
 from nowrongdoor.contracts.vocabulary import CaseStatus
 from nowrongdoor.crypto import Sealer
 from nowrongdoor.outbox import add_event
+from nowrongdoor.storage import BlobStore
 
 _FINISHED = frozenset({CaseStatus.CLOSED, CaseStatus.WITHDRAWN})
 
@@ -36,9 +39,16 @@ async def post_message(
     draft: MessageDraft,
     *,
     now: datetime,
+    store: BlobStore | None = None,
+    rules: AttachmentRules = attachments.DEFAULT_RULES,
 ) -> Message:
-    """Post `draft` in the case as the complainant or as the caller's institution."""
-    async with db.transaction() as session:
+    """Post `draft` in the case as the complainant or as the caller's institution.
+
+    Its files are inspected first and stored sealed in `store` once the case takes the message;
+    a refused file, a store failure or a failed commit keeps neither the message nor a file.
+    """
+    cleaned = await attachments.inspected(draft.attachments, rules)
+    async with attachments.storing(store) as storing, db.transaction() as session:
         group = await repository.case_group(session, reference)
         if group is None:
             raise CaseNotFound(reference)
@@ -67,7 +77,10 @@ async def post_message(
             sealed_body="",
         )
         message.sealed_body = sealer.seal(draft.body, message_context(message))
+        files = await storing.put_all(sealer, message, cleaned)
         session.add(message)
+        await session.flush()  # the message's row first: its files' rows point at it
+        session.add_all(files)
         add_event(
             session,
             CaseMessagePosted(
@@ -89,4 +102,5 @@ async def post_message(
         institution_id=institution_id,
         audience=draft.audience,
         body=draft.body,
+        attachments=[attachments.view(row) for row in files],
     )

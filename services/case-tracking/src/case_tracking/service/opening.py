@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from case_tracking import repository
 from case_tracking.domain import lifecycle, timeline
 from case_tracking.models import CaseGroup, CasePart, KnownInstitution
-from case_tracking.service.deadlines import refresh_due
+from case_tracking.service.deadlines import refresh_due, stored_closing_days
 from case_tracking.service.recording import (
     PLATFORM,
     SOURCE,
@@ -108,9 +108,12 @@ async def open_from_decision(session: AsyncSession, routed: ComplaintRouted, eve
         group.version += 1
         if await _first_decision_awaited(session, group):
             await _name_the_door(session, group, routed.received_by, door_name)
-    # Otherwise decided after triage, or after the complainant came back: the reference goes on.
+    # Otherwise decided after triage, after the complainant came back, or again after an
+    # institution declined the opened case: the reference goes on.
     await session.flush()
-    taking_part = {part.institution_id for part in await repository.parts(session, group.reference)}
+    existing = await repository.parts(session, group.reference)
+    taking_part = {part.institution_id for part in existing}
+    _follow_roles(existing, routed.competent)
     opened = [
         _part(routed.reference, competent, now)
         for competent in routed.competent
@@ -140,13 +143,14 @@ async def open_from_decision(session: AsyncSession, routed: ComplaintRouted, eve
         summary=timeline.decided(routed),
         event_id=event_id,
     )
-    if routed.outcome == RoutingOutcome.COMPETENT:
+    # Only institutions whose part opens now learn of the case; those already in it know it.
+    if routed.outcome == RoutingOutcome.COMPETENT and opened:
         add_event(
             session,
             CaseOpened(
                 reference=routed.reference,
                 status=status,
-                institution_ids=[c.institution_id for c in routed.competent],
+                institution_ids=[part.institution_id for part in opened],
                 lead_institution_id=group.lead_institution_id,
                 language=routed.language,
                 opened_at=now,
@@ -208,6 +212,17 @@ async def hold_for_triage(
         )
     elif group.status == CaseStatus.WITHDRAWN:
         return
+    elif lifecycle.awaits_first_decision(group.status):
+        # Every part was handed back to routing, and a person must now decide where it goes.
+        group.status = status
+        group.version += 1
+        group.triage_institution_id = triage.triage_institution_id
+        group.registry_version = triage.registry_version
+        group.explanation = triage.explanation
+        group.updated_at = now
+        await announce_status_change(
+            session, triage.reference, status=status, previous_status=CaseStatus.RECEIVED, at=now
+        )
     await add_entry(
         session,
         reference=triage.reference,
@@ -265,7 +280,16 @@ def _part(reference: str, competent: CompetentInstitution, now: datetime) -> Cas
         admissibility_days=standards.admissibility_days if standards else None,
         resolve_days=standards.resolve_days if standards else None,
         calendar=competent.calendar,
+        closing_days=stored_closing_days(competent.closing_days),
     )
+
+
+def _follow_roles(parts: list[CasePart], competent: list[CompetentInstitution]) -> None:
+    """Parts already open take the role a later decision gives their institution."""
+    roles = {c.institution_id: c.role for c in competent}
+    for part in parts:
+        if part.institution_id in roles and part.status not in lifecycle.FINAL:
+            part.role = roles[part.institution_id]
 
 
 async def _learn_institutions(
@@ -284,6 +308,7 @@ async def _learn_institutions(
                 admissibility_days=standards.admissibility_days if standards else None,
                 resolve_days=standards.resolve_days if standards else None,
                 calendar=competent.calendar,
+                closing_days=stored_closing_days(competent.closing_days),
                 learned_at=now,
             ),
         )

@@ -11,21 +11,29 @@ from case_tracking.domain import cursor, lifecycle, timeline
 from case_tracking.domain.messages import readable
 from case_tracking.models import CaseGroup, CaseMessage, CasePart, PartPause
 from case_tracking.repository import ListFilters
-from case_tracking.service import Database
+from case_tracking.service import Database, attachments
 from case_tracking.service.access import Viewer, viewer
-from case_tracking.service.deadlines import part_promises
+from case_tracking.service.deadlines import institution_day, part_promises
+from case_tracking.service.forgetting import removal_notice
 from case_tracking.service.recording import part_state
-from case_tracking.service.sealing import message_context, open_note, open_reason
+from case_tracking.service.sealing import (
+    invitation_context,
+    message_context,
+    open_note,
+    open_reason,
+)
 from nowrongdoor.auth import Principal
 from nowrongdoor.contracts.cases import (
-    CasePart as PartView,
-)
-from nowrongdoor.contracts.cases import (
+    Attachment,
     CaseView,
     InstitutionCase,
     InstitutionCasePage,
+    InvitationView,
     Message,
     PromisedDate,
+)
+from nowrongdoor.contracts.cases import (
+    CasePart as PartView,
 )
 from nowrongdoor.contracts.cases import TimelineEntry as TimelineView
 from nowrongdoor.contracts.routing import InstitutionSummary
@@ -91,11 +99,13 @@ async def institution_cases(
         return InstitutionCasePage(items=[])
     position = cursor.decode(after) if after is not None else None
     async with db.sessions() as session:
+        # Promised days are the institution's own: "overdue" is judged on its local day.
+        country = await repository.institution_calendar(session, institution_id)
         rows = await repository.institution_page(
             session,
             institution_id,
             filters=filters,
-            today=now.date(),
+            today=institution_day(country, now),
             after=position,
             limit=limit + 1,
         )
@@ -170,6 +180,7 @@ async def _view(
             for message in await repository.messages(session, group.reference)
             if readable(message.audience, message.institution_id, reader)  # type: ignore[arg-type]
         ]
+    attached = await attachments.listed(session, [message.message_id for message in messages])
     return CaseView(
         reference=group.reference,
         status=group.status,
@@ -194,8 +205,9 @@ async def _view(
             for part in active
             for promised in _promised(part, pauses.get(part.id or 0, []), group, now)
         ],
-        messages=[_message(sealer, message) for message in messages],
+        messages=[_message(sealer, m, attached.get(m.message_id)) for m in messages],
         parts=[_part(sealer, part) for part in parts] if seen_as.sees_parts else None,
+        invitations=await _invitations(session, sealer, group, seen_as),
         timeline=[
             TimelineView(
                 at=entry.at,
@@ -236,7 +248,7 @@ def _promised(
                 and promise.met_on > promise.due
             ),
         )
-        for promise in part_promises(part, pauses, group.respondent_territory, today=now.date())
+        for promise in part_promises(part, pauses, group.respondent_territory, now=now)
     ]
 
 
@@ -254,7 +266,46 @@ def _part(sealer: Sealer, part: CasePart) -> PartView:
     )
 
 
-def _message(sealer: Sealer, message: CaseMessage) -> Message:
+async def view_as(
+    session: AsyncSession, sealer: Sealer, group: CaseGroup, seen_as: Viewer, now: datetime
+) -> CaseView:
+    """The case as `seen_as` is shown it, read in the caller's own session or transaction."""
+    return await _view(session, sealer, group, seen_as, now)
+
+
+async def _invitations(
+    session: AsyncSession, sealer: Sealer, group: CaseGroup, seen_as: Viewer
+) -> list[InvitationView] | None:
+    """The institutions asked to take part, for the institutions; one asked sees its own only."""
+    if not seen_as.sees_parts:
+        return None
+    return [
+        InvitationView.model_validate(
+            {
+                "id": invitation.id,
+                "institution_id": invitation.institution_id,
+                "invited_by": invitation.invited_by,
+                "status": invitation.status,
+                "at": invitation.at,
+                "answered_at": invitation.answered_at,
+                "reason": removal_notice(invitation.sealed_reason, "reason")
+                or sealer.open(invitation.sealed_reason, invitation_context(invitation, "reason")),
+                "decline_reason": sealer.open(
+                    invitation.sealed_decline_reason,
+                    invitation_context(invitation, "decline-reason"),
+                )
+                if invitation.sealed_decline_reason
+                else None,
+            }
+        )
+        for invitation in await repository.invitations(session, group.reference)
+        if seen_as.invited in (None, invitation.institution_id)
+    ]
+
+
+def _message(
+    sealer: Sealer, message: CaseMessage, attached: list[Attachment] | None = None
+) -> Message:
     return Message.model_validate(
         {
             "id": message.message_id,
@@ -262,6 +313,8 @@ def _message(sealer: Sealer, message: CaseMessage) -> Message:
             "author": message.author,
             "institution_id": message.institution_id,
             "audience": message.audience,
-            "body": sealer.open(message.sealed_body, message_context(message)),
+            "body": removal_notice(message.sealed_body)
+            or sealer.open(message.sealed_body, message_context(message)),
+            "attachments": attached or [],
         }
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from case_tracking.models import CaseMessage, CasePart, TimelineEntry
+from case_tracking.models import CaseInvitation, CaseMessage, CasePart, TimelineEntry
 from nowrongdoor.crypto import Sealer
 
 
@@ -16,6 +16,11 @@ def note_context(entry: TimelineEntry) -> str:
 
 def reason_context(part: CasePart) -> str:
     return f"{part.reference}/part/{part.institution_id}/outcome-reason"
+
+
+def invitation_context(invitation: CaseInvitation, field: str) -> str:
+    """Bound to the invitation and to which of its reasons it is: asked, or declined."""
+    return f"{invitation.reference}/invitation/{invitation.id}/{field}"
 
 
 def open_note(sealer: Sealer, entry: TimelineEntry) -> str | None:

@@ -11,6 +11,8 @@ from datetime import datetime
 from intake.models import Submission
 from nowrongdoor.auth import Principal
 from nowrongdoor.contracts.events import (
+    CaseInvitationAnswered,
+    CasePartLeft,
     CaseStatusChanged,
     CaseTransferred,
     ComplaintRouted,
@@ -84,6 +86,28 @@ def learn_transfer(record: Submission, transferred: CaseTransferred) -> None:
             record.involved_institution_ids, [transferred.to_institution_id]
         )
     record.competent_institution_ids = competent
+
+
+def learn_joining(record: Submission, answered: CaseInvitationAnswered) -> None:
+    """An institution asked to take part in the case accepted: it reads the complaint from now
+    on. One that declined never read it."""
+    if not answered.accepted:
+        return
+    if answered.institution_id not in record.competent_institution_ids:
+        record.competent_institution_ids = [
+            *record.competent_institution_ids,
+            answered.institution_id,
+        ]
+    record.involved_institution_ids = _union(
+        record.involved_institution_ids, [answered.institution_id]
+    )
+
+
+def learn_leaving(record: Submission, left: CasePartLeft) -> None:
+    """An institution left the joint case: it no longer reads the complaint."""
+    record.competent_institution_ids = [
+        i for i in record.competent_institution_ids if i != left.institution_id
+    ]
 
 
 def resubmit(record: Submission, now: datetime) -> None:

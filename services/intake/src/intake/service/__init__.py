@@ -7,6 +7,7 @@ submissions    accepting a complaint, checking a receipt, resubmitting with a st
 personal_data  the complainant's export and erasure, staff reads; every one audited
 decisions      what routing's and case-tracking's events teach intake; waiting for a decision
 retention      purging personal data once its time after closure has run out
+removal        removing a complaint's personal data and announcing it to the others
 keys           re-encrypting what is sealed under an older key
 sealing        sealing a submission's personal data and opening it, for the modules above
 """

@@ -18,6 +18,8 @@ from intake.domain import decisions
 from intake.models import Submission
 from nowrongdoor.arrivals import Arrivals
 from nowrongdoor.contracts.events import (
+    CaseInvitationAnswered,
+    CasePartLeft,
     CaseStatusChanged,
     CaseTransferred,
     ComplaintRouted,
@@ -117,6 +119,22 @@ async def record_transfer(session: AsyncSession, transferred: CaseTransferred) -
     if record is None:
         return
     decisions.learn_transfer(record, transferred)
+
+
+async def record_joining(session: AsyncSession, answered: CaseInvitationAnswered) -> None:
+    """Learn that an institution took part in the case at another's invitation, or declined."""
+    record = await _submission_told_of(session, answered.reference, "invitation-answered")
+    if record is None:
+        return
+    decisions.learn_joining(record, answered)
+
+
+async def record_leaving(session: AsyncSession, left: CasePartLeft) -> None:
+    """Learn that an institution left the joint case: it no longer reads the complaint."""
+    record = await _submission_told_of(session, left.reference, "part-left")
+    if record is None:
+        return
+    decisions.learn_leaving(record, left)
 
 
 async def _submission_told_of(

@@ -14,6 +14,7 @@ from intake.domain.audit import Actor
 from intake.models import Submission
 from intake.service import Database
 from intake.service.decisions import DecisionWaiters
+from intake.service.removal import remove_personal_data
 from intake.service.sealing import open_sealed
 from intake.service.submissions import matching_submission
 from nowrongdoor.auth import Principal
@@ -68,11 +69,12 @@ async def erase(
 ) -> PersonalData:
     """Erase the identity, description and respondent name; the facts stay. Audited.
 
-    Asking again changes nothing, and is audited too.
+    The other services are told to remove theirs. Asking again changes nothing, and is audited
+    too.
     """
     await matching_submission(db, check)
     async with db.transaction() as session:
-        erased_now = await repository.remove_personal_data(session, check.reference, "request", now)
+        erased_now = await remove_personal_data(session, check.reference, "request", now)
         repository.add_audit_entry(
             session,
             actor,

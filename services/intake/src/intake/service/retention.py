@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from intake import repository
 from intake.domain.audit import RETENTION
 from intake.domain.retention import RetentionPolicy
+from intake.service.removal import remove_personal_data
 from nowrongdoor.db import SessionMaker, unit_of_work
 
 log = logging.getLogger(__name__)
@@ -48,9 +49,7 @@ async def purge(
                     continue
                 days = policy.days_for(institution_ids)
                 if not dry_run:
-                    if not await repository.remove_personal_data(
-                        session, reference, "retention", now
-                    ):
+                    if not await remove_personal_data(session, reference, "retention", now):
                         continue  # another replica purged it a moment ago
                     repository.add_audit_entry(
                         session,

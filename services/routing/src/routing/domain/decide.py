@@ -38,6 +38,7 @@ Reason = Literal[
     "equally-ranked-leads",
     "unknown-territory",
     "uncategorised",
+    "declined-by-all",
 ]
 """Why the outcome is what it is; triage and advice explain themselves by it."""
 
@@ -61,6 +62,8 @@ class Decision:
     triage_institution_id: str | None
     registry_version: str
     registry: Registry = field(compare=False, repr=False)
+    # The institution that declined the opened case, when this decides it again.
+    transferred_by: str | None = None
 
     @classmethod
     def made(
@@ -171,7 +174,7 @@ def decide(facts: ComplaintFacts, registry: Registry) -> Decision:
                 registry,
                 matched_rules=matched_rules,
                 candidates=tied,
-                triage_institution_id=_triage_desk(facts, chain[-1], tied, registry),
+                triage_institution_id=triage_desk(facts, chain[-1], tied, registry),
                 excluding_rules=excluding_rules,
                 missing_prerequisites=missing_prerequisites,
             )
@@ -214,7 +217,7 @@ def decide(facts: ComplaintFacts, registry: Registry) -> Decision:
             excluding_rules=excluding_rules,
         )
     if facts.category == "other":
-        desk = _triage_desk(facts, chain[-1], (), registry)
+        desk = triage_desk(facts, chain[-1], (), registry)
         if desk is not None:
             return Decision.made(
                 RoutingOutcome.TRIAGE, "uncategorised", registry, triage_institution_id=desk
@@ -247,7 +250,8 @@ def competent_institution(
             admissibility_days=standards.admissibility_days,
             resolve_days=standards.resolve_days,
         ),
-        calendar=institution.territory.split("-", 1)[0],
+        calendar=institution.calendar,
+        closing_days=list(institution.closing_days),
     )
 
 
@@ -255,7 +259,7 @@ def _decide_unknown_territory(facts: ComplaintFacts, registry: Registry) -> Deci
     """A subdivision the directory does not know: triage in a known country, advice otherwise."""
     country = facts.respondent_territory.strip().upper().split("-", 1)[0]
     if country in registry.territory_chains:
-        desk = _triage_desk(facts, country, (), registry)
+        desk = triage_desk(facts, country, (), registry)
         if desk is not None:
             return Decision.made(
                 RoutingOutcome.TRIAGE, "unknown-territory", registry, triage_institution_id=desk
@@ -268,7 +272,7 @@ def _decide_unknown_territory(facts: ComplaintFacts, registry: Registry) -> Deci
     )
 
 
-def _triage_desk(
+def triage_desk(
     facts: ComplaintFacts, country: str, candidates: Sequence[str], registry: Registry
 ) -> str | None:
     """Who looks at an undecidable complaint; the order is documented in the module docstring."""

@@ -12,7 +12,20 @@ if TYPE_CHECKING:
 
 
 def explain(decision: Decision, language: Language) -> str:
-    """The decision in plain words; it never holds anything the complainant wrote."""
+    """The decision in plain words; it never holds anything the complainant wrote.
+
+    A decision taken again after an institution declined the opened case says so first.
+    """
+    told = _outcome(decision, language)
+    if decision.transferred_by is None:
+        return told
+    texts = EXPLANATIONS[language]
+    by = decision.registry.institutions.get(decision.transferred_by)
+    name = by.name(language) if by is not None else decision.transferred_by
+    return f"{texts['transferred'].format(institution=name)} {told}"
+
+
+def _outcome(decision: Decision, language: Language) -> str:
     texts = EXPLANATIONS[language]
     registry = decision.registry
 
@@ -59,6 +72,10 @@ EXPLANATIONS: Mapping[Language, Mapping[str, str]] = {
             "the place given for the body complained about is not in the directory"
         ),
         "uncategorised": "its subject needs a person to classify it",
+        "declined-by-all": "every institution competent for it has declined it",
+        "transferred": (
+            "{institution} found your complaint outside its competence and handed it on."
+        ),
     },
     "fr": {
         "separator": ", ",
@@ -80,6 +97,10 @@ EXPLANATIONS: Mapping[Language, Mapping[str, str]] = {
             "le lieu indiqué pour l'organisme mis en cause ne figure pas dans l'annuaire"
         ),
         "uncategorised": "son objet doit être qualifié par une personne",
+        "declined-by-all": "les institutions compétentes pour elle l'ont toutes déclinée",
+        "transferred": (
+            "{institution} s'est déclarée incompétente pour votre plainte et l'a transmise."
+        ),
     },
     "ar": {
         "separator": "، ",
@@ -94,6 +115,8 @@ EXPLANATIONS: Mapping[Language, Mapping[str, str]] = {
         ),
         "unknown-territory": "المكان المذكور للجهة المشتكى بها غير موجود في الدليل",
         "uncategorised": "موضوعها يحتاج إلى شخص يصنّفه",
+        "declined-by-all": "كل المؤسسات المختصة بها صرّحت بعدم اختصاصها",
+        "transferred": "صرّحت {institution} بعدم اختصاصها بشكايتك وأحالتها.",
     },
 }
 """Each language's sentences, keyed by the outcome or triage reason they tell."""

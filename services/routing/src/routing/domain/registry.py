@@ -11,6 +11,7 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 from importlib import resources
 from types import MappingProxyType
@@ -86,6 +87,9 @@ class Institution:
     service_standards: ServiceStandards
     rules: tuple[Rule, ...]
     offices_by_territory: Mapping[str, Office]
+    # The country whose business days its promises count in, and its own closing days.
+    calendar: str
+    closing_days: tuple[date, ...] = ()
 
     def name(self, language: str) -> str:
         """The name in `language`, or the official one when none is declared."""
@@ -143,6 +147,10 @@ class Registry:
             document[key].sort(key=lambda item: item[id_field])
         for institution in document["institutions"]:
             institution["rules"].sort(key=lambda rule: rule["id"])
+            # Left out when not declared, so a directory without them keeps its version.
+            for optional, default in (("calendar", None), ("closing_days", [])):
+                if institution.get(optional, default) == default:
+                    institution.pop(optional, None)
         source = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         version = "sha256:" + hashlib.sha256(source.encode()).hexdigest()[:16]
         return _compile(spec, version, source)
@@ -230,6 +238,8 @@ def _compile(spec: DirectorySpec, version: str, source: str) -> Registry:
             offices_by_territory=MappingProxyType(
                 {code: office for office in offices for code in office.territories}
             ),
+            calendar=declared.calendar_country,
+            closing_days=tuple(sorted(declared.closing_days)),
         )
         by_country.setdefault(chains[declared.territory][-1], []).append(declared.id)
 

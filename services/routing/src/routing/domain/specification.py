@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -111,7 +112,16 @@ class InstitutionSpec(_Spec):
     territory: str
     offices: list[OfficeSpec] = []
     service_standards: ServiceStandards
+    # The country whose public holidays it keeps (one the directory declares), when not that of
+    # its territory, and the days it is closed besides them.
+    calendar: str | None = None
+    closing_days: list[date] = []
     rules: list[RuleSpec]
+
+    @property
+    def calendar_country(self) -> str:
+        """The country whose business days its promises count in."""
+        return self.calendar or self.territory.split("-", 1)[0]
 
 
 class TerritorySpec(_Spec):
@@ -188,6 +198,7 @@ def directory_problems(spec: DirectorySpec) -> list[str]:
     known = frozenset(codes)
     problems += [f"territory {c!r} is declared twice" for c in duplicates(codes)]
     parents = {t.code: t.parent for t in spec.territories}
+    countries = frozenset(code for code, parent in parents.items() if parent is None)
     for code, parent in parents.items():
         if parent is not None and parent not in known:
             problems.append(f"territory {code!r}: unknown parent {parent!r}")
@@ -236,6 +247,14 @@ def directory_problems(spec: DirectorySpec) -> list[str]:
             problems.append(f"{where}: no official name")
         if institution.territory not in known:
             problems.append(f"{where}: unknown territory {institution.territory!r}")
+        if institution.calendar is not None and institution.calendar not in countries:
+            problems.append(
+                f"{where}: calendar {institution.calendar!r} is not a country of the directory"
+            )
+        problems += [
+            f"{where}: closing day {day} is declared twice"
+            for day in duplicates(d.isoformat() for d in institution.closing_days)
+        ]
         served: list[str] = []
         for office in institution.offices:
             if not office.names.get("official"):

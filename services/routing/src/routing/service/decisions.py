@@ -4,11 +4,14 @@ A reference keeps every decision made about it; the one with the highest revisio
 The engine decides inside the transaction that records the event it heard (the inbox's), so a
 redelivered event decides nothing twice. A triage desk's choice is a new decision, announced like
 the engine's, and is written down as the rule that would have made it: a proposal someone may
-adopt into a mandate, never a silent override of the engine.
+adopt into a mandate, never a silent override of the engine. An institution that declines an
+opened case is written down as having declined it; when it names nobody, the engine decides
+again without it (see `routing.domain.transfer`).
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -17,6 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from nowrongdoor.auth import Principal
 from nowrongdoor.contracts.events import (
+    CaseTransferred,
+    CompetentInstitution,
     ComplaintFacts,
     ComplaintReceived,
     ComplaintResubmitted,
@@ -28,7 +33,7 @@ from nowrongdoor.contracts.vocabulary import RoutingOutcome
 from nowrongdoor.db import SessionMaker, unit_of_work
 from nowrongdoor.outbox import add_event
 from routing import repository
-from routing.domain import Decision, Registry, decide
+from routing.domain import Decision, Registry, decide, transfer
 from routing.domain.triage import (
     ChoiceProblem,
     choice_problems,
@@ -40,8 +45,13 @@ from routing.models import RoutingDecision, TriageRuleProposal
 from routing.service.directory import NotPermitted, RegistryStore
 from routing.service.transactions import database_answering
 
+log = logging.getLogger(__name__)
+
 SOURCE = "/services/routing"
 ENGINE = "engine"
+TRANSFER = "transfer"
+"""Who a revision records as its maker when it only writes down a transfer to a named
+institution; the engine's own decisions after a transfer record `ENGINE`."""
 TRIAGE_DECISION = "triage-decision"
 """The reason a triage desk's decision records, where the engine records its own."""
 
@@ -76,28 +86,17 @@ async def route_complaint(
     # Read in the decision's own transaction, so the version it records is the one used.
     registry = await store.current(session)
     decision = decide(received.facts, registry)
-    record = RoutingDecision(
-        id=str(uuid.uuid4()),
-        reference=received.reference,
-        revision=revision,
-        registry_version=decision.registry_version,
-        outcome=decision.outcome,
-        facts=received.facts.model_dump(mode="json"),
-        competent=[c.model_dump(mode="json") for c in decision.competent],
-        matched_rules=list(decision.matched_rules),
-        excluding_rules=list(decision.excluding_rules),
-        advice=decision.advice,
-        candidates=list(decision.candidates),
-        triage_institution_id=decision.triage_institution_id,
-        reason=decision.reason,
-        decided_by=ENGINE,
-        received_at=received.received_at,
-        decided_at=datetime.now(UTC),
-    )
+    record = _engine_record(received, decision, revision)
     session.add(record)
     add_event(
         session,
-        _announcement(decision, received, record, registry),
+        _announcement(
+            decision,
+            received,
+            record,
+            registry,
+            received_by=_participating(received.facts.received_by, registry),
+        ),
         source=SOURCE,
         subject=received.reference,
     )
@@ -115,6 +114,126 @@ async def reroute_complaint(
         facts=resubmitted.facts,
     )
     return await route_complaint(session, store, again, revision=(latest or 0) + 1)
+
+
+async def learn_transfer(
+    session: AsyncSession, store: RegistryStore, transferred: CaseTransferred
+) -> RoutingDecision | None:
+    """Write down who declined an opened case; decide again when they named nobody.
+
+    A transfer to a named institution is a revision that changes who takes part and announces
+    nothing (case tracking has opened the part already). A transfer back to routing is decided
+    by the engine as the next revision, never for an institution that declined the case, and
+    announced like any decision. The facts are routing's own, as last decided on; the event's
+    serve only a reference routing never decided.
+    """
+    history = await repository.decision_history(session, transferred.reference)
+    latest = history[-1] if history else None
+    if latest is None and (transferred.to_institution_id or transferred.facts is None):
+        log.warning(
+            "a transfer of a complaint never decided", extra={"reference": transferred.reference}
+        )
+        return None
+    registry = await store.current(session)
+    facts = ComplaintFacts.model_validate(latest.facts) if latest else transferred.facts
+    assert facts is not None
+    taking_part = next(
+        (
+            [CompetentInstitution.model_validate(c) for c in decided.competent]
+            for decided in reversed(history)
+            if decided.competent
+        ),
+        [],
+    )
+    if latest is not None and transferred.to_institution_id is not None:
+        record = _handed_on(latest, registry, facts, taking_part, transferred)
+        session.add(record)
+        return record
+    declined = [i for decided in history for i in transfer.declined_in(decided.excluding_rules)]
+    decision = transfer.decide_after_transfer(
+        facts,
+        registry,
+        transferred_by=transferred.from_institution_id,
+        declined=declined,
+        taking_part=transfer.still_taking_part(
+            taking_part, transferred.taking_part, registry, facts
+        ),
+    )
+    again = ComplaintReceived(
+        reference=transferred.reference,
+        received_at=(latest.received_at or latest.decided_at) if latest else transferred.at,
+        facts=facts,
+    )
+    record = _engine_record(again, decision, (latest.revision if latest else 0) + 1)
+    session.add(record)
+    # The door learned where the case went when it first opened; nothing is transferred from it.
+    add_event(
+        session,
+        _announcement(decision, again, record, registry, received_by=None),
+        source=SOURCE,
+        subject=transferred.reference,
+    )
+    return record
+
+
+def _engine_record(
+    received: ComplaintReceived, decision: Decision, revision: int
+) -> RoutingDecision:
+    return RoutingDecision(
+        id=str(uuid.uuid4()),
+        reference=received.reference,
+        revision=revision,
+        registry_version=decision.registry_version,
+        outcome=decision.outcome,
+        facts=received.facts.model_dump(mode="json"),
+        competent=[c.model_dump(mode="json") for c in decision.competent],
+        matched_rules=list(decision.matched_rules),
+        excluding_rules=list(decision.excluding_rules),
+        advice=decision.advice,
+        candidates=list(decision.candidates),
+        triage_institution_id=decision.triage_institution_id,
+        reason=decision.reason,
+        decided_by=ENGINE,
+        received_at=received.received_at,
+        decided_at=datetime.now(UTC),
+    )
+
+
+def _handed_on(
+    latest: RoutingDecision,
+    registry: Registry,
+    facts: ComplaintFacts,
+    taking_part: list[CompetentInstitution],
+    transferred: CaseTransferred,
+) -> RoutingDecision:
+    """The decision in force, with the named institution in the place of the one that declined."""
+    assert transferred.to_institution_id is not None
+    competent = transfer.handed_on(
+        taking_part,
+        registry,
+        facts,
+        from_institution_id=transferred.from_institution_id,
+        to_institution_id=transferred.to_institution_id,
+    )
+    declined = transfer.declined_marker(transferred.from_institution_id)
+    return RoutingDecision(
+        id=str(uuid.uuid4()),
+        reference=latest.reference,
+        revision=latest.revision + 1,
+        registry_version=latest.registry_version,
+        outcome=latest.outcome,
+        facts=latest.facts,
+        competent=([c.model_dump(mode="json") for c in competent] if latest.competent else []),
+        matched_rules=list(latest.matched_rules),
+        excluding_rules=list(dict.fromkeys([*latest.excluding_rules, declined])),
+        advice=latest.advice,
+        candidates=list(latest.candidates or []),
+        triage_institution_id=latest.triage_institution_id,
+        reason=latest.reason,
+        decided_by=TRANSFER,
+        received_at=latest.received_at,
+        decided_at=datetime.now(UTC),
+    )
 
 
 # --- Reading decisions --------------------------------------------------------------------------
@@ -272,7 +391,12 @@ def _participating(institution_id: str | None, registry: Registry) -> str | None
 
 
 def _announcement(
-    decision: Decision, received: ComplaintReceived, record: RoutingDecision, registry: Registry
+    decision: Decision,
+    received: ComplaintReceived,
+    record: RoutingDecision,
+    registry: Registry,
+    *,
+    received_by: str | None,
 ) -> ComplaintRouted | ComplaintTriageRequired:
     facts = received.facts
     if decision.outcome is RoutingOutcome.TRIAGE:
@@ -291,7 +415,6 @@ def _announcement(
             decided_at=record.decided_at,
             explanation=decision.explain(facts.language),
         )
-    received_by = _participating(facts.received_by, registry)
     return ComplaintRouted(
         reference=received.reference,
         decision_id=record.id,
