@@ -9,6 +9,7 @@ active part writes as an institution.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -84,3 +85,26 @@ async def writing_part(session: AsyncSession, caller: Principal, reference: str)
 
 def _active(part: CasePart) -> bool:
     return part.status != CaseStatus.TRANSFERRED
+
+
+async def audit_staff_read(
+    session: AsyncSession,
+    caller: Principal,
+    reference: str,
+    *,
+    action: str,
+    detail: str,
+    at: datetime,
+) -> None:
+    """Write down, and commit, that institution staff read personal data of the case."""
+    repository.add_audit_entry(
+        session,
+        at=at,
+        client_id=caller.client_id,
+        kind=caller.kind,
+        institution_id=caller.institution_id,
+        action=action,
+        reference=reference,
+        detail=detail,
+    )
+    await session.commit()

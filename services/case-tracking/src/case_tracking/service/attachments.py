@@ -25,7 +25,7 @@ from case_tracking import repository
 from case_tracking.domain.messages import readable
 from case_tracking.models import CaseAttachment, CaseMessage
 from case_tracking.service import Database
-from case_tracking.service.access import viewer
+from case_tracking.service.access import audit_staff_read, viewer
 from nowrongdoor import files
 from nowrongdoor.auth import Principal
 from nowrongdoor.contracts.cases import Attachment, AttachmentFile, AttachmentUpload
@@ -211,17 +211,14 @@ async def open_attachment(
             raise AttachmentMissing(attachment_id) from None
         content = sealer.open_bytes(sealed, attachment_context(reference, attachment_id))
         if seen_as.audited:
-            repository.add_audit_entry(
+            await audit_staff_read(
                 session,
-                at=now,
-                client_id=caller.client_id,
-                kind=caller.kind,
-                institution_id=caller.institution_id,
+                caller,
+                reference,
                 action=READ_ATTACHMENT,
-                reference=reference,
                 detail=f"attachment {attachment_id} of message {message.message_id}",
+                at=now,
             )
-            await session.commit()
         return AttachmentFile(name=row.name, media_type=row.media_type, content=content)
 
 

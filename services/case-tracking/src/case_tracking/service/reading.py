@@ -12,7 +12,7 @@ from case_tracking.domain.messages import readable
 from case_tracking.models import CaseGroup, CaseMessage, CasePart, PartPause
 from case_tracking.repository import ListFilters
 from case_tracking.service import Database, attachments
-from case_tracking.service.access import Viewer, viewer
+from case_tracking.service.access import Viewer, audit_staff_read, viewer
 from case_tracking.service.deadlines import institution_day, part_promises
 from case_tracking.service.forgetting import removal_notice
 from case_tracking.service.recording import part_state
@@ -66,17 +66,14 @@ async def case_for(
             return None
         view = await _view(session, sealer, group, seen_as, now)
         if seen_as.audited and view.messages:
-            repository.add_audit_entry(
+            await audit_staff_read(
                 session,
-                at=now,
-                client_id=caller.client_id,
-                kind=caller.kind,
-                institution_id=caller.institution_id,
+                caller,
+                reference,
                 action=READ_MESSAGES,
-                reference=reference,
                 detail=f"{len(view.messages)} messages",
+                at=now,
             )
-            await session.commit()
         return view, group.version
 
 
