@@ -27,6 +27,15 @@ def test_each_institution_that_cannot_take_the_case_is_named_by_its_field() -> N
     ]
 
 
+def test_an_institution_that_declined_the_case_cannot_be_chosen_for_it() -> None:
+    problems = choice_problems(SEED, "be-wallonie", ["be-unia"], declined={"be-wallonie"})
+
+    assert problems == [
+        ChoiceProblem("lead_institution_id", "this institution declined the case; choose another")
+    ]
+    assert choice_problems(SEED, "be-vlaanderen", ["be-unia"], declined={"be-wallonie"}) == []
+
+
 def test_the_choice_becomes_a_decision_the_first_leading_with_its_office(facts: Facts) -> None:
     brussels = facts(respondent_type="regional-administration", respondent_territory="be-bru")
 

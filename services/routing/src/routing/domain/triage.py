@@ -6,7 +6,7 @@ down as the narrowest rule that would have made the engine choose the same, for 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from nowrongdoor.contracts.events import ComplaintFacts
@@ -28,9 +28,14 @@ class ChoiceProblem:
 
 
 def choice_problems(
-    registry: Registry, lead_institution_id: str, associated_institution_ids: Sequence[str]
+    registry: Registry,
+    lead_institution_id: str,
+    associated_institution_ids: Sequence[str],
+    *,
+    declined: Collection[str] = (),
 ) -> list[ChoiceProblem]:
-    """Each institution of the choice that cannot take the case; empty when all can."""
+    """Each institution of the choice that cannot take the case, having `declined` it among
+    them; empty when all can."""
     named = [("lead_institution_id", lead_institution_id)] + [
         (f"associated_institution_ids[{position}]", institution_id)
         for position, institution_id in enumerate(associated_institution_ids)
@@ -39,6 +44,11 @@ def choice_problems(
         ChoiceProblem(field, "no participating institution has this id")
         for field, institution_id in named
         if institution_id not in registry.institutions
+    ]
+    problems += [
+        ChoiceProblem(field, "this institution declined the case; choose another")
+        for field, institution_id in named
+        if institution_id in declined
     ]
     chosen = [lead_institution_id, *associated_institution_ids]
     if len(set(chosen)) != len(chosen):

@@ -297,8 +297,12 @@ async def _decide_at_triage(
     if waiting.outcome != RoutingOutcome.TRIAGE:
         raise AlreadyDecided(reference)
     registry = await store.current(session)
+    history = await repository.decision_history(session, reference)
     problems = choice_problems(
-        registry, choice.lead_institution_id, choice.associated_institution_ids
+        registry,
+        choice.lead_institution_id,
+        choice.associated_institution_ids,
+        declined={i for decided in history for i in transfer.declined_in(decided.excluding_rules)},
     )
     if problems:
         raise InvalidChoice(problems)
