@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Literal
 
 from case_tracking.domain.lifecycle import FINAL
-from nowrongdoor.contracts.vocabulary import CaseStatus
+from nowrongdoor.contracts.vocabulary import CaseStatus, PartRole
 
 S = CaseStatus
 InvitationStatus = Literal["pending", "accepted", "declined"]
@@ -23,7 +23,7 @@ PENDING: InvitationStatus = "pending"
 ACCEPTED: InvitationStatus = "accepted"
 DECLINED: InvitationStatus = "declined"
 
-JOINED_ROLE = "associated"
+JOINED_ROLE: PartRole = "associated"
 """The role of a part opened by an invitation: the institution inviting keeps its own."""
 
 LEAVABLE = frozenset(

@@ -19,7 +19,7 @@ from case_tracking.domain import joining
 from case_tracking.domain.joining import AlreadyInvited
 from case_tracking.models import CaseGroup, CaseInvitation, CasePart
 from case_tracking.service import Database, access
-from case_tracking.service.deadlines import claim_breaches, refresh_due
+from case_tracking.service.deadlines import claim_breaches
 from case_tracking.service.errors import (
     AlreadyTakingPart,
     CaseFinished,
@@ -27,7 +27,10 @@ from case_tracking.service.errors import (
     InvalidChange,
     StaleCase,
 )
-from case_tracking.service.lifecycle import _claim  # the version claim every change shares
+from case_tracking.service.lifecycle import (  # the version claim every change shares
+    _claim,
+    open_part,
+)
 from case_tracking.service.reading import case_for, view_as
 from case_tracking.service.recording import SOURCE, add_entry, settle_status
 from case_tracking.service.sealing import invitation_context
@@ -233,22 +236,7 @@ async def _take_part(
         raise CaseFinished(group.reference)
     if await repository.part_of(session, group.reference, asked.institution_id):
         raise AlreadyTakingPart(asked.institution_id)  # a transfer named it meanwhile
-    known = await repository.known_institution(session, asked.institution_id, group.language)
-    part = CasePart(
-        reference=group.reference,
-        institution_id=asked.institution_id,
-        institution_name=known.name if known else asked.institution_id,
-        role=joining.JOINED_ROLE,
-        status=S.ROUTED,
-        opened_at=now,
-        acknowledge_days=known.acknowledge_days if known else None,
-        admissibility_days=known.admissibility_days if known else None,
-        resolve_days=known.resolve_days if known else None,
-        calendar=known.calendar if known else None,
-        closing_days=known.closing_days if known else None,
-    )
-    refresh_due(part, [], group.respondent_territory, today=now.date())
-    session.add(part)
+    part = await open_part(session, group, asked.institution_id, joining.JOINED_ROLE, now)
     asked.status = joining.ACCEPTED
     await add_entry(
         session,

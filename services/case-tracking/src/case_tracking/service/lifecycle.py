@@ -281,23 +281,18 @@ async def _apply(
         _announce(session, _STEP_EVENTS[after.status](**fields))
 
 
-async def _open_elsewhere(
-    session: AsyncSession,
-    group: CaseGroup,
-    leaving: CasePart,
-    target: str,
-    reason: str,
-    sealer: Sealer,
-    now: datetime,
-) -> None:
-    """Open the named institution's part in the place of the one leaving, with the same role."""
-    known = await repository.known_institution(session, target, group.language)
+async def open_part(
+    session: AsyncSession, group: CaseGroup, institution_id: str, role: str, now: datetime
+) -> CasePart:
+    """Open an institution's part, routed, with the promises decisions said it makes; its
+    clocks run from `now`."""
+    known = await repository.known_institution(session, institution_id, group.language)
     part = CasePart(
         reference=group.reference,
-        institution_id=target,
+        institution_id=institution_id,
         # An institution no decision ever named is shown by its id until one does.
-        institution_name=known.name if known else target,
-        role=leaving.role,
+        institution_name=known.name if known else institution_id,
+        role=role,
         status=S.ROUTED,
         opened_at=now,
         acknowledge_days=known.acknowledge_days if known else None,
@@ -308,6 +303,20 @@ async def _open_elsewhere(
     )
     refresh_due(part, [], group.respondent_territory, today=now.date())
     session.add(part)
+    return part
+
+
+async def _open_elsewhere(
+    session: AsyncSession,
+    group: CaseGroup,
+    leaving: CasePart,
+    target: str,
+    reason: str,
+    sealer: Sealer,
+    now: datetime,
+) -> None:
+    """Open the named institution's part in the place of the one leaving, with the same role."""
+    part = await open_part(session, group, target, leaving.role, now)
     if group.lead_institution_id == leaving.institution_id:
         group.lead_institution_id = target
     await add_entry(
