@@ -16,8 +16,9 @@ def rotate_keys(run: RotationRun) -> str:
     """Re-seal every message body, note, reason and attachment under the active key (the first
     one configured). Run again, it carries on where it stopped.
     """
-    from case_tracking.service.keys import RotationError, rotate
+    from case_tracking.service.keys import rotate
     from case_tracking.settings import CaseTrackingSettings
+    from nowrongdoor.resealing import RotationError
     from nowrongdoor.rotation import RotationStopped, on_database, sealer_for, settings_for
 
     settings = settings_for(CaseTrackingSettings, run)

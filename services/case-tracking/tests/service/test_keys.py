@@ -16,11 +16,12 @@ from retention_support import (
 )
 
 from case_tracking.app import create_app
-from case_tracking.service.keys import RotationError, rotate
+from case_tracking.service.keys import rotate
 from case_tracking.settings import CaseTrackingSettings
 from nowrongdoor import db
 from nowrongdoor.auth import Principal
 from nowrongdoor.crypto import Sealer, StaticKeys
+from nowrongdoor.resealing import RotationError
 from nowrongdoor.storage import BlobStore
 from nowrongdoor.testing.apps import eventually, internal_headers, running
 

@@ -8,15 +8,10 @@ attachments use cases, after the columns.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
-import sqlalchemy as sa
 from cryptography.exceptions import InvalidTag
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
 from case_tracking.models import AuditEntry, CaseInvitation, CaseMessage, CasePart, TimelineEntry
 from case_tracking.service import attachments
@@ -28,21 +23,10 @@ from case_tracking.service.sealing import (
 )
 from nowrongdoor.crypto import Sealer, UnknownKey
 from nowrongdoor.db import SessionMaker, unit_of_work
+from nowrongdoor.resealing import Progress, RotationError, SealedColumn, reseal_columns
 from nowrongdoor.storage import BlobStore
 
-Progress = Callable[[int, int], None]
-
 KEY_ROTATION = "key-rotation"
-
-
-@dataclass(frozen=True)
-class SealedColumn:
-    """A column holding sealed values, and what each value is bound to in its row."""
-
-    table: type[CaseMessage] | type[TimelineEntry] | type[CasePart] | type[CaseInvitation]
-    column: str
-    context: Callable[[Any], str]
-    """What a value is bound to, from its row."""
 
 
 SEALED_COLUMNS = (
@@ -56,10 +40,6 @@ SEALED_COLUMNS = (
         lambda row: invitation_context(row, "decline-reason"),
     ),
 )
-
-
-class RotationError(RuntimeError):
-    """A value could not be re-sealed; what was done so far stays done."""
 
 
 @dataclass(frozen=True)
@@ -84,23 +64,9 @@ async def rotate(
     `store` is where attachments are kept; `actor` names who runs it, for the audit log.
     """
     active = sealer.keys.active_key_id
-    prefix = f"v1.{active}."
-    async with sessions() as session:
-        total = sum([await _count_elsewhere(session, sealed, prefix) for sealed in SEALED_COLUMNS])
-    done = 0
-    for sealed in SEALED_COLUMNS:
-        after: int | str | None = None
-        while True:
-            async with unit_of_work(sessions) as session:
-                rows = await _sealed_elsewhere(session, sealed, prefix, after, batch_size)
-                for row in rows:
-                    _reseal(sealer, sealed, row)
-            done += len(rows)
-            if progress is not None and rows:
-                progress(done, total)
-            if len(rows) < batch_size:
-                break
-            after = rows[-1].id
+    done = await reseal_columns(
+        sessions, sealer, SEALED_COLUMNS, batch_size=batch_size, progress=progress
+    )
     attachments = await _reseal_attachments(
         sessions, store, sealer, batch_size=batch_size, progress=attachment_progress
     )
@@ -115,56 +81,6 @@ async def rotate(
             )
         )
     return RotationResult(re_sealed=done, attachments=attachments, active_key_id=active)
-
-
-def _elsewhere(sealed: SealedColumn, prefix: str) -> sa.ColumnElement[bool]:
-    """A sealed value in the column not under the key whose envelopes start with `prefix`.
-
-    A removed message's marker is no sealed value, and is left alone.
-    """
-    column = getattr(sealed.table, sealed.column)
-    return sa.and_(
-        col(column).is_not(None),
-        sa.func.substr(col(column), 1, 3) == "v1.",
-        sa.func.substr(col(column), 1, len(prefix)) != prefix,
-    )
-
-
-async def _count_elsewhere(session: AsyncSession, sealed: SealedColumn, prefix: str) -> int:
-    count = await session.scalar(
-        select(sa.func.count()).select_from(sealed.table).where(_elsewhere(sealed, prefix))
-    )
-    return int(count or 0)
-
-
-async def _sealed_elsewhere(
-    session: AsyncSession, sealed: SealedColumn, prefix: str, after: int | str | None, limit: int
-) -> Sequence[Any]:
-    """Rows holding a value not under the `prefix` key, locked, in id order after `after`."""
-    row_id = col(sealed.table.id)
-    query = select(sealed.table).where(_elsewhere(sealed, prefix))
-    if after is not None:
-        query = query.where(row_id > after)
-    return (await session.scalars(query.order_by(row_id).limit(limit).with_for_update())).all()
-
-
-def _reseal(sealer: Sealer, sealed: SealedColumn, row: Any) -> None:
-    value: str = getattr(row, sealed.column)
-    bound_to = sealed.context(row)
-    where = f"{row.reference} ({sealed.table.__tablename__} {row.id})"
-    try:
-        plaintext = sealer.open(value, bound_to)
-    except UnknownKey as error:
-        raise RotationError(
-            f"{where} has a value sealed under key {error.args[0]}, which is not configured; "
-            "add it after the active key and run again"
-        ) from None
-    except InvalidTag:
-        raise RotationError(
-            f"{where} has a value that does not open under key {Sealer.key_id_of(value)}; "
-            "it was altered or the key is wrong"
-        ) from None
-    setattr(row, sealed.column, sealer.seal(plaintext, bound_to))
 
 
 async def _reseal_attachments(
