@@ -204,6 +204,8 @@ def launched_platform(
         "NWD_REDIS_PREFIX": f"{namespace}:",
         "NWD_BUS_NAMESPACE": namespace,
         "NWD_RATE_LIMITS": "off",
+        # A killed sender's deliveries are taken over after this, not the default two minutes.
+        "NWD_NOTIFICATIONS_CLAIM_LEASE_SECONDS": "20",
     }
     if nats_url:
         env["NWD_NATS_URL"] = nats_url

@@ -16,8 +16,11 @@ from typing import Any
 import httpx
 import pytest
 
+from nowrongdoor.testing.apps import eventually
+
 from .conftest import Platform
 from .test_complaint_to_case import complaint, file, follow_until
+from .test_webhooks import touch_anothers_webhook
 
 UNKNOWN_REFERENCE = "NWD-0000000000AA"
 SCOPES = ("cases:read", "cases:write", "mandate:write", "complaints:write")
@@ -323,6 +326,82 @@ async def file_at_their_counter(world: World) -> None:
     assert response.status_code == 403
 
 
+async def touch_their_webhook(world: World) -> None:
+    await touch_anothers_webhook(world.gateway, world.mine.headers, world.theirs.headers)
+
+
+async def change_their_contact(world: World) -> None:
+    address = {"email": "not-theirs@example.org"}
+    await same_as_unknown(world, "PUT", "/v1/cases/{ref}/contact", json=address)
+    await same_as_unknown(
+        world,
+        "PUT",
+        "/v1/cases/{ref}/contact",
+        headers={"X-Receipt": world.mine.case["receipt"]},
+        json=address,
+    )
+    await same_as_unknown(world, "DELETE", "/v1/cases/{ref}/contact")
+    theirs = await world.gateway.get(
+        f"/v1/cases/{world.theirs.case['reference']}/personal-data",
+        headers={"X-Receipt": world.theirs.case["receipt"]},
+    )
+    assert theirs.status_code == 200
+    assert theirs.json()["contact"] is None
+
+
+async def their_inbox_entry(world: World) -> str:
+    """An entry of the other institution's inbox: it was told of its new case."""
+
+    async def told() -> str | None:
+        response = await world.gateway.get("/v1/inbox", headers=world.theirs.headers)
+        assert response.status_code == 200, response.text
+        items = response.json()["items"]
+        return str(items[0]["id"]) if items else None
+
+    return await eventually(told, timeout=30, interval=0.2)
+
+
+async def touch_their_inbox(world: World) -> None:
+    entry_id = await their_inbox_entry(world)
+    mine = await world.gateway.get("/v1/inbox", params={"limit": 100}, headers=world.mine.headers)
+    assert entry_id not in {item["id"] for item in mine.json()["items"]}
+    for body in ({"ids": [entry_id]}, {"up_to": entry_id}):
+        theirs = await world.gateway.post(
+            "/v1/inbox/acknowledgements", json=body, headers=world.mine.headers
+        )
+        unknown_id = "00000000-0000-4000-8000-000000000000"
+        unknown = await world.gateway.post(
+            "/v1/inbox/acknowledgements",
+            json={key: [unknown_id] if key == "ids" else unknown_id for key in body},
+            headers=world.mine.headers,
+        )
+        assert theirs.status_code == 404, theirs.text
+        assert theirs.json() == unknown.json()
+    paged = await world.gateway.get(
+        "/v1/inbox", params={"cursor": entry_id}, headers=world.mine.headers
+    )
+    assert paged.status_code == 422
+    after = await world.gateway.get("/v1/inbox", headers=world.theirs.headers)
+    assert all(item["acknowledged_at"] is None for item in after.json()["items"])
+
+
+async def touch_their_contacts(world: World) -> None:
+    mailbox = {"email": "plaintes@ma-mediateur.example", "language": "fr", "kinds": []}
+    await world.gateway.put(
+        "/v1/notification-contacts", json=[mailbox], headers=world.theirs.headers
+    )
+    mine = await world.gateway.put(
+        "/v1/notification-contacts",
+        json=[mailbox | {"email": "plaintes@ma-cndh.example"}],
+        headers=world.mine.headers,
+    )
+    listed = await world.gateway.get("/v1/notification-contacts", headers=world.mine.headers)
+    theirs = await world.gateway.get("/v1/notification-contacts", headers=world.theirs.headers)
+    assert mine.status_code == 200, mine.text
+    assert [c["email"] for c in listed.json()] == ["plaintes@ma-cndh.example"]
+    assert [c["email"] for c in theirs.json()] == ["plaintes@ma-mediateur.example"]
+
+
 async def nothing_to_own(world: World) -> None:
     """Public information or the caller's own credentials: no other party's object exists."""
 
@@ -347,6 +426,20 @@ MATRIX: dict[str, Check] = {
     "POST /v1/triage/{reference}/decision": decide_their_triage,
     "GET /v1/triage/cases": read_triage_queue,
     "GET /v1/triage/proposals": read_triage_proposals,
+    "POST /v1/webhooks": touch_their_webhook,
+    "GET /v1/webhooks": touch_their_webhook,
+    "GET /v1/webhooks/{endpoint_id}": touch_their_webhook,
+    "PATCH /v1/webhooks/{endpoint_id}": touch_their_webhook,
+    "DELETE /v1/webhooks/{endpoint_id}": touch_their_webhook,
+    "POST /v1/webhooks/{endpoint_id}/secret": touch_their_webhook,
+    "GET /v1/webhooks/{endpoint_id}/deliveries": touch_their_webhook,
+    "POST /v1/webhooks/{endpoint_id}/replay": touch_their_webhook,
+    "PUT /v1/cases/{reference}/contact": change_their_contact,
+    "DELETE /v1/cases/{reference}/contact": change_their_contact,
+    "GET /v1/inbox": touch_their_inbox,
+    "POST /v1/inbox/acknowledgements": touch_their_inbox,
+    "GET /v1/notification-contacts": touch_their_contacts,
+    "PUT /v1/notification-contacts": touch_their_contacts,
     "POST /v1/oauth/token": nothing_to_own,
     "GET /v1/institutions": nothing_to_own,
     "GET /v1/institutions/{institution_id}": nothing_to_own,

@@ -9,9 +9,11 @@ from datetime import UTC, datetime
 from typing_extensions import override
 
 from nowrongdoor.auth import Principal
+from nowrongdoor.contacts import ContactDetails
 from nowrongdoor.contracts.intake import (
     ComplaintAccepted,
     ComplaintForStaff,
+    ContactChange,
     Identity,
     IncomingComplaint,
     IntakeClient,
@@ -36,6 +38,8 @@ class Filed:
     caller: Principal
     received_at: datetime
     erased_at: datetime | None = None
+    contact: ContactDetails | None = None
+    """The addresses as changed on the tracking API; empty once removed."""
 
 
 class FakeIntake(StandIn, IntakeClient):
@@ -117,6 +121,31 @@ class FakeIntake(StandIn, IntakeClient):
         return _personal_data(check.reference, filed)
 
     @override
+    async def change_contact(self, caller: Principal, change: ContactChange) -> bool:
+        await self.reached("change_contact", caller, change)
+        filed = self._matching(change)
+        if filed is None:
+            return False
+        if filed.erased_at is not None:
+            raise self.refusal(
+                409,
+                "Your personal data was erased; no address can be kept for this case.",
+                slug="personal-data-erased",
+                title="Personal data erased",
+            )
+        filed.contact = ContactDetails(email=change.email, phone=change.phone)
+        return True
+
+    @override
+    async def remove_contact(self, caller: Principal, check: ReceiptCheck) -> bool:
+        await self.reached("remove_contact", caller, check)
+        filed = self._matching(check)
+        if filed is None:
+            return False
+        filed.contact = ContactDetails()
+        return True
+
+    @override
     async def complaint_for_staff(
         self, caller: Principal, reference: str
     ) -> ComplaintForStaff | None:
@@ -169,6 +198,7 @@ def _personal_data(reference: str, filed: Filed) -> PersonalData:
     submission, erased = filed.complaint.submission, filed.erased_at is not None
     complainant = submission.complainant
     identity = Identity(name=complainant.name, email=complainant.email, phone=complainant.phone)
+    contact = filed.contact or ContactDetails(email=complainant.email, phone=complainant.phone)
     return PersonalData(
         reference=reference,
         received_at=filed.received_at,
@@ -184,4 +214,5 @@ def _personal_data(reference: str, filed: Filed) -> PersonalData:
         identity=None if erased or complainant.anonymous else identity,
         description=None if erased else submission.description,
         respondent_name=None if erased else submission.respondent.name,
+        contact=None if erased or contact.is_empty() else contact,
     )

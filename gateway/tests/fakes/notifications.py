@@ -7,10 +7,12 @@ from typing_extensions import override
 from nowrongdoor.auth import Principal
 from nowrongdoor.contracts.notifications import Delivery, NotificationsClient
 
-from .stand_in import StandIn, Switchboard
+from .inbox import FakeInbox
+from .stand_in import Switchboard
+from .webhooks import FakeWebhooks
 
 
-class FakeNotifications(StandIn, NotificationsClient):
+class FakeNotifications(FakeWebhooks, FakeInbox, NotificationsClient):
     def __init__(self, switchboard: Switchboard) -> None:
         super().__init__(switchboard)
         self.owed: dict[str, list[Delivery]] = {}

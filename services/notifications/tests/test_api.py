@@ -34,8 +34,8 @@ async def test_deliveries_answer_the_shared_contract(client: httpx.AsyncClient, 
     deliveries = await eventually(answered)
 
     assert {(d.recipient, d.kind, d.status) for d in deliveries} == {
-        ("be-unia", "case-opened", "recorded"),
-        ("complainant", "case-opened", "recorded"),
+        ("be-unia", "case-opened", "delivered"),
+        ("complainant", "case-opened", "delivered"),
     }
     assert {d.cause_event_id for d in deliveries} == {envelope.id}
     assert {d.reference for d in deliveries} == {REFERENCE}

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from gateway.api import cases, complaints, guide, institutions, oauth, personal_data, triage
+from gateway.api import (
+    cases,
+    complaints,
+    guide,
+    inbox,
+    institutions,
+    oauth,
+    personal_data,
+    triage,
+    webhooks,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     oauth.router,
@@ -14,4 +24,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     institutions.router,
     guide.router,
     triage.router,
+    webhooks.router,
+    inbox.router,
 )

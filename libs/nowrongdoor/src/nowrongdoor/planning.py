@@ -97,6 +97,7 @@ def service_environment(
     redis_url: str,
     bus_namespace: str = "",
     database_url: str | None = None,
+    mail_catcher_url: str | None = None,
 ) -> dict[str, str]:
     """The NWD_* variables one service process is started with, NWD_<OTHER>_URL of every other."""
     env = {
@@ -105,6 +106,10 @@ def service_environment(
         "NWD_NATS_URL": nats_url,
         "NWD_REDIS_URL": redis_url,
     }
+    if mail_catcher_url:
+        env["NWD_SMTP_URL"] = mail_catcher_url
+        # The local catcher speaks no TLS: a stricter setting in the shell must not block it.
+        env["NWD_NOTIFICATIONS_SMTP_REQUIRE_TLS"] = "false"
     if bus_namespace:
         env["NWD_BUS_NAMESPACE"] = bus_namespace
     if database_url:
@@ -150,6 +155,7 @@ class PlatformConfig:
     environment: str = "development"
     nats_url: str | None = None
     redis_url: str | None = None
+    smtp_url: str | None = None
     bus_namespace: str = ""
     database_urls: Mapping[str, str] = field(default_factory=dict)
 
@@ -180,13 +186,19 @@ class PlatformConfig:
             environment=environ.get("NWD_ENVIRONMENT", "development"),
             nats_url=environ.get("NWD_NATS_URL") or None,
             redis_url=environ.get("NWD_REDIS_URL") or None,
+            smtp_url=environ.get("NWD_SMTP_URL") or None,
             bus_namespace=environ.get("NWD_BUS_NAMESPACE", ""),
             database_urls=database_urls(environ, declared),
         )
 
 
-def plan_specs(config: PlatformConfig, *, nats_url: str, redis_url: str) -> list[ServiceSpec]:
-    """One process spec per service, each told where the servers and the other services are."""
+def plan_specs(
+    config: PlatformConfig, *, nats_url: str, redis_url: str, mail_catcher_url: str | None = None
+) -> list[ServiceSpec]:
+    """One process spec per service, each told where the servers and the other services are.
+
+    `mail_catcher_url`: the embedded mail catcher every service sends email to; without it they
+    inherit NWD_SMTP_URL, or send none."""
     withheld = frozenset(
         service.database_variable for service in config.services if service.owns_database
     )
@@ -204,6 +216,7 @@ def plan_specs(config: PlatformConfig, *, nats_url: str, redis_url: str) -> list
                 redis_url=redis_url,
                 bus_namespace=config.bus_namespace,
                 database_url=config.database_urls.get(service.name),
+                mail_catcher_url=mail_catcher_url,
             ),
             withheld=withheld,
         )

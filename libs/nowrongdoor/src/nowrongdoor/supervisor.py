@@ -1,6 +1,7 @@
 """Running the platform behind `nowrongdoor up`: embedded servers, then one process per service.
 
-Embedded NATS and Redis start first (unless URLs point elsewhere), then every declared service as
+Embedded NATS, Redis and the mail catcher start first (unless URLs point elsewhere: NWD_NATS_URL,
+NWD_REDIS_URL, NWD_SMTP_URL), then every declared service as
 its own uvicorn process, planned by `nowrongdoor.planning`. A service that dies is restarted with
 exponential backoff; Ctrl-C or SIGTERM stops the services, then the embedded servers.
 `<data_dir>/run/pids.json` always names the live processes.
@@ -27,6 +28,7 @@ from nowrongdoor.embedded import (
     EmbeddedServerError,
     preferred_port,
 )
+from nowrongdoor.mailcatcher import EmbeddedMailCatcher
 from nowrongdoor.planning import (
     PlatformConfig,
     ServiceSpec,
@@ -40,6 +42,7 @@ from nowrongdoor.plugins import ServiceDeclaration, database_services
 __all__ = [
     "EMBEDDED_NATS_PORT",
     "EMBEDDED_REDIS_PORT",
+    "EMBEDDED_SMTP_PORT",
     "Platform",
     "PlatformConfig",
     "ServiceSpec",
@@ -55,6 +58,8 @@ __all__ = [
 EMBEDDED_NATS_PORT = 14222
 EMBEDDED_NATS_MONITOR_PORT = 18222
 EMBEDDED_REDIS_PORT = 16379
+# The port mail catchers customarily take, so a newcomer's tools find it.
+EMBEDDED_SMTP_PORT = 1025
 
 BACKOFF_BASE_SECONDS = 1.0
 BACKOFF_CAP_SECONDS = 30.0
@@ -98,6 +103,7 @@ class Platform:
     nats: EmbeddedNats | None
     redis: EmbeddedRedis | None
     specs: list[ServiceSpec]
+    mail: EmbeddedMailCatcher | None = None
 
     @property
     def nats_url(self) -> str:
@@ -108,8 +114,13 @@ class Platform:
         return self.redis.url if self.redis else str(self.config.redis_url)
 
     @property
+    def smtp_url(self) -> str | None:
+        return self.mail.url if self.mail else self.config.smtp_url
+
+    @property
     def embedded(self) -> list[EmbeddedServer]:
-        return [server for server in (self.nats, self.redis) if server is not None]
+        servers: tuple[EmbeddedServer | None, ...] = (self.nats, self.redis, self.mail)
+        return [server for server in servers if server is not None]
 
     @property
     def run_dir(self) -> Path:
@@ -146,12 +157,18 @@ def plan_platform(config: PlatformConfig) -> Platform:
     redis = None
     if config.redis_url is None:
         redis = EmbeddedRedis(data_dir / "redis", preferred_port(EMBEDDED_REDIS_PORT))
+    mail = None
+    if config.smtp_url is None:
+        mail = EmbeddedMailCatcher(
+            data_dir / "mailcatcher", preferred_port(EMBEDDED_SMTP_PORT), folder=data_dir / "mail"
+        )
     specs = plan_specs(
         config,
         nats_url=nats.url if nats else str(config.nats_url),
         redis_url=redis.url if redis else str(config.redis_url),
+        mail_catcher_url=mail.url if mail else None,
     )
-    return Platform(config=config, nats=nats, redis=redis, specs=specs)
+    return Platform(config=config, nats=nats, redis=redis, specs=specs, mail=mail)
 
 
 # -- the supervisor --------------------------------------------------------------------------

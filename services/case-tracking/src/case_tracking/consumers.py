@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from case_tracking.service import forgetting, opening
+from case_tracking.service import forgetting, notices, opening
 from nowrongdoor.arrivals import Arrivals
 from nowrongdoor.bus import Envelope
 from nowrongdoor.contracts.events import (
@@ -12,6 +12,8 @@ from nowrongdoor.contracts.events import (
     ComplaintReceived,
     ComplaintRouted,
     ComplaintTriageRequired,
+    NotificationDelivered,
+    NotificationFailed,
 )
 from nowrongdoor.runtime import Subscription
 from nowrongdoor.storage import BlobStore
@@ -46,8 +48,15 @@ def subscriptions(arrivals: Arrivals, store: BlobStore) -> list[Subscription]:
         assert isinstance(event, ComplaintPersonalDataRemoved)
         await forgetting.forget_case(session, store, event)
 
+    async def on_notice(session: AsyncSession, envelope: Envelope) -> None:
+        event = envelope.event()
+        assert isinstance(event, NotificationDelivered | NotificationFailed)
+        await notices.record_notice(session, event, envelope.id)
+
     return [
         Subscription(ComplaintPersonalDataRemoved.subject, on_personal_data_removed),
+        Subscription(NotificationDelivered.subject, on_notice),
+        Subscription(NotificationFailed.subject, on_notice),
         Subscription(ComplaintReceived.subject, on_complaint_received),
         Subscription(ComplaintRouted.subject, on_complaint_routed),
         Subscription(ComplaintTriageRequired.subject, on_triage_required),

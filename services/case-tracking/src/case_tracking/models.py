@@ -146,6 +146,12 @@ class TimelineEntry(SQLModel, table=True):
     summary: str = Field(max_length=1000)
     event_id: str | None = Field(default=None, max_length=64)
     sealed_note: str | None = Field(default=None, sa_type=sa.Text)
+    visible_to: str | None = Field(
+        default=None,
+        max_length=64,
+        description="Everyone who reads the case when None; else only `complainant` or this "
+        "institution (what was sent to whom), and the operator",
+    )
 
 
 class CaseMessage(SQLModel, table=True):

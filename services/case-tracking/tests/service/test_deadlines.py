@@ -16,6 +16,7 @@ from case_tracking_support import (
     open_case,
     outbox,
     staff,
+    status_changes,
 )
 from fastapi import FastAPI
 
@@ -72,6 +73,38 @@ async def test_every_reader_sees_the_promised_dates_counted_in_business_days(
     assert acknowledged["acknowledge"]["met_on"] == opened.isoformat()
     assert acknowledged["admissibility"]["due"] == business_days(opened, 10).isoformat()
     assert acknowledged["resolution"]["due"] is None
+
+
+async def test_each_status_change_announces_the_next_promised_step_and_none_while_paused(
+    client: httpx.AsyncClient, bus: Bus, as_: As, clock: MovableClock, app: FastAPI
+) -> None:
+    reference = await open_case(client, bus, "ma-mediateur")
+    opened = clock().date()
+    mediateur = as_(staff("ma-mediateur"))
+    await mediateur.step(reference, "acknowledged")
+    await mediateur.step(reference, "awaiting-complainant", reason="Which office?")
+
+    announced = {
+        change["status"]: change["promised"]
+        for change in await status_changes(app)
+        if change["reference"] == reference
+    }
+
+    assert announced["routed"] == [
+        {
+            "institution_id": "ma-mediateur",
+            "standard": "acknowledge",
+            "due": business_days(opened, 5).isoformat(),
+        }
+    ]
+    assert announced["acknowledged"] == [
+        {
+            "institution_id": "ma-mediateur",
+            "standard": "admissibility",
+            "due": business_days(opened, 10).isoformat(),
+        }
+    ]
+    assert announced["awaiting-complainant"] == []
 
 
 async def test_the_clock_stops_while_awaiting_the_complainant_and_the_day_moves_on(

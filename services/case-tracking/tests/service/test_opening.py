@@ -172,12 +172,14 @@ async def test_advice_opens_a_closed_case_and_announces_it_as_closed(
 
     assert [(c["previous_status"], c["status"]) for c in changes] == [(None, "closed")]
     assert changes[0]["institution_ids"] == []
+    assert changes[0]["promised"] == []  # closed with advice: nobody promises anything
     assert set(changes[0]) == {
         "reference",
         "status",
         "previous_status",
         "institution_ids",
         "changed_at",
+        "promised",
     }
 
 

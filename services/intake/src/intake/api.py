@@ -9,20 +9,22 @@ from fastapi import APIRouter, Depends, Path, Request, status
 
 from intake.domain.audit import Actor
 from intake.domain.decisions import DecisionPending, NotWaitingForPrerequisite
-from intake.service import personal_data, submissions
+from intake.service import contact, personal_data, submissions
+from intake.service.contact import PersonalDataErased
 from intake.service.decisions import DecisionWaiters
 from intake.service.submissions import NoMatch, ReferenceNotAllocated
 from nowrongdoor.auth import CallerDep, internal_principal
 from nowrongdoor.contracts.intake import (
     ComplaintAccepted,
     ComplaintForStaff,
+    ContactChange,
     IncomingComplaint,
     PersonalData,
     ReceiptCheck,
     ResubmissionCheck,
     SubmissionStatus,
 )
-from nowrongdoor.crypto import Sealer
+from nowrongdoor.crypto import Sealer, StaticKeys
 from nowrongdoor.ids import REFERENCE_PATTERN
 from nowrongdoor.problems import PROBLEM_JSON, Problem, ProblemError
 from nowrongdoor.runtime import RuntimeDep
@@ -42,6 +44,11 @@ def _sealer(request: Request) -> Sealer:
     return sealer
 
 
+def _transport_keys(request: Request) -> StaticKeys:
+    keys: StaticKeys = request.app.state.transport_keys
+    return keys
+
+
 def _now(request: Request) -> datetime:
     now: datetime = request.app.state.clock()
     return now
@@ -53,6 +60,7 @@ def _waiters(request: Request) -> DecisionWaiters:
 
 
 SealerDep = Annotated[Sealer, Depends(_sealer)]
+TransportKeysDep = Annotated[StaticKeys, Depends(_transport_keys)]
 NowDep = Annotated[datetime, Depends(_now)]
 WaitersDep = Annotated[DecisionWaiters, Depends(_waiters)]
 Reference = Annotated[str, Path(pattern=REFERENCE_PATTERN)]
@@ -98,11 +106,15 @@ def _decision_pending(waiters: DecisionWaiters) -> ProblemError:
     responses={503: _answer("No free reference could be drawn; nothing was stored")},
 )
 async def accept_complaint(
-    incoming: IncomingComplaint, runtime: RuntimeDep, sealer: SealerDep, now: NowDep
+    incoming: IncomingComplaint,
+    runtime: RuntimeDep,
+    sealer: SealerDep,
+    transport_keys: TransportKeysDep,
+    now: NowDep,
 ) -> ComplaintAccepted:
     """Store a complaint sealed and announce its facts; the receipt is shown only here."""
     try:
-        return await submissions.accept(runtime, sealer, incoming, now)
+        return await submissions.accept(runtime, sealer, transport_keys, incoming, now)
     except ReferenceNotAllocated:
         raise ProblemError(
             503, "Could not allocate a reference; nothing was stored. Try again."
@@ -210,5 +222,61 @@ async def erase_personal_data(
     """Erase the identity, description and respondent name; the facts stay. Audited."""
     try:
         return await personal_data.erase(runtime, sealer, check, Actor.of(caller), now)
+    except NoMatch:
+        raise _no_match() from None
+
+
+@personal_data_api.put(
+    "/complaints/{reference}/contact",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={
+        404: NO_MATCH_ANSWER,
+        409: _answer("`personal-data-erased`: no address is kept for an erased complaint"),
+    },
+)
+async def change_contact(
+    change: ContactChange,
+    reference: Reference,
+    runtime: RuntimeDep,
+    sealer: SealerDep,
+    transport_keys: TransportKeysDep,
+    caller: CallerDep,
+    now: NowDep,
+) -> None:
+    """Keep the addresses the complainant is told at, in place of any before; audited."""
+    if change.reference != reference:
+        raise _no_match()
+    try:
+        await contact.change(runtime, sealer, transport_keys, change, Actor.of(caller), now)
+    except NoMatch:
+        raise _no_match() from None
+    except PersonalDataErased:
+        raise ProblemError(
+            409,
+            "Your personal data was erased; no address can be kept for this case.",
+            slug="personal-data-erased",
+            title="Personal data erased",
+        ) from None
+
+
+@personal_data_api.post(
+    "/complaints/{reference}/contact/removal",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={404: NO_MATCH_ANSWER},
+)
+async def remove_contact(
+    check: ReceiptCheck,
+    reference: Reference,
+    runtime: RuntimeDep,
+    sealer: SealerDep,
+    transport_keys: TransportKeysDep,
+    caller: CallerDep,
+    now: NowDep,
+) -> None:
+    """Tell the complainant nothing by email or SMS any more; audited."""
+    if check.reference != reference:
+        raise _no_match()
+    try:
+        await contact.remove(runtime, sealer, transport_keys, check, Actor.of(caller), now)
     except NoMatch:
         raise _no_match() from None

@@ -50,6 +50,7 @@ def create_app(settings: IntakeSettings | None = None, clock: Clock = _now) -> F
         on_start=start_purges,
     )
     app.state.sealer = Sealer(settings.keys())
+    app.state.transport_keys = settings.transport_keys()
     app.state.clock = clock
     app.state.decision_waiters = waiters
     return app

@@ -18,6 +18,7 @@ SEALED_FIELDS = {
     "sealed_description": "description",
     "sealed_respondent_name": "respondent",
     "sealed_identity": "identity",
+    "sealed_contact": "contact",
 }
 
 
@@ -41,6 +42,10 @@ class Submission(SQLModel, table=True):
     sealed_description: str | None = None
     sealed_respondent_name: str | None = None
     sealed_identity: str | None = None
+    # The addresses as the complainant changed them on the tracking API, apart from the
+    # identity (an anonymous complainant stays anonymous); an empty object once removed, and
+    # None while the addresses given with the complaint stand.
+    sealed_contact: str | None = None
     erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     erasure_reason: str | None = Field(default=None, max_length=20)
     # What the case's other services said about it, learned from their events: a routing

@@ -41,6 +41,7 @@ async def remove_personal_data(
             sealed_description=None,
             sealed_respondent_name=None,
             sealed_identity=None,
+            sealed_contact=None,
             erased_at=now,
             erasure_reason=reason,
         )

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import Field, NonNegativeInt, model_validator
+from pydantic import AliasChoices, Field, NonNegativeInt, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from intake.domain.retention import RetentionPolicy
+from nowrongdoor.contacts import transport_keys
 from nowrongdoor.crypto import StaticKeys
 from nowrongdoor.settings import DatabaseSettings
 
@@ -31,6 +32,11 @@ class IntakeSettings(DatabaseSettings):
     decision_wait_seconds: float = Field(5.0, ge=0)
     """How long a resubmission or a staff read waits for a decision on its way from routing."""
 
+    contact_transport_keys: str | None = Field(
+        None, validation_alias=AliasChoices("NWD_CONTACT_TRANSPORT_KEYS")
+    )
+    """The keys a complainant's addresses are sealed with on the bus (shared with notifications)."""
+
     @model_validator(mode="after")
     def _production_needs_keys(self) -> IntakeSettings:
         if self.environment == "production" and not self.encryption_keys:
@@ -41,6 +47,13 @@ class IntakeSettings(DatabaseSettings):
         if self.encryption_keys:
             return StaticKeys.parse(self.encryption_keys)
         return StaticKeys.from_file(self.data_dir / "keys" / "intake.keys", create=create)
+
+    def transport_keys(self) -> StaticKeys:
+        return transport_keys(
+            self.contact_transport_keys,
+            self.data_dir,
+            production=self.environment == "production",
+        )
 
     def retention(self) -> RetentionPolicy:
         return RetentionPolicy(

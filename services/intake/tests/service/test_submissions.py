@@ -9,6 +9,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
+from sqlmodel import col
 
 from intake.domain.decisions import RESUBMITTED
 from intake.models import OutboxMessage, Submission
@@ -51,18 +52,23 @@ async def test_personal_data_is_stored_only_sealed_and_the_event_carries_only_fa
 
     async with app.state.runtime.sessions() as session:
         rows = (await session.execute(sa.text("SELECT * FROM submissions"))).mappings().all()
-        outbox = (await session.scalars(sa.select(OutboxMessage))).all()
+        outbox = (
+            await session.scalars(sa.select(OutboxMessage).order_by(col(OutboxMessage.created_at)))
+        ).all()
     stored = json.dumps([dict(row) for row in rows], default=str)
     for marker in MARKERS.values():
         assert marker not in stored
     assert accepted["receipt"] not in stored
-    assert len(outbox) == 1
-    assert outbox[0].type == "org.nowrongdoor.complaint.received.v1"
-    assert outbox[0].event_subject == accepted["reference"]
-    payload = json.loads(outbox[0].payload)
+    # The addresses go first, sealed for notifications; then the complaint's facts.
+    assert [message.type for message in outbox] == [
+        "org.nowrongdoor.complaint.contact-changed.v1",
+        "org.nowrongdoor.complaint.received.v1",
+    ]
+    assert {message.event_subject for message in outbox} == {accepted["reference"]}
+    payload = json.loads(outbox[1].payload)
     assert payload["facts"]["respondent_territory"] == "MA-06"
     for marker in MARKERS.values():
-        assert marker not in outbox[0].payload
+        assert all(marker not in message.payload for message in outbox)
 
 
 async def test_the_sealed_description_opens_with_the_service_key(

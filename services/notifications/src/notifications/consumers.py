@@ -1,19 +1,98 @@
-"""Thin event handlers: decode the event, call the use case in the event's unit of work."""
+"""Thin event handlers: decode the event, call the use case in the event's unit of work.
+
+Once a handler's transaction commits, the dispatcher is woken to send what it owes at once.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import event as orm_event
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notifications import service
+from notifications.service import contacts, owing
+from notifications.settings import NotificationsSettings
 from nowrongdoor.bus import Envelope
-from nowrongdoor.contracts.events import CaseOpened
+from nowrongdoor.contracts.events import (
+    CaseDeadlineBreached,
+    CaseInvitationSent,
+    CaseMessagePosted,
+    CaseOpened,
+    CaseStatusChanged,
+    CaseTransferred,
+    ComplaintContactChanged,
+    ComplaintPersonalDataRemoved,
+    ComplaintTriageRequired,
+)
+from nowrongdoor.crypto import Sealer
+from nowrongdoor.inbox import TransactionalHandler
 from nowrongdoor.runtime import Subscription
 
+Clock = Callable[[], datetime]
 
-async def on_case_opened(session: AsyncSession, envelope: Envelope) -> None:
-    event = envelope.event()
-    assert isinstance(event, CaseOpened)
-    service.record_case_opened(session, event, envelope.id)
+OWING = (
+    ComplaintTriageRequired,
+    CaseOpened,
+    CaseStatusChanged,
+    CaseTransferred,
+    CaseMessagePosted,
+    CaseDeadlineBreached,
+    CaseInvitationSent,
+)
+"""The events that only owe deliveries."""
 
 
-SUBSCRIPTIONS = [Subscription(CaseOpened.subject, on_case_opened)]
+def subscriptions(
+    settings: NotificationsSettings, clock: Clock, wake: Callable[[], None]
+) -> list[Subscription]:
+    """Every event notifications follows, each handled by its use case."""
+    window = timedelta(seconds=settings.merge_window_seconds)
+    sealer = Sealer(settings.keys())
+
+    def after_commit(session: AsyncSession) -> None:
+        orm_event.listen(session.sync_session, "after_commit", lambda _: wake(), once=True)
+
+    async def on_owing(session: AsyncSession, envelope: Envelope) -> None:
+        event = envelope.event()
+        assert isinstance(event, OWING)
+        await owing.owe(
+            session,
+            event,
+            event_id=envelope.id,
+            reference=event.reference,
+            language=getattr(event, "language", None),
+            now=clock(),
+            merge_window=window,
+        )
+        after_commit(session)
+
+    async def on_contact_changed(session: AsyncSession, envelope: Envelope) -> None:
+        event = envelope.event()
+        assert isinstance(event, ComplaintContactChanged)
+        now = clock()
+        await contacts.change_contact(
+            session, event, transport=settings.transport_keys(), sealer=sealer, now=now
+        )
+        await owing.owe(
+            session,
+            event,
+            event_id=envelope.id,
+            reference=event.reference,
+            language=event.language,
+            now=now,
+            merge_window=window,
+        )
+        after_commit(session)
+
+    async def on_personal_data_removed(session: AsyncSession, envelope: Envelope) -> None:
+        event = envelope.event()
+        assert isinstance(event, ComplaintPersonalDataRemoved)
+        await contacts.forget_complainant(session, event)
+
+    handlers: list[tuple[str, TransactionalHandler]] = [
+        (ComplaintContactChanged.subject, on_contact_changed),
+        (ComplaintPersonalDataRemoved.subject, on_personal_data_removed),
+    ]
+    handlers += [(kind.subject, on_owing) for kind in OWING]
+    return [Subscription(subject, handler) for subject, handler in handlers]

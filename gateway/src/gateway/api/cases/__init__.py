@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from gateway.api.cases import joining, lifecycle, messages, reading
+from gateway.api.cases import contact, joining, lifecycle, messages, reading
 
 router = APIRouter()
-for routes in (reading.router, lifecycle.router, joining.router, messages.router):
+for routes in (reading.router, lifecycle.router, joining.router, messages.router, contact.router):
     router.include_router(routes)

@@ -180,6 +180,14 @@ class CaseOpened(Event):
     )
 
 
+class NextPromise(BaseModel):
+    """The next step one institution promised on a case, and the day it promised it by."""
+
+    institution_id: str
+    standard: ServiceStandard
+    due: date = Field(description="The last day of the promise, in the institution's own time")
+
+
 class CaseStatusChanged(Event):
     """A case group moved to another status, or was opened in one; facts only, never free text."""
 
@@ -194,6 +202,10 @@ class CaseStatusChanged(Event):
     )
     institution_ids: list[str] = Field(description="The institutions taking part in the case")
     changed_at: datetime
+    promised: list[NextPromise] = Field(
+        default_factory=list,
+        description="Each taking part's next promised step after the change; none while paused",
+    )
 
 
 class CaseStepTaken(Event):
@@ -380,6 +392,28 @@ class ComplaintPersonalDataRemoved(Event):
     removed_at: datetime
 
 
+class ComplaintContactChanged(Event):
+    """The complainant gave, changed or removed the addresses they want to be told at.
+
+    The addresses travel sealed under the contact-transport keys (`nowrongdoor.contacts`), which
+    only intake and notifications hold; the bus never carries them in clear.
+    """
+
+    type: ClassVar[str] = "org.nowrongdoor.complaint.contact-changed.v1"
+    subject: ClassVar[str] = "complaint.contact-changed"
+    stream: ClassVar[str] = "COMPLAINTS"
+
+    reference: str = REFERENCE_FIELD
+    change: Literal["submitted", "added", "removed"] = Field(
+        description="Given with the complaint, added or changed later, or removed"
+    )
+    sealed_contact: str | None = Field(
+        None, description="The sealed `ContactDetails`; absent when the complainant removed them"
+    )
+    language: Language
+    at: datetime
+
+
 class NotificationDelivered(Event):
     type: ClassVar[str] = "org.nowrongdoor.notification.delivered.v1"
     subject: ClassVar[str] = "notification.delivered"
@@ -390,6 +424,11 @@ class NotificationDelivered(Event):
     recipient: str = Field(description="An institution id, or `complainant`; never an address")
     channel: str
     cause_event_id: str
+    kind: str | None = Field(
+        None,
+        description="What the person was told, e.g. `status-changed`",
+        examples=["case-opened"],
+    )
     delivered_at: datetime
 
 
@@ -403,7 +442,8 @@ class NotificationFailed(Event):
     recipient: str
     channel: str
     cause_event_id: str
-    reason: str
+    kind: str | None = Field(None, description="What the person was to be told")
+    reason: str = Field(description="Why it could not be delivered, never naming an address")
     failed_at: datetime
 
 
@@ -429,6 +469,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     CaseInvitationAnswered,
     CasePartLeft,
     ComplaintPersonalDataRemoved,
+    ComplaintContactChanged,
     NotificationDelivered,
     NotificationFailed,
 )

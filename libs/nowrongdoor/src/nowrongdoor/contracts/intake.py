@@ -8,6 +8,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from nowrongdoor.auth import Principal
+from nowrongdoor.contacts import ContactDetails
 from nowrongdoor.contracts.http import ServiceClient, ServiceProblem
 from nowrongdoor.contracts.vocabulary import (
     INSTITUTION_ID_PATTERN,
@@ -37,6 +38,10 @@ class Respondent(BaseModel):
     )
 
 
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+PHONE_PATTERN = r"^\+?[0-9 ().-]{6,20}$"
+
+
 class Complainant(BaseModel):
     # The rule below, in JSON Schema too, so clients and generated tests know it.
     model_config = ConfigDict(
@@ -53,10 +58,10 @@ class Complainant(BaseModel):
     email: str | None = Field(
         None,
         max_length=254,
-        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        pattern=EMAIL_PATTERN,
         examples=["amina@example.org"],
     )
-    phone: str | None = Field(None, pattern=r"^\+?[0-9 ().-]{6,20}$", examples=["+212 600 000 000"])
+    phone: str | None = Field(None, pattern=PHONE_PATTERN, examples=["+212 600 000 000"])
 
     @model_validator(mode="after")
     def _anonymous_means_no_name(self) -> Complainant:
@@ -158,6 +163,35 @@ class ResubmissionCheck(ReceiptCheck):
     )
 
 
+class ContactAddresses(BaseModel):
+    """Where the complainant wants to be told of their case: an email, a phone, or both."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [
+                {"required": [name], "properties": {name: {"type": "string"}}}
+                for name in ("email", "phone")
+            ]
+        },
+    )
+
+    email: str | None = Field(
+        None, max_length=254, pattern=EMAIL_PATTERN, examples=["amina@example.org"]
+    )
+    phone: str | None = Field(None, pattern=PHONE_PATTERN, examples=["+212 600 000 000"])
+
+    @model_validator(mode="after")
+    def _at_least_one(self) -> ContactAddresses:
+        if not (self.email or self.phone):
+            raise ValueError("give an email address, a phone number, or both")
+        return self
+
+
+class ContactChange(ReceiptCheck, ContactAddresses):
+    """The complainant, holding the receipt, gives the addresses to be told at from now on."""
+
+
 class SubmissionStatus(BaseModel):
     """What intake tells of a submission once its receipt has been checked."""
 
@@ -192,6 +226,7 @@ EXPORTED_EXAMPLE: dict[str, Any] = {
     "description": "The commune has not answered my request for a birth certificate for five "
     "months despite three visits.",
     "respondent_name": "Commune de Casablanca",
+    "contact": {"email": "amina@example.org", "phone": None},
 }
 ERASED_EXAMPLE: dict[str, Any] = {
     **_HELD,
@@ -201,6 +236,7 @@ ERASED_EXAMPLE: dict[str, Any] = {
     "identity": None,
     "description": None,
     "respondent_name": None,
+    "contact": None,
 }
 
 
@@ -225,6 +261,11 @@ class PersonalData(BaseModel):
     identity: Identity | None = Field(description="None for an anonymous complaint, or erased")
     description: str | None
     respondent_name: str | None
+    contact: ContactDetails | None = Field(
+        None,
+        description="Where you are told of the case: the addresses given with the complaint, "
+        "or as changed since; None when none, removed or erased",
+    )
 
 
 def _missing(error: ServiceProblem) -> bool:
@@ -265,6 +306,17 @@ class IntakeClient(ServiceClient):
     ) -> PersonalData | None:
         return await self._checked(caller, "/internal/personal-data/erase", check, PersonalData)
 
+    async def change_contact(self, caller: Principal, change: ContactChange) -> bool:
+        """The addresses stored and announced; False for any miss; `ServiceProblem` 409 once
+        the complaint's personal data is erased."""
+        path = f"/internal/complaints/{change.reference}/contact"
+        return await self._done(caller, "PUT", path, change)
+
+    async def remove_contact(self, caller: Principal, check: ReceiptCheck) -> bool:
+        """Nobody is told of the case by email or SMS any more; False for any miss."""
+        path = f"/internal/complaints/{check.reference}/contact/removal"
+        return await self._done(caller, "POST", path, check)
+
     async def complaint_for_staff(
         self, caller: Principal, reference: str
     ) -> ComplaintForStaff | None:
@@ -276,6 +328,15 @@ class IntakeClient(ServiceClient):
                 return None
             raise
         return self.read(response, ComplaintForStaff)
+
+    async def _done(self, caller: Principal, method: str, path: str, check: ReceiptCheck) -> bool:
+        try:
+            await self.call(caller, method, path, json=check.model_dump(mode="json"))
+        except ServiceProblem as error:
+            if _missing(error):
+                return False
+            raise
+        return True
 
     async def _checked(
         self, caller: Principal, path: str, check: ReceiptCheck, shape: type[_Answer]

@@ -7,7 +7,8 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from nowrongdoor.auth import Principal
-from nowrongdoor.contracts.http import ServiceClient
+from nowrongdoor.contracts.inbox import InboxApi
+from nowrongdoor.contracts.webhooks import WebhooksApi
 
 
 class Delivery(BaseModel):
@@ -23,7 +24,7 @@ class Delivery(BaseModel):
     created_at: datetime
 
 
-class NotificationsClient(ServiceClient):
+class NotificationsClient(WebhooksApi, InboxApi):
     """Notifications' internal API, typed."""
 
     service = "notifications"

@@ -80,3 +80,25 @@ def withdrawn() -> str:
 def with_note(summary: str, note: str | None) -> str:
     """An entry as read: the platform's words, then the reason its author gave."""
     return f"{summary}: {note}" if note else summary
+
+
+_SENT_BY = {"email": "an email", "sms": "a text message"}
+
+
+def notice(channel: str, *, delivered: bool, institution_name: str | None = None) -> str:
+    """What the platform sent, or could not send, to the complainant (`institution_name` None)
+    or to an institution; never the address."""
+    what = _SENT_BY[channel]
+    if institution_name is None:
+        return (
+            f"{what.capitalize()} was sent to you" if delivered else f"We could not send you {what}"
+        )
+    if delivered:
+        return f"{what.capitalize()} was sent to {institution_name}"
+    return f"We could not send {what} to {institution_name}"
+
+
+def notice_channel(channel: str) -> bool:
+    """Whether a delivery on this channel is told on the timeline: what really left the platform
+    for a person or a mailbox."""
+    return channel in _SENT_BY

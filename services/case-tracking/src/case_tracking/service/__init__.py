@@ -27,6 +27,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from nowrongdoor.db import SessionMaker
 
+SOURCE = "/services/case-tracking"
+"""The CloudEvents `source` of every event case tracking announces."""
+
 
 class Database(Protocol):
     """Where the use cases read and write; the running service's `Runtime` is one."""

@@ -34,10 +34,13 @@ class Viewer:
     """Staff reads of messages are written to the audit log."""
     invited: str | None = None
     """The institution asked to take part, reading before it answers: its invitation alone."""
+    notices: str | None = None
+    """Whose notices (what was sent to whom) the timeline shows: `complainant`, an institution
+    id, or `*` for every one; None for none."""
 
 
-COMPLAINANT = Viewer(sees_parts=False, messages=Reader.complainant())
-OPERATOR = Viewer(sees_parts=True, messages=None)
+COMPLAINANT = Viewer(sees_parts=False, messages=Reader.complainant(), notices="complainant")
+OPERATOR = Viewer(sees_parts=True, messages=None, notices="*")
 TRIAGE_DESK = Viewer(sees_parts=False, messages=None)
 
 
@@ -55,7 +58,7 @@ async def viewer(session: AsyncSession, caller: Principal, group: CaseGroup) -> 
     if part is not None:
         # An institution that handed the case on sees where it went, no longer what is said.
         reads = Reader.institution(part.institution_id) if _active(part) else None
-        return Viewer(sees_parts=True, messages=reads, audited=True)
+        return Viewer(sees_parts=True, messages=reads, audited=True, notices=part.institution_id)
     if group.status == CaseStatus.TRIAGE and group.triage_institution_id == caller.institution_id:
         return TRIAGE_DESK
     if await repository.pending_invitation(session, group.reference, caller.institution_id):

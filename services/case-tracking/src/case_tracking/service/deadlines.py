@@ -24,9 +24,8 @@ from case_tracking.domain.calendar import BusinessCalendar, calendar_for, latest
 from case_tracking.domain.lifecycle import FINAL
 from case_tracking.domain.standards import PartClock, Pause, Promise, Standards, promises
 from case_tracking.models import CasePart, PartPause
-from case_tracking.service import Database
-from case_tracking.service.recording import SOURCE
-from nowrongdoor.contracts.events import CaseDeadlineBreached
+from case_tracking.service import SOURCE, Database
+from nowrongdoor.contracts.events import CaseDeadlineBreached, NextPromise
 from nowrongdoor.contracts.vocabulary import CaseStatus, ServiceStandard
 from nowrongdoor.outbox import add_event
 
@@ -86,6 +85,32 @@ def refresh_due(
         if p.due is not None and p.met_on is None
     ]
     part.due_on = min(open_days, default=None)
+
+
+async def next_promises(session: AsyncSession, reference: str, now: datetime) -> list[NextPromise]:
+    """Each part's next promised step not yet taken, as the complainant is told it; none for a
+    part that is paused, final, or has no standards."""
+    group = await repository.case_group(session, reference)
+    parts = await repository.parts(session, reference)
+    waits = await repository.pauses(session, [part.id for part in parts if part.id is not None])
+    territory = group.respondent_territory if group is not None else None
+    found = []
+    for part in parts:
+        if part.status in FINAL:
+            continue
+        open_steps = [
+            promise
+            for promise in part_promises(part, waits.get(part.id or 0, []), territory, now=now)
+            if promise.due is not None and promise.met_on is None and not promise.paused
+        ]
+        if open_steps:
+            step = min(open_steps, key=lambda promise: promise.due or date.max)
+            found.append(
+                NextPromise(
+                    institution_id=part.institution_id, standard=step.standard, due=step.due
+                )
+            )
+    return found
 
 
 async def claim_breaches(

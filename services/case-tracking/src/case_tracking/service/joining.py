@@ -18,7 +18,7 @@ from case_tracking import repository
 from case_tracking.domain import joining
 from case_tracking.domain.joining import AlreadyInvited
 from case_tracking.models import CaseGroup, CaseInvitation, CasePart
-from case_tracking.service import Database, access
+from case_tracking.service import SOURCE, Database, access
 from case_tracking.service.deadlines import claim_breaches
 from case_tracking.service.errors import (
     AlreadyTakingPart,
@@ -32,7 +32,7 @@ from case_tracking.service.lifecycle import (  # the version claim every change 
     open_part,
 )
 from case_tracking.service.reading import case_for, view_as
-from case_tracking.service.recording import SOURCE, add_entry, settle_status
+from case_tracking.service.recording import add_entry, settle_status
 from case_tracking.service.sealing import invitation_context
 from nowrongdoor.auth import Principal
 from nowrongdoor.contracts.cases import CaseView, Invitation, InvitationAnswer, Leaving

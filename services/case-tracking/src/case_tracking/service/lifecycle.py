@@ -17,14 +17,13 @@ from case_tracking import repository
 from case_tracking.domain import lifecycle, timeline
 from case_tracking.domain.lifecycle import IllegalStep, PartState
 from case_tracking.models import CaseGroup, CasePart, PartPause
-from case_tracking.service import Database, access
+from case_tracking.service import SOURCE, Database, access
 from case_tracking.service.deadlines import claim_breaches, refresh_due
 from case_tracking.service.errors import AlreadyTakingPart, CaseNotFound, InvalidChange, StaleCase
 from case_tracking.service.opening import facts_of
 from case_tracking.service.reading import case_for
 from case_tracking.service.recording import (
     COMPLAINANT,
-    SOURCE,
     add_entry,
     announce_status_change,
     part_state,

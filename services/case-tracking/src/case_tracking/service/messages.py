@@ -15,10 +15,9 @@ from case_tracking import repository
 from case_tracking.domain import messages
 from case_tracking.domain.messages import Author
 from case_tracking.models import CaseMessage
-from case_tracking.service import Database, access, attachments
+from case_tracking.service import SOURCE, Database, access, attachments
 from case_tracking.service.attachments import AttachmentRules
 from case_tracking.service.errors import CaseFinished, CaseNotFound, InvalidChange
-from case_tracking.service.recording import SOURCE
 from case_tracking.service.sealing import message_context
 from nowrongdoor.auth import Principal
 from nowrongdoor.contracts.cases import Message, MessageDraft

@@ -15,10 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from case_tracking import repository
 from case_tracking.domain import lifecycle, timeline
 from case_tracking.models import CaseGroup, CasePart, KnownInstitution
+from case_tracking.service import SOURCE
 from case_tracking.service.deadlines import refresh_due, stored_closing_days
 from case_tracking.service.recording import (
     PLATFORM,
-    SOURCE,
     add_entry,
     announce_status_change,
 )

@@ -213,6 +213,7 @@ async def _view(
                 summary=timeline.with_note(entry.summary, open_note(sealer, entry)),
             )
             for entry in entries
+            if entry.visible_to is None or seen_as.notices in ("*", entry.visible_to)
         ],
     )
 

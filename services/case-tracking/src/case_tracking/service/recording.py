@@ -9,13 +9,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from case_tracking import repository
 from case_tracking.domain import lifecycle
 from case_tracking.models import CaseGroup, CasePart, TimelineEntry
+from case_tracking.service import SOURCE
+from case_tracking.service.deadlines import next_promises
 from case_tracking.service.sealing import note_context
 from nowrongdoor.contracts.events import CaseStatusChanged
 from nowrongdoor.contracts.vocabulary import CaseStatus
 from nowrongdoor.crypto import Sealer
 from nowrongdoor.outbox import add_event
 
-SOURCE = "/services/case-tracking"
 PLATFORM = "platform"
 COMPLAINANT = "complainant"
 
@@ -90,6 +91,7 @@ async def announce_status_change(
             previous_status=previous_status,
             institution_ids=await repository.institution_ids(session, reference),
             changed_at=at,
+            promised=await next_promises(session, reference, at),
         ),
         source=SOURCE,
         subject=reference,

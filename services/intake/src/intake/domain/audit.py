@@ -7,7 +7,15 @@ from typing import Literal
 
 from nowrongdoor.auth import Principal
 
-Action = Literal["export", "erase", "read-personal-data", "purge", "key-rotation"]
+Action = Literal[
+    "export",
+    "erase",
+    "read-personal-data",
+    "purge",
+    "key-rotation",
+    "contact-change",
+    "contact-removal",
+]
 
 
 @dataclass(frozen=True)

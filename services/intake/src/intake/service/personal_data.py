@@ -15,7 +15,7 @@ from intake.models import Submission
 from intake.service import Database
 from intake.service.decisions import DecisionWaiters
 from intake.service.removal import remove_personal_data
-from intake.service.sealing import open_sealed
+from intake.service.sealing import open_contact, open_sealed
 from intake.service.submissions import matching_submission
 from nowrongdoor.auth import Principal
 from nowrongdoor.contracts.intake import ComplaintForStaff, PersonalData, ReceiptCheck
@@ -90,6 +90,7 @@ async def erase(
 
 def personal_data(sealer: Sealer, record: Submission) -> PersonalData:
     identity, description, respondent = open_sealed(sealer, record)
+    contact = open_contact(sealer, record, identity)
     return PersonalData.model_validate(
         {
             **record.model_dump(include=_EXPORTED_FACTS),
@@ -99,6 +100,7 @@ def personal_data(sealer: Sealer, record: Submission) -> PersonalData:
             "identity": identity,
             "description": description,
             "respondent_name": respondent,
+            "contact": None if contact.is_empty() else contact,
         }
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from intake.models import SEALED_FIELDS, Submission
+from nowrongdoor.contacts import ContactDetails
 from nowrongdoor.contracts.intake import ComplaintSubmission, Identity
 from nowrongdoor.crypto import Sealer
 
@@ -60,3 +61,21 @@ def open_sealed(sealer: Sealer, record: Submission) -> OpenedData:
         else None
     )
     return identity, description, respondent
+
+
+def seal_contact(sealer: Sealer, record: Submission, contact: ContactDetails) -> None:
+    """Keep the addresses the complainant changed to (empty once removed) into `record`."""
+    record.sealed_contact = sealer.seal(
+        contact.model_dump_json(), context(record, "sealed_contact")
+    )
+
+
+def open_contact(sealer: Sealer, record: Submission, identity: Identity | None) -> ContactDetails:
+    """Where the complainant is told: as changed since, else as given with the complaint."""
+    if record.sealed_contact:
+        return ContactDetails.model_validate_json(
+            sealer.open(record.sealed_contact, context(record, "sealed_contact"))
+        )
+    if identity is None:
+        return ContactDetails()
+    return ContactDetails(email=identity.email, phone=identity.phone)

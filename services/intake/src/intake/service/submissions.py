@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
+from typing import Literal, cast
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,7 +16,13 @@ from intake.models import Submission
 from intake.service import Database
 from intake.service.decisions import DecisionWaiters
 from intake.service.sealing import seal
-from nowrongdoor.contracts.events import ComplaintReceived, ComplaintResubmitted
+from nowrongdoor.contacts import ContactDetails
+from nowrongdoor.contacts import seal_contact as seal_for_transport
+from nowrongdoor.contracts.events import (
+    ComplaintContactChanged,
+    ComplaintReceived,
+    ComplaintResubmitted,
+)
 from nowrongdoor.contracts.intake import (
     ComplaintAccepted,
     ComplaintSubmission,
@@ -24,8 +31,8 @@ from nowrongdoor.contracts.intake import (
     ResubmissionCheck,
     SubmissionStatus,
 )
-from nowrongdoor.contracts.vocabulary import Channel
-from nowrongdoor.crypto import Sealer
+from nowrongdoor.contracts.vocabulary import Channel, Language
+from nowrongdoor.crypto import Sealer, StaticKeys
 from nowrongdoor.ids import new_receipt, new_reference
 from nowrongdoor.outbox import add_event
 
@@ -42,14 +49,21 @@ class ReferenceNotAllocated(Exception):
 
 
 async def accept(
-    db: Database, sealer: Sealer, incoming: IncomingComplaint, now: datetime
+    db: Database,
+    sealer: Sealer,
+    transport_keys: StaticKeys,
+    incoming: IncomingComplaint,
+    now: datetime,
 ) -> ComplaintAccepted:
-    """Store the complaint sealed and announce its facts; the receipt is shown this once."""
+    """Store the complaint sealed and announce its facts, and its addresses sealed for
+    notifications; the receipt is shown this once."""
     for _attempt in range(REFERENCE_ATTEMPTS):
         reference, receipt = new_reference(), new_receipt()
         receipt_hash = await asyncio.to_thread(receipts.hash_receipt, receipt)
         try:
             async with db.transaction() as session:
+                # First, so notifications knows where to write when it hears of the complaint.
+                _announce_submitted(session, transport_keys, reference, incoming.submission, now)
                 store_complaint(
                     session,
                     sealer,
@@ -100,6 +114,48 @@ def store_complaint(
         subject=reference,
     )
     return record
+
+
+def announce_contact(
+    session: AsyncSession,
+    transport_keys: StaticKeys,
+    reference: str,
+    change: Literal["submitted", "added", "removed"],
+    contact: ContactDetails | None,
+    language: str,
+    at: datetime,
+) -> None:
+    """Write `complaint.contact-changed` to the outbox, the addresses sealed for the bus."""
+    add_event(
+        session,
+        ComplaintContactChanged(
+            reference=reference,
+            change=change,
+            sealed_contact=(
+                seal_for_transport(transport_keys, reference, contact) if contact else None
+            ),
+            language=cast(Language, language),
+            at=at,
+        ),
+        source=SOURCE,
+        subject=reference,
+    )
+
+
+def _announce_submitted(
+    session: AsyncSession,
+    transport_keys: StaticKeys,
+    reference: str,
+    submission: ComplaintSubmission,
+    at: datetime,
+) -> None:
+    """Announce the addresses given with a complaint, if any, in the caller's transaction."""
+    complainant = submission.complainant
+    contact = ContactDetails(email=complainant.email, phone=complainant.phone)
+    if not contact.is_empty():
+        announce_contact(
+            session, transport_keys, reference, "submitted", contact, submission.language, at
+        )
 
 
 async def matching_submission(db: Database, check: ReceiptCheck) -> Submission:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from notifications import service
+from notifications.service import reading
 from nowrongdoor.auth import internal_principal
 from nowrongdoor.contracts.notifications import Delivery
 from nowrongdoor.ids import REFERENCE_PATTERN
@@ -21,4 +21,4 @@ router = APIRouter(
 async def list_deliveries(
     runtime: RuntimeDep, reference: Annotated[str, Query(pattern=REFERENCE_PATTERN)]
 ) -> list[Delivery]:
-    return await service.deliveries_for(runtime.sessions, reference)
+    return await reading.deliveries_for(runtime.sessions, reference)

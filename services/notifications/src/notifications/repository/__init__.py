@@ -1,0 +1,1 @@
+"""Queries over notifications' own tables, one module per family; the caller commits."""

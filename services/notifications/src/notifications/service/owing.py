@@ -1,0 +1,227 @@
+"""The deliveries an event calls for: the complainant's email and SMS, each institution's inbox,
+mailboxes and webhooks.
+
+Each event's use case runs inside the unit of work the runtime opens for that event together
+with its inbox record, so a redelivered event owes nothing twice; each (event, recipient,
+channel) is owed once besides. What is told on the inbox or the tracking page is delivered as
+it is recorded; what leaves the platform waits for the dispatcher, the merge window first.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from notifications.domain import planning
+from notifications.domain.planning import (
+    ACKNOWLEDGEMENT,
+    COMPLAINANT,
+    EMAIL,
+    INSTITUTION_INBOX,
+    WEBHOOK,
+    Owed,
+)
+from notifications.models import ComplainantContact, Delivery
+from notifications.repository import deliveries as repository
+from nowrongdoor.contracts.events import Event
+
+PENDING = "pending"
+DELIVERED = "delivered"
+DEFAULT_LANGUAGE = "fr"
+
+
+async def owe(
+    session: AsyncSession,
+    event: Event,
+    *,
+    event_id: str,
+    reference: str,
+    language: str | None,
+    now: datetime,
+    merge_window: timedelta,
+) -> list[Delivery]:
+    """Record every delivery `event` calls for, and return them.
+
+    The complainant is owed email and SMS only for the addresses they left when the event is
+    handled; an anonymous complainant who left none is never contacted.
+    """
+    owed = planning.plan(event)
+    contact = None
+    if any(o.audience == "complainant" for o in owed):
+        contact = await repository.complainant_contact(session, reference)
+    deliveries: list[Delivery] = []
+    for one in owed:
+        if one.audience == "complainant":
+            deliveries += await _owe_complainant(
+                session,
+                one,
+                contact,
+                cause_event_id=event_id,
+                reference=reference,
+                language=language,
+                now=now,
+                merge_window=merge_window,
+            )
+        else:
+            deliveries += await owe_institution(
+                session,
+                cause_event_id=event_id,
+                reference=reference,
+                institution_id=one.recipient,
+                kind=one.kind,
+                details=one.details,
+                now=now,
+                event_type=event.type,
+                language=language,
+                merge_window=merge_window,
+                webhooks_only=one.webhook_only,
+            )
+    return deliveries
+
+
+async def owe_institution(
+    session: AsyncSession,
+    *,
+    cause_event_id: str,
+    reference: str,
+    institution_id: str,
+    kind: str,
+    details: dict[str, Any],
+    now: datetime,
+    event_type: str | None = None,
+    language: str | None = None,
+    merge_window: timedelta = timedelta(0),
+    webhooks_only: bool = False,
+) -> list[Delivery]:
+    """Tell one institution `kind`: its inbox at once, its mailboxes wanting that kind after
+    the merge window, and (for an event type) each of its webhook endpoints following it."""
+    # Imported here: the webhooks use cases call back into this module when they give up.
+    from notifications.service import webhooks
+
+    already = await repository.owed_already(session, cause_event_id)
+    deliveries: list[Delivery] = []
+
+    def owe_one(recipient: str, channel: str, **fields: Any) -> None:
+        if (recipient, channel) in already:
+            return
+        already.add((recipient, channel))
+        deliveries.append(
+            _delivery(
+                cause_event_id=cause_event_id,
+                reference=reference,
+                recipient=recipient,
+                channel=channel,
+                kind=kind,
+                now=now,
+                **fields,
+            )
+        )
+
+    if not webhooks_only:
+        owe_one(
+            institution_id,
+            INSTITUTION_INBOX,
+            details=details,
+            language=language or DEFAULT_LANGUAGE,
+            status=DELIVERED,
+            delivered_at=now,
+        )
+        mailboxes = await repository.institution_mailboxes(session, institution_id, (kind,))
+        if mailboxes:
+            owe_one(
+                institution_id,
+                EMAIL,
+                details=details,
+                language=mailboxes[0].language,
+                status=PENDING,
+                next_attempt_at=now + merge_window,
+            )
+    if event_type is not None:
+        for endpoint in await webhooks.endpoints_for(session, institution_id, event_type):
+            owe_one(
+                endpoint.id,
+                WEBHOOK,
+                owner=institution_id,
+                details=details | {"event_type": event_type, "institution_id": institution_id},
+                language=language or DEFAULT_LANGUAGE,
+                status=PENDING,
+                next_attempt_at=now,
+            )
+    repository.add_deliveries(session, deliveries)
+    await session.flush()
+    return deliveries
+
+
+async def _owe_complainant(
+    session: AsyncSession,
+    one: Owed,
+    contact: ComplainantContact | None,
+    *,
+    cause_event_id: str,
+    reference: str,
+    language: str | None,
+    now: datetime,
+    merge_window: timedelta,
+) -> list[Delivery]:
+    channels = planning.complainant_channels(
+        one.kind,
+        email=bool(contact and contact.email_sealed),
+        phone=bool(contact and contact.phone_sealed),
+    )
+    already = await repository.owed_already(session, cause_event_id)
+    # The acknowledgement goes at once; what is pending alongside still goes with it.
+    due = now if one.kind == ACKNOWLEDGEMENT else now + merge_window
+    deliveries = [
+        _delivery(
+            cause_event_id=cause_event_id,
+            reference=reference,
+            recipient=COMPLAINANT,
+            channel=channel,
+            kind=one.kind,
+            now=now,
+            details=one.details,
+            language=(contact.language if contact else None) or language or DEFAULT_LANGUAGE,
+            **_status_for(channel, now, due),
+        )
+        for channel in _new(channels, already)
+    ]
+    repository.add_deliveries(session, deliveries)
+    await session.flush()
+    return deliveries
+
+
+def _new(channels: Iterable[str], already: set[tuple[str, str]]) -> list[str]:
+    return [channel for channel in channels if (COMPLAINANT, channel) not in already]
+
+
+def _status_for(channel: str, now: datetime, due: datetime) -> dict[str, Any]:
+    """What shows on the tracking page is there as it is recorded; the rest waits to be sent."""
+    if channel in planning.SENT_CHANNELS:
+        return {"status": PENDING, "next_attempt_at": due}
+    return {"status": DELIVERED, "delivered_at": now}
+
+
+def _delivery(
+    *,
+    cause_event_id: str,
+    reference: str,
+    recipient: str,
+    channel: str,
+    kind: str,
+    now: datetime,
+    **fields: Any,
+) -> Delivery:
+    return Delivery(
+        id=str(uuid.uuid4()),
+        cause_event_id=cause_event_id,
+        reference=reference,
+        recipient=recipient,
+        channel=channel,
+        kind=kind,
+        created_at=now,
+        **fields,
+    )

@@ -1,0 +1,331 @@
+"""Each event owes the right people the right deliveries, once, and the complainant only where
+they left an address that is still there."""
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from fastapi import FastAPI
+from sqlmodel import col
+
+from notifications.channels import Rendered
+from notifications.models import ComplainantContact, Delivery, InstitutionContact
+from notifications.service.dispatch import Channels
+from notifications.settings import NotificationsSettings
+from nowrongdoor.bus import Bus, Envelope
+from nowrongdoor.contacts import ContactDetails, seal_contact
+from nowrongdoor.contracts.events import (
+    CaseDeadlineBreached,
+    CaseInvitationSent,
+    CaseMessagePosted,
+    CaseStatusChanged,
+    CaseTransferred,
+    ComplaintContactChanged,
+    ComplaintPersonalDataRemoved,
+    ComplaintTriageRequired,
+    Event,
+)
+from nowrongdoor.contracts.vocabulary import CaseStatus, ServiceStandard
+from nowrongdoor.testing.apps import eventually
+
+REF = "NWD-7K3M9QX2VD4H"
+NOW = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
+ADDRESS = "amina@example.org"
+
+
+def render(notices: Any, language: str, audience: str, public_url: str) -> Rendered:
+    text = " ".join(n.kind for n in notices)
+    return Rendered(language, "update", text, text, text)
+
+
+@pytest.fixture
+def channels() -> Channels:
+    return Channels(render=render)
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    return {"dispatch_interval_seconds": 3600}
+
+
+Owed = list[tuple[str, str, str]]
+
+
+async def publish(bus: Bus, event: Event, reference: str = REF) -> Envelope:
+    envelope = Envelope.wrap(event, source="/t", subject=reference)
+    await bus.publish(envelope, event.subject)
+    return envelope
+
+
+async def owed(client: httpx.AsyncClient, reference: str = REF) -> list[dict[str, Any]]:
+    response = await client.get("/internal/deliveries", params={"reference": reference})
+    assert response.status_code == 200
+    found: list[dict[str, Any]] = response.json()
+    return found
+
+
+def told(found: list[dict[str, Any]], kind: str | None = None) -> Owed:
+    return sorted(
+        (d["recipient"], d["channel"], d["status"])
+        for d in found
+        if kind is None or d["kind"] == kind
+    )
+
+
+async def when(client: httpx.AsyncClient, enough: Callable[[list[dict[str, Any]]], bool]) -> Any:
+    async def probe() -> list[dict[str, Any]] | None:
+        found = await owed(client)
+        return found if enough(found) else None
+
+    return await eventually(probe)
+
+
+async def handled(bus: Bus, subject: str, count: int = 1) -> None:
+    """Wait until notifications' consumer of `subject` has handled `count` messages."""
+    durable = f"notifications-{subject.replace('.', '-')}"
+    stream = "COMPLAINTS" if subject.startswith("complaint.") else "CASES"
+
+    async def settled() -> bool:
+        info = await bus.js.consumer_info(bus.stream_name(stream), durable)
+        return bool(
+            info.num_pending == 0
+            and info.num_ack_pending == 0
+            and info.delivered.stream_seq >= count
+        )
+
+    await eventually(settled)
+
+
+def contact_changed(app: FastAPI, change: str, **given: str) -> ComplaintContactChanged:
+    settings: NotificationsSettings = app.state.settings_for_tests
+    sealed = (
+        seal_contact(settings.transport_keys(), REF, ContactDetails(**given)) if given else None
+    )
+    return ComplaintContactChanged(
+        reference=REF, change=change, sealed_contact=sealed, language="ar", at=NOW
+    )
+
+
+@pytest.fixture
+def app(app: FastAPI, service_environment: dict[str, Any]) -> FastAPI:
+    app.state.settings_for_tests = NotificationsSettings(**service_environment)
+    return app
+
+
+def status_changed(status: CaseStatus = CaseStatus.INVESTIGATING) -> CaseStatusChanged:
+    return CaseStatusChanged(
+        reference=REF,
+        status=status,
+        previous_status=CaseStatus.ROUTED,
+        institution_ids=["be-unia"],
+        changed_at=NOW,
+    )
+
+
+async def test_a_complaint_with_an_address_is_acknowledged_then_kept_informed(
+    app: FastAPI, client: httpx.AsyncClient, bus: Bus
+) -> None:
+    await publish(bus, contact_changed(app, "submitted", email=ADDRESS, phone="+32 470 00 00 00"))
+    found = await when(client, lambda f: len(f) == 2)
+    assert sorted((d["recipient"], d["channel"], d["kind"]) for d in found) == [
+        ("complainant", "email", "acknowledgement"),
+        ("complainant", "sms", "acknowledgement"),
+    ]
+
+    await publish(bus, status_changed())
+    found = await when(client, lambda f: len(f) == 4)
+
+    assert told(found, "status-changed") == [
+        ("complainant", "email", "pending"),
+        ("complainant", "sms", "pending"),
+    ]
+    async with app.state.runtime.sessions() as session:
+        stored = await session.get(ComplainantContact, REF)
+        dumped = (await session.execute(sa.text("SELECT * FROM complainant_contacts"))).all()
+    assert stored is not None and stored.language == "ar"
+    assert ADDRESS not in repr(dumped) and "470" not in repr(dumped)
+
+
+async def test_a_complainant_who_left_no_address_is_never_contacted(
+    client: httpx.AsyncClient, bus: Bus
+) -> None:
+    await publish(bus, status_changed())
+    await handled(bus, CaseStatusChanged.subject)
+
+    assert await owed(client) == []
+
+
+async def test_a_redelivered_event_owes_nothing_twice(
+    app: FastAPI, client: httpx.AsyncClient, bus: Bus
+) -> None:
+    envelope = await publish(bus, contact_changed(app, "submitted", email=ADDRESS))
+    headers = envelope.headers() | {"Nats-Msg-Id": "again"}
+    await bus.js.publish(
+        bus.subject_for(ComplaintContactChanged.subject), envelope.data, headers=headers
+    )
+    await handled(bus, ComplaintContactChanged.subject, count=2)
+
+    assert [(d["recipient"], d["channel"]) for d in await owed(client)] == [
+        ("complainant", "email")
+    ]
+
+
+async def test_the_triage_desk_is_told_in_its_inbox_and_its_mailbox(
+    app: FastAPI, client: httpx.AsyncClient, bus: Bus
+) -> None:
+    async with app.state.runtime.transaction() as session:
+        session.add(
+            InstitutionContact(
+                id="c1",
+                institution_id="ma-mediateur",
+                email="desk@ma-mediateur.example",
+                phone=None,
+                language="fr",
+                kinds=["triage-waiting"],
+                created_at=NOW,
+            )
+        )
+    await publish(
+        bus,
+        ComplaintTriageRequired(
+            reference=REF,
+            decision_id="d1",
+            registry_version="1",
+            triage_institution_id="ma-mediateur",
+            triage_institution_name="Médiateur du Royaume",
+            reason="ambiguous",
+            candidates=["ma-cndh", "ma-inpplc"],
+            language="fr",
+            received_at=NOW,
+            decided_at=NOW,
+        ),
+    )
+    found = await when(client, lambda f: len(f) == 2)
+
+    assert told(found) == [
+        ("ma-mediateur", "email", "pending"),
+        ("ma-mediateur", "institution-inbox", "delivered"),
+    ]
+    assert {d["kind"] for d in found} == {"triage-waiting"}
+
+
+async def test_a_transfer_tells_the_institution_it_left_and_the_one_it_reached(
+    client: httpx.AsyncClient, bus: Bus
+) -> None:
+    await publish(
+        bus,
+        CaseTransferred(
+            reference=REF, from_institution_id="be-federal", to_institution_id="be-unia", at=NOW
+        ),
+    )
+    found = await when(client, lambda f: len(f) == 2)
+
+    assert sorted((d["recipient"], d["kind"]) for d in found) == [
+        ("be-federal", "transferred-out"),
+        ("be-unia", "transferred-in"),
+    ]
+
+
+async def test_a_message_to_the_complainant_tells_them_and_the_other_institution(
+    app: FastAPI, client: httpx.AsyncClient, bus: Bus
+) -> None:
+    await publish(bus, contact_changed(app, "added", email=ADDRESS))
+    await handled(bus, ComplaintContactChanged.subject)
+    await publish(
+        bus,
+        CaseMessagePosted(
+            reference=REF,
+            message_id="m1",
+            author="institution",
+            institution_id="be-unia",
+            audience="complainant",
+            institution_ids=["be-unia", "be-federal"],
+            posted_at=NOW,
+        ),
+    )
+    found = await when(client, lambda f: len(f) == 2)
+
+    assert sorted((d["recipient"], d["channel"], d["kind"]) for d in found) == [
+        ("be-federal", "institution-inbox", "message-received"),
+        ("complainant", "email", "message-received"),
+    ]
+
+
+async def test_a_breached_deadline_and_an_invitation_reach_their_institutions(
+    app: FastAPI, client: httpx.AsyncClient, bus: Bus
+) -> None:
+    await publish(bus, contact_changed(app, "added", phone="+32 470 00 00 00"))
+    await handled(bus, ComplaintContactChanged.subject)
+    await publish(
+        bus,
+        CaseDeadlineBreached(
+            reference=REF,
+            institution_id="fr-ddd",
+            standard=ServiceStandard.RESOLUTION,
+            due=date(2026, 12, 1),
+            breached_at=NOW,
+        ),
+    )
+    await publish(
+        bus,
+        CaseInvitationSent(
+            reference=REF,
+            invitation_id="i1",
+            from_institution_id="fr-ddd",
+            institution_id="fr-hatvp",
+            at=NOW,
+        ),
+    )
+    found = await when(client, lambda f: len(f) == 3)
+
+    assert sorted((d["recipient"], d["channel"], d["kind"]) for d in found) == [
+        ("complainant", "sms", "deadline-breached"),
+        ("fr-ddd", "institution-inbox", "deadline-breached"),
+        ("fr-hatvp", "institution-inbox", "invitation-received"),
+    ]
+    async with app.state.runtime.sessions() as session:
+        rows = (
+            await session.scalars(sa.select(Delivery).where(col(Delivery.recipient) == "fr-ddd"))
+        ).all()
+    assert rows[0].details == {
+        "standard": "resolution",
+        "due": "2026-12-01",
+        "institution": "fr-ddd",
+    }
+
+
+@pytest.mark.parametrize(
+    ("forgetting", "reason"),
+    [
+        ("removed", "the complainant removed their contact details"),
+        ("personal-data-removed", "the complainant's data was removed"),
+    ],
+)
+async def test_forgetting_the_address_stops_what_waited_and_what_comes(
+    app: FastAPI, client: httpx.AsyncClient, bus: Bus, forgetting: str, reason: str
+) -> None:
+    await publish(bus, contact_changed(app, "added", email=ADDRESS))
+    await handled(bus, ComplaintContactChanged.subject)
+    await publish(bus, status_changed())
+    await when(client, lambda f: len(f) == 1)
+
+    if forgetting == "removed":
+        await publish(bus, contact_changed(app, "removed"))
+        await handled(bus, ComplaintContactChanged.subject, count=2)
+    else:
+        await publish(
+            bus, ComplaintPersonalDataRemoved(reference=REF, reason="erasure", removed_at=NOW)
+        )
+        await handled(bus, ComplaintPersonalDataRemoved.subject)
+    await publish(bus, status_changed(CaseStatus.CLOSED))
+    await handled(bus, CaseStatusChanged.subject, count=2)
+
+    found = await owed(client)
+    assert told(found) == [("complainant", "email", "failed")]
+    async with app.state.runtime.sessions() as session:
+        assert await session.get(ComplainantContact, REF) is None
+        failed = await session.get(Delivery, found[0]["id"])
+    assert failed is not None and failed.last_error == reason
