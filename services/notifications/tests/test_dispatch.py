@@ -19,13 +19,18 @@ from typer.testing import CliRunner
 from notifications.channels import CannotDeliver, Notice, Rendered, TryLater
 from notifications.cli import notifications_app
 from notifications.domain.schedule import RETRY_DELAYS
-from notifications.models import ComplainantContact, Delivery, OutboxMessage
+from notifications.models import ComplainantContact, Delivery, InstitutionContact, OutboxMessage
 from notifications.service.dispatch import Channels, Dispatcher
 from notifications.settings import NotificationsSettings
 from nowrongdoor import db
 from nowrongdoor.bus import Bus, Envelope
 from nowrongdoor.contacts import ContactDetails, seal_contact
-from nowrongdoor.contracts.events import CaseStatusChanged, ComplaintContactChanged, Event
+from nowrongdoor.contracts.events import (
+    CaseOpened,
+    CaseStatusChanged,
+    ComplaintContactChanged,
+    Event,
+)
 from nowrongdoor.contracts.vocabulary import CaseStatus
 from nowrongdoor.testing.apps import eventually
 
@@ -74,9 +79,27 @@ def mailbox() -> Mailbox:
     return Mailbox()
 
 
+@dataclass
+class Phones:
+    """An SmsSender that keeps what it was given, or fails as told."""
+
+    sent: list[tuple[str, str, str]] = field(default_factory=list)
+    failures: list[Exception] = field(default_factory=list)
+
+    async def send(self, to: str, text: str, message_id: str) -> None:
+        if self.failures:
+            raise self.failures.pop(0)
+        self.sent.append((to, text, message_id))
+
+
 @pytest.fixture
-def channels(mailbox: Mailbox) -> Channels:
-    return Channels(render=render, email=mailbox)
+def phones() -> Phones:
+    return Phones()
+
+
+@pytest.fixture
+def channels(mailbox: Mailbox, phones: Phones) -> Channels:
+    return Channels(render=render, email=mailbox, sms=phones)
 
 
 @pytest.fixture
@@ -350,3 +373,51 @@ async def test_a_claim_whose_sender_died_is_taken_again(
     await dispatcher.dispatch_due()
 
     assert [message_id for _, _, message_id in mailbox.sent] == [delivery.id]
+
+
+async def test_an_institution_is_texted_at_each_of_its_phones_under_ids_that_survive_a_retry(
+    app: FastAPI, bus: Bus, clock: Clock, phones: Phones, dispatcher: Dispatcher
+) -> None:
+    async with app.state.runtime.transaction() as session:
+        for n, kinds in enumerate((["case-opened"], [], ["triage-waiting"])):
+            session.add(
+                InstitutionContact(
+                    id=f"contact-{n}",
+                    institution_id="be-unia",
+                    email=None,
+                    phone=f"+32 2 212 30 0{n}",
+                    language="nl",
+                    kinds=kinds,
+                    created_at=clock.now + timedelta(seconds=n),
+                )
+            )
+    opened = CaseOpened(
+        reference=REF,
+        status=CaseStatus.ROUTED,
+        institution_ids=["be-unia"],
+        lead_institution_id="be-unia",
+        language="fr",
+        opened_at=clock.now,
+    )
+    await publish(bus, opened)
+
+    async def texted() -> list[Delivery] | None:
+        async with app.state.runtime.sessions() as session:
+            found = (
+                await session.scalars(sa.select(Delivery).where(col(Delivery.channel) == "sms"))
+            ).all()
+        return list(found) or None
+
+    (delivery,) = await eventually(texted)
+    phones.failures.append(TryLater("the SMS provider answered 503"))
+    clock.advance(WINDOW)
+    await dispatcher.dispatch_due()
+    clock.advance(RETRY_DELAYS[0] * 2)
+    await dispatcher.dispatch_due()
+
+    # The third phone wants triage only; the first try failed before any SMS left.
+    assert [(to, message_id) for to, _, message_id in phones.sent] == [
+        ("+32 2 212 30 00", f"{delivery.id}:contact-0"),
+        ("+32 2 212 30 01", f"{delivery.id}:contact-1"),
+    ]
+    assert delivery.language == "nl"

@@ -47,12 +47,23 @@ async def institution_mailboxes(
     session: AsyncSession, institution_id: str, kinds: Collection[str]
 ) -> list[InstitutionContact]:
     """The institution's contacts with an email address wanting any of `kinds`, oldest first."""
+    return [c for c in await institution_contacts(session, institution_id, kinds) if c.email]
+
+
+async def institution_phones(
+    session: AsyncSession, institution_id: str, kinds: Collection[str]
+) -> list[InstitutionContact]:
+    """The institution's contacts with a phone wanting any of `kinds`, oldest first."""
+    return [c for c in await institution_contacts(session, institution_id, kinds) if c.phone]
+
+
+async def institution_contacts(
+    session: AsyncSession, institution_id: str, kinds: Collection[str]
+) -> list[InstitutionContact]:
+    """The institution's contacts wanting any of `kinds` (or every kind), oldest first."""
     contacts = await session.scalars(
         select(InstitutionContact)
-        .where(
-            col(InstitutionContact.institution_id) == institution_id,
-            col(InstitutionContact.email).is_not(None),
-        )
+        .where(col(InstitutionContact.institution_id) == institution_id)
         .order_by(col(InstitutionContact.created_at), col(InstitutionContact.id))
     )
     return [c for c in contacts.all() if not c.kinds or any(k in c.kinds for k in kinds)]

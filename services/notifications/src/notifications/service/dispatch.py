@@ -38,6 +38,7 @@ PENDING = "pending"
 NO_SMTP = "email is not configured: set NWD_SMTP_URL"
 NO_SMS = "SMS is not configured: set NWD_NOTIFICATIONS_SMS_URL"
 NO_MAILBOX = "the institution has no mailbox for this any more"
+NO_PHONE = "the institution has no phone for this any more"
 REASON_LENGTH = 300
 
 Clock = Callable[[], datetime]
@@ -193,9 +194,11 @@ class Dispatcher:
         elif primary.channel == SMS:
             if self.channels.sms is None:
                 raise CannotDeliver(NO_SMS)
-            phone = await self._phone(primary)
+            phones = await self._phones(primary, {n.kind for n in notices})
             message = self.channels.render(notices, primary.language, audience, self.public_url)
-            await self.channels.sms.send(phone, message.short, primary.id)
+            # One id per phone, the same at every try: the provider drops what it already sent.
+            for message_id, phone in phones:
+                await self.channels.sms.send(phone, message.short, message_id)
         else:
             raise CannotDeliver(f"no sender for the channel {primary.channel}")
 
@@ -213,13 +216,20 @@ class Dispatcher:
             raise CannotDeliver(NO_MAILBOX)
         return found
 
-    async def _phone(self, delivery: Delivery) -> str:
+    async def _phones(self, delivery: Delivery, kinds: set[str]) -> list[tuple[str, str]]:
+        """Each phone to text, with the message id the provider sees for it."""
         async with self.db.sessions() as session:
-            contact = await repository.complainant_contact(session, delivery.reference)
-        phone = addresses(self.sealer, contact).phone if contact else None
-        if delivery.recipient != COMPLAINANT or not phone:
-            raise CannotDeliver(REMOVED_BY_COMPLAINANT)
-        return phone
+            if delivery.recipient == COMPLAINANT:
+                contact = await repository.complainant_contact(session, delivery.reference)
+                phone = addresses(self.sealer, contact).phone if contact else None
+                if not phone:
+                    raise CannotDeliver(REMOVED_BY_COMPLAINANT)
+                return [(delivery.id, phone)]
+            contacts = await repository.institution_phones(session, delivery.recipient, kinds)
+        found = [(f"{delivery.id}:{c.id}", c.phone) for c in contacts if c.phone]
+        if not found:
+            raise CannotDeliver(NO_PHONE)
+        return found
 
     def _record(
         self,

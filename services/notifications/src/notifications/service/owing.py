@@ -22,6 +22,7 @@ from notifications.domain.planning import (
     COMPLAINANT,
     EMAIL,
     INSTITUTION_INBOX,
+    SMS,
     WEBHOOK,
     Owed,
 )
@@ -97,8 +98,8 @@ async def owe_institution(
     merge_window: timedelta = timedelta(0),
     webhooks_only: bool = False,
 ) -> list[Delivery]:
-    """Tell one institution `kind`: its inbox at once, its mailboxes wanting that kind after
-    the merge window, and (for an event type) each of its webhook endpoints following it."""
+    """Tell one institution `kind`: its inbox at once, its mailboxes and phones wanting that
+    kind after the merge window, and (for an event type) each webhook endpoint following it."""
     # Imported here: the webhooks use cases call back into this module when they give up.
     from notifications.service import webhooks
 
@@ -130,16 +131,20 @@ async def owe_institution(
             status=DELIVERED,
             delivered_at=now,
         )
-        mailboxes = await repository.institution_mailboxes(session, institution_id, (kind,))
-        if mailboxes:
-            owe_one(
-                institution_id,
-                EMAIL,
-                details=details,
-                language=mailboxes[0].language,
-                status=PENDING,
-                next_attempt_at=now + merge_window,
-            )
+        contacts = await repository.institution_contacts(session, institution_id, (kind,))
+        for channel, wanted in (
+            (EMAIL, [c for c in contacts if c.email]),
+            (SMS, [c for c in contacts if c.phone]),
+        ):
+            if wanted:
+                owe_one(
+                    institution_id,
+                    channel,
+                    details=details,
+                    language=wanted[0].language,
+                    status=PENDING,
+                    next_attempt_at=now + merge_window,
+                )
     if event_type is not None:
         for endpoint in await webhooks.endpoints_for(session, institution_id, event_type):
             owe_one(
