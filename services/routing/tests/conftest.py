@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from nats.js.errors import NotFoundError
 
 from nowrongdoor.auth import Principal
 from nowrongdoor.bus import Bus, Envelope
@@ -101,12 +102,17 @@ def decide_over_the_bus(
 
 
 @pytest.fixture
-def last_event(app: FastAPI) -> Callable[[str], Awaitable[Envelope]]:
-    """The last event routing published on a subject."""
+def last_event(app: FastAPI) -> Callable[[str], Awaitable[Envelope | None]]:
+    """The last event routing published on a subject; None while its relay has published none."""
 
-    async def last(subject: str) -> Envelope:
+    async def last(subject: str) -> Envelope | None:
         bus: Bus = app.state.runtime.bus
-        message = await bus.js.get_last_msg(bus.stream_name("COMPLAINTS"), bus.subject_for(subject))
+        try:
+            message = await bus.js.get_last_msg(
+                bus.stream_name("COMPLAINTS"), bus.subject_for(subject)
+            )
+        except NotFoundError:
+            return None
         return Envelope.from_wire(message.headers, message.data or b"")
 
     return last

@@ -18,7 +18,7 @@ Decide = Callable[..., Awaitable[dict[str, Any]]]
 async def test_maladministration_in_casablanca_goes_to_the_regional_delegation(
     decide_over_the_bus: Decide,
     received: Callable[..., ComplaintReceived],
-    last_event: Callable[[str], Awaitable[Envelope]],
+    last_event: Callable[[str], Awaitable[Envelope | None]],
 ) -> None:
     event = received()
     decision = await decide_over_the_bus(event)
@@ -31,7 +31,7 @@ async def test_maladministration_in_casablanca_goes_to_the_regional_delegation(
 
     async def announced() -> Envelope | None:
         envelope = await last_event("complaint.routed")
-        return envelope if envelope.subject == event.reference else None
+        return envelope if envelope is not None and envelope.subject == event.reference else None
 
     envelope = await eventually(announced)
     routed = envelope.event()

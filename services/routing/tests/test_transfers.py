@@ -20,7 +20,7 @@ from routing.consumers import subscriptions
 from routing.domain import load_seed_registry
 
 Decide = Callable[..., Awaitable[dict[str, Any]]]
-LastEvent = Callable[[str], Awaitable[Envelope]]
+LastEvent = Callable[[str], Awaitable[Envelope | None]]
 SEED = load_seed_registry()
 
 
@@ -49,6 +49,8 @@ async def history(client: httpx.AsyncClient, reference: str) -> list[dict[str, A
 async def announced(last_event: LastEvent, subject: str, decision_id: str) -> Envelope:
     async def found() -> Envelope | None:
         envelope = await last_event(subject)
+        if envelope is None:
+            return None
         event = envelope.event()
         assert isinstance(event, ComplaintRouted | ComplaintTriageRequired)
         return envelope if event.decision_id == decision_id else None
