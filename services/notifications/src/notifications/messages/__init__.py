@@ -19,11 +19,13 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
 
+from babel.dates import format_date
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from notifications.channels import CannotDeliver, Notice, Rendered
@@ -145,9 +147,11 @@ def _placeholders(notice: Notice, words: _Words) -> _Placeholders:
     names = details.get("institution_names")
     names = names if isinstance(names, dict) else {}
     values = {"reference": notice.reference}
-    for key in ("due", "url_host", "reason"):
+    for key in ("url_host", "reason"):
         if details.get(key) is not None:
             values[key] = str(details[key])
+    if details.get("due") is not None:
+        values["due"] = _day(details["due"], words.language)
     if details.get("status") is not None:
         status = str(details["status"])
         values["status"] = words.phrase("statuses", status) or status
@@ -165,6 +169,15 @@ def _placeholders(notice: Notice, words: _Words) -> _Placeholders:
     return _Placeholders(notice.kind, values)
 
 
+def _day(day: object, language: str) -> str:
+    """A date as the reader's language writes it in full (`10 décembre 2026`); as given when it
+    is not an ISO date."""
+    try:
+        return format_date(date.fromisoformat(str(day)), format="long", locale=language)
+    except ValueError:
+        return str(day)
+
+
 def _wording(
     notice: Notice, audience: Audience, words: _Words, *, with_promises: bool
 ) -> dict[str, str]:
@@ -174,7 +187,7 @@ def _wording(
     for step in promised if isinstance(promised, list) else []:
         values = {
             "standard": words.phrase("standards", str(step["standard"])) or str(step["standard"]),
-            "due": str(step["due"]),
+            "due": _day(step["due"], words.language),
         }
         wording["text"] += " " + words.required("promised", "text").format_map(values)
         wording["short"] += " " + words.required("promised", "short").format_map(values)
