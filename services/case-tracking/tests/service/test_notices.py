@@ -6,11 +6,21 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from case_tracking_support import Caller, complainant, open_case, staff
+from case_tracking_support import (
+    Caller,
+    competent,
+    complainant,
+    open_case,
+    publish,
+    received,
+    routed,
+    staff,
+)
 
 from nowrongdoor.auth import Principal
 from nowrongdoor.bus import Bus, Envelope
 from nowrongdoor.contracts.events import NotificationDelivered, NotificationFailed
+from nowrongdoor.ids import new_reference
 from nowrongdoor.testing.apps import eventually
 
 As = Callable[[Principal], Caller]
@@ -119,3 +129,16 @@ async def test_no_entry_names_an_address(client: httpx.AsyncClient, bus: Bus, as
 
     assert "@" not in everything + theirs
     assert "refused" not in theirs  # the reason stays with notifications' operators
+
+
+async def test_a_notice_sent_before_its_case_opened_is_told_once_it_has(
+    client: httpx.AsyncClient, bus: Bus, as_: As
+) -> None:
+    reference = new_reference()
+    acknowledgement = delivered(reference, "complainant")
+    await send(bus, acknowledgement)  # the acknowledgement leaves the moment it is filed
+
+    await publish(bus, received(reference))
+    await publish(bus, routed(reference=reference, competent=[competent("ma-mediateur")]))
+
+    assert await seen(as_(complainant(reference)), reference, 1) == ["An email was sent to you"]

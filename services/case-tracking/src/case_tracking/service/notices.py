@@ -15,6 +15,11 @@ from case_tracking.service.recording import COMPLAINANT, PLATFORM, add_entry
 from nowrongdoor.contracts.events import NotificationDelivered, NotificationFailed
 
 
+class CaseNotOpenedYet(LookupError):
+    """The notice is about a complaint whose case is not open here yet (an acknowledgement goes
+    out the moment it is filed); the bus delivers it again shortly, after the case opens."""
+
+
 async def record_notice(
     session: AsyncSession, event: NotificationDelivered | NotificationFailed, event_id: str
 ) -> None:
@@ -23,7 +28,7 @@ async def record_notice(
     if not timeline.notice_channel(event.channel):
         return
     if await repository.case_group(session, event.reference) is None:
-        return  # a case case tracking never opened has no timeline to tell it on
+        raise CaseNotOpenedYet(event.reference)
     delivered = isinstance(event, NotificationDelivered)
     at = event.delivered_at if isinstance(event, NotificationDelivered) else event.failed_at
     if event.recipient == COMPLAINANT:
