@@ -29,6 +29,7 @@ from notifications.service import webhooks
 from notifications.service.dispatch import Channels
 from notifications.settings import NotificationsSettings
 from nowrongdoor.auth import Principal
+from nowrongdoor.crypto import Sealer
 from nowrongdoor.db import SessionMaker, unit_of_work
 from nowrongdoor.testing.apps import internal_headers, running
 
@@ -190,7 +191,13 @@ async def test_an_address_allowed_at_registration_is_refused_at_sending_once_it_
 
         async with unit_of_work(maker) as session:
             with pytest.raises(CannotDeliver, match="non-public address"):
-                await webhooks.send(session, delivery, datetime.now(UTC), settings=strict)
+                await webhooks.send(
+                    session,
+                    delivery,
+                    datetime.now(UTC),
+                    settings=strict,
+                    sealer=Sealer(strict.keys()),
+                )
 
         async with maker() as session:
             logged = await session.get(WebhookAttempt, _only_attempt(await _attempts(maker)))

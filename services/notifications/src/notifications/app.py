@@ -84,7 +84,7 @@ def create_app(
         settings=settings,
         migrations_package="notifications.migrations",
         routers=routers,
-        subscriptions=subscriptions(settings, clock, wake),
+        subscriptions=subscriptions(settings, sealer, clock, wake),
         on_start=start_dispatcher,
     )
     app.state.clock = clock

@@ -44,11 +44,12 @@ OWING = (
 
 
 def subscriptions(
-    settings: NotificationsSettings, clock: Clock, wake: Callable[[], None]
+    settings: NotificationsSettings, sealer: Sealer, clock: Clock, wake: Callable[[], None]
 ) -> list[Subscription]:
-    """Every event notifications follows, each handled by its use case."""
+    """Every event notifications follows, each handled by its use case; `sealer` keeps
+    complainants' addresses under notifications' own keys."""
     window = timedelta(seconds=settings.merge_window_seconds)
-    sealer = Sealer(settings.keys())
+    transport = settings.transport_keys()
 
     def after_commit(session: AsyncSession) -> None:
         orm_event.listen(session.sync_session, "after_commit", lambda _: wake(), once=True)
@@ -71,9 +72,7 @@ def subscriptions(
         event = envelope.event()
         assert isinstance(event, ComplaintContactChanged)
         now = clock()
-        await contacts.change_contact(
-            session, event, transport=settings.transport_keys(), sealer=sealer, now=now
-        )
+        await contacts.change_contact(session, event, transport=transport, sealer=sealer, now=now)
         await owing.owe(
             session,
             event,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -34,6 +33,7 @@ from notifications.channels.webhook import (
 )
 from notifications.models import Delivery, WebhookAttempt, WebhookEndpoint
 from notifications.repository import webhooks as repository
+from notifications.service.dispatch import WebhookCall
 from notifications.service.owing import owe_institution
 from notifications.settings import NotificationsSettings
 from nowrongdoor.auth import Principal
@@ -339,14 +339,12 @@ async def endpoints_for(
     ]
 
 
-WebhookCall = Callable[[AsyncSession, Delivery, datetime], Awaitable[None]]
-
-
 def sender(settings: NotificationsSettings) -> WebhookCall:
-    """`send` bound to the service's settings, as the sender loop calls it."""
+    """`send` bound to the service's settings and keys (read once), as the sender loop calls it."""
+    sealer = Sealer(settings.keys())
 
     async def send_with_settings(session: AsyncSession, delivery: Delivery, now: datetime) -> None:
-        await send(session, delivery, now, settings=settings)
+        await send(session, delivery, now, settings=settings, sealer=sealer)
 
     return send_with_settings
 
@@ -356,16 +354,15 @@ async def send(
     delivery: Delivery,
     now: datetime,
     *,
-    settings: NotificationsSettings | None = None,
+    settings: NotificationsSettings,
+    sealer: Sealer,
 ) -> None:
     """Post the delivery, signed, to its endpoint and log the attempt.
 
     Returns once the receiver answered 2xx; raises TryLater for a timeout, a network error, an
     unresolved host or any other answer, CannotDeliver for 410 Gone (the endpoint is then
     disabled and its owner told), a refused address, or an endpoint deleted or disabled.
-    Without `settings` they are read as the process was started with (prefer `sender`).
     """
-    settings = settings or NotificationsSettings()
     endpoint = await repository.endpoint(session, delivery.recipient)
     if endpoint is None:
         raise CannotDeliver("the webhook endpoint was deleted")
@@ -388,7 +385,7 @@ async def send(
         "webhook-id": delivery.id,
         "webhook-timestamp": str(int(now.timestamp())),
         "webhook-signature": signature(
-            _secrets_in_force(endpoint, now, settings), delivery.id, now, body
+            _secrets_in_force(endpoint, now, sealer), delivery.id, now, body
         ),
     }
     answer = await post(
@@ -416,10 +413,7 @@ async def gave_up(session: AsyncSession, delivery: Delivery, now: datetime) -> N
     await _disable(session, endpoint, delivery, now, f"deliveries kept failing ({why})")
 
 
-def _secrets_in_force(
-    endpoint: WebhookEndpoint, now: datetime, settings: NotificationsSettings
-) -> list[str]:
-    sealer = Sealer(settings.keys())
+def _secrets_in_force(endpoint: WebhookEndpoint, now: datetime, sealer: Sealer) -> list[str]:
     context = _context(endpoint.id)
     current = [sealer.open(endpoint.secret_sealed, context)]
     previous_until = endpoint.previous_secret_until
