@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response, status
 
-from gateway.api.answers import NO_STORE, problem_answer
+from gateway.api.answers import NO_STORE, problem_answer, unavailable
 from gateway.api.cases.shared import INVALID, NOT_FOUND, ReceiptHeader, Reference
 from gateway.edge.authentication import ANONYMOUS_ALLOWED, CallerDep
 from gateway.edge.receipt_guard import ReceiptGuard, ReceiptGuardDep, case_not_found
@@ -24,21 +24,11 @@ from nowrongdoor.problems import PROBLEM_BASE, Problem
 
 router = APIRouter(prefix="/v1", tags=["cases"])
 
-INTAKE_UNAVAILABLE = problem_answer(
-    "Intake is not answering; nothing was changed. Try again after `Retry-After` seconds",
-    Problem(
-        type=PROBLEM_BASE + "unavailable",
-        title="Service unavailable",
-        status=503,
-        detail="The intake service is not answering right now; nothing was changed. "
-        "Please try again shortly.",
-    ),
-)
 ANSWERS: dict[int | str, dict[str, Any]] = {
     204: {"description": "Done; nothing in the answer"},
     401: problem_answer("An Authorization header was sent and its access token is not valid"),
     404: NOT_FOUND,
-    503: INTAKE_UNAVAILABLE,
+    503: unavailable("Intake"),
 }
 
 
