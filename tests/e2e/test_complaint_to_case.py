@@ -104,7 +104,7 @@ async def test_a_private_dispute_gets_advice_and_no_institution(
 
 
 async def test_invalid_input_names_each_bad_field(gateway: httpx.AsyncClient) -> None:
-    body = complaint(description="too short", language="de")
+    body = complaint(description="too short", language="es")
     body["respondent"]["type"] = "ministry"
 
     response = await gateway.post("/v1/complaints", json=body)

@@ -39,7 +39,7 @@ async def test_bad_guide_answers_are_named_and_never_forwarded(
 ) -> None:
     response = await client.post(
         "/v1/guide/answers",
-        params={"lang": "de"},
+        params={"lang": "es"},
         json={"category": "gossip", "territory": "Casablanca"},
     )
 

@@ -10,7 +10,7 @@ from .support import complaint, file
 async def test_invalid_input_is_refused_field_by_field_and_nothing_is_stored(
     client: httpx.AsyncClient, app: FastAPI
 ) -> None:
-    bad = complaint(description="short", language="de")
+    bad = complaint(description="short", language="es")
     bad["submission"]["respondent"]["territory"] = "Casablanca"
 
     response = await client.post("/internal/complaints", json=bad)

@@ -18,9 +18,10 @@ router = APIRouter(prefix="/v1", tags=["guide"])
     summary="The guide's questions",
     description=(
         "A few plain questions, meant to be asked one per page, each with its answer options, "
-        "in Arabic, French or English. The answers, sent to `POST /v1/guide/answers`, say which "
-        "institution is competent before anything is submitted. The `region` question shows "
-        "only the options of the country chosen just before."
+        "in Arabic, French, English, Dutch or German. The answers, sent to "
+        "`POST /v1/guide/answers`, say which institution is competent before anything is "
+        "submitted. The `region` question shows only the options of the country chosen just "
+        "before."
     ),
     responses={
         422: {**PROBLEM, "description": "A language the guide does not speak"},

@@ -25,7 +25,11 @@ InstitutionId = Annotated[
 ]
 LanguageQuery = Annotated[
     Language,
-    Query(alias="lang", description="Arabic, French or English", examples=["ar", "fr", "en"]),
+    Query(
+        alias="lang",
+        description="Arabic, French, English, Dutch or German",
+        examples=["ar", "fr", "en", "nl", "de"],
+    ),
 ]
 
 _VALIDATION_EXAMPLE = {

@@ -1,4 +1,4 @@
-"""The citizens' guide: plain questions in three languages, answered by the engine itself."""
+"""The citizens' guide: plain questions in five languages, answered by the engine itself."""
 
 import logging
 import re
@@ -58,7 +58,12 @@ async def test_the_questions_come_one_by_one_in_the_order_a_person_answers_them(
 
 @pytest.mark.parametrize(
     ("language", "question", "country"),
-    [("ar", "ما موضوع شكايتك؟", "المغرب"), ("fr", "Sur quoi porte votre plainte ?", "Maroc")],
+    [
+        ("ar", "ما موضوع شكايتك؟", "المغرب"),
+        ("fr", "Sur quoi porte votre plainte ?", "Maroc"),
+        ("nl", "Waarover gaat uw klacht?", "Marokko"),
+        ("de", "Worum geht es in Ihrer Beschwerde?", "Marokko"),
+    ],
 )
 async def test_the_guide_speaks_the_language_asked_for(
     client: httpx.AsyncClient, language: str, question: str, country: str
@@ -75,7 +80,7 @@ async def test_the_guide_speaks_the_language_asked_for(
 
 
 async def test_a_language_the_guide_does_not_speak_is_a_problem(client: httpx.AsyncClient) -> None:
-    response = await client.get("/internal/guide", params={"lang": "de"})
+    response = await client.get("/internal/guide", params={"lang": "es"})
 
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "lang"

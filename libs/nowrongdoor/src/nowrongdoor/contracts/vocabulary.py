@@ -27,7 +27,7 @@ RespondentType = Literal[
     "court",
 ]
 ComplainantRole = Literal["citizen", "public-official", "ngo"]
-Language = Literal["ar", "fr", "en"]
+Language = Literal["ar", "fr", "en", "nl", "de"]
 Channel = Literal["web", "api", "counter", "ngo", "open311"]
 PartRole = Literal["lead", "associated"]
 

@@ -104,7 +104,7 @@ class Decision:
         return self.competent[1:]
 
     def explain(self, language: Language) -> str:
-        """The decision in plain words, in Arabic, French or English."""
+        """The decision in plain words, in the complainant's language."""
         return explain.explain(self, language)
 
 

@@ -118,5 +118,58 @@ EXPLANATIONS: Mapping[Language, Mapping[str, str]] = {
         "declined-by-all": "كل المؤسسات المختصة بها صرّحت بعدم اختصاصها",
         "transferred": "صرّحت {institution} بعدم اختصاصها بشكايتك وأحالتها.",
     },
+    "nl": {
+        "separator": ", ",
+        "competent": "{lead} is bevoegd voor uw klacht en zal ze behandelen.",
+        "office": "Ze wordt behandeld door: {office}.",
+        "associated": "Ook bevoegd en mee betrokken, onder hetzelfde referentienummer: {names}.",
+        "prerequisite-missing": (
+            "Deze klacht kan behandeld worden door: {names}, maar nog niet. {advice}"
+        ),
+        "not-competent": (
+            "Geen enkele instelling in dit netwerk kan deze klacht behandelen. {advice}"
+        ),
+        "triage": "{desk} bekijkt uw klacht en beslist wie ze behandelt, want {why}.",
+        "equally-ranked-leads": (
+            "meer dan één instelling kan de behandeling leiden ({names}) "
+            "en uit de feiten alleen blijkt niet welke"
+        ),
+        "unknown-territory": (
+            "de plaats die u opgaf voor de instantie waarover u klaagt, staat niet in onze lijst"
+        ),
+        "uncategorised": "iemand moet eerst bepalen waarover ze precies gaat",
+        "declined-by-all": "alle instellingen die ervoor bevoegd zijn, hebben ze afgewezen",
+        "transferred": (
+            "{institution} verklaarde zich niet bevoegd voor uw klacht en stuurde ze door."
+        ),
+    },
+    "de": {
+        "separator": ", ",
+        "competent": "{lead} ist für Ihre Beschwerde zuständig und wird sie bearbeiten.",
+        "office": "Bearbeitet wird sie von: {office}.",
+        "associated": "Ebenfalls zuständig und unter demselben Aktenzeichen beteiligt: {names}.",
+        "prerequisite-missing": (
+            "Diese Beschwerde kann bearbeitet werden von: {names}, aber noch nicht. {advice}"
+        ),
+        "not-competent": (
+            "Keine Institution in diesem Netzwerk kann diese Beschwerde bearbeiten. {advice}"
+        ),
+        "triage": (
+            "{desk} sieht sich Ihre Beschwerde an und entscheidet, wer sie bearbeitet, denn {why}."
+        ),
+        "equally-ranked-leads": (
+            "mehr als eine Institution könnte sie federführend bearbeiten ({names}), "
+            "und die Angaben allein sagen nicht, welche"
+        ),
+        "unknown-territory": (
+            "der Ort, den Sie für die Stelle angegeben haben, über die Sie sich beschweren, "
+            "steht nicht in unserem Verzeichnis"
+        ),
+        "uncategorised": "ein Mensch muss erst einordnen, worum es darin geht",
+        "declined-by-all": "alle dafür zuständigen Institutionen haben sie abgelehnt",
+        "transferred": (
+            "{institution} ist für Ihre Beschwerde nicht zuständig und hat sie weitergeleitet."
+        ),
+    },
 }
 """Each language's sentences, keyed by the outcome or triage reason they tell."""
