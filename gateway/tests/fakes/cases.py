@@ -170,6 +170,9 @@ class FakeCases(StandIn, CasesClient):
         self.tracked: dict[str, Tracked] = {}
         self.files: dict[str, tuple[str, Message, AttachmentFile]] = {}
         """Each attachment's case reference, message and file, by its id."""
+        self.read_in: list[Language | None] = []
+        """The language each read of a case asked its timeline in, oldest first; shared by the
+        copies `reading_in` makes."""
 
     def opened(
         self,
@@ -279,12 +282,14 @@ class FakeCases(StandIn, CasesClient):
     @override
     async def case(self, caller: Principal, reference: str) -> CaseView | None:
         await self.reached("case", caller, reference)
+        self.read_in.append(self.language)
         tracked = self._readable(caller, reference)
         return tracked.seen_by(caller) if tracked else None
 
     @override
     async def case_with_tag(self, caller: Principal, reference: str) -> tuple[CaseView, str] | None:
         await self.reached("case_with_tag", caller, reference)
+        self.read_in.append(self.language)
         tracked = self._readable(caller, reference)
         return (tracked.seen_by(caller), tracked.etag) if tracked else None
 

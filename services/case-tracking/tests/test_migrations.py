@@ -1,7 +1,9 @@
-"""Case tracking's migrations: the lifecycle's upgrade keeps every case, and its way back."""
+"""Case tracking's migrations: upgrades keep every case and what its timeline says, and so do
+their ways back."""
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -10,6 +12,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from case_tracking.domain import timeline
 from case_tracking.models import AuditEntry
 from nowrongdoor import db, migrations
 
@@ -144,3 +147,97 @@ async def test_the_database_refuses_to_change_or_delete_audit_rows(audited_datab
         assert [row[0] for row in rows] == ["ma-mediateur-staff"]
     finally:
         await engine.dispose()
+
+
+@pytest.fixture(params=["test database", "sqlite"])
+def each_database(request: pytest.FixtureRequest, database_url: str, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'timeline.db'}"
+    return database_url
+
+
+WRITTEN = [
+    ("received", "Received by Conseil National des Droits de l'Homme"),
+    ("routed", "Routed to INPPLC (lead), Médiateur (Délégation Casablanca-Settat)"),
+    ("routed", "Transferred from CNDH to Médiateur"),
+    ("acknowledged", "Acknowledged by Médiateur"),
+    ("resolved", "Resolved by Médiateur (partly upheld)"),
+    ("notice-failed", "We could not send you a text message"),
+    ("transferred", "Transferred from A to B to C"),
+    ("routed", "Routed by carrier pigeon"),
+]
+
+
+async def test_entries_kept_before_keep_their_facts_where_their_english_says_them_plainly(
+    each_database: str,
+) -> None:
+    engine = db.create_engine(each_database)
+    reference = "NWD-7K3M9QX2VD4H"
+    try:
+        await migrations.upgrade(engine, PACKAGE, "2026_12_02_0006")
+        async with engine.begin() as connection:
+            await connection.execute(
+                sa.text(
+                    "INSERT INTO case_groups (reference, status, language, received_at, "
+                    "opened_at, updated_at) VALUES (:reference, 'routed', 'fr', :at, :at, :at)"
+                ),
+                {"reference": reference, "at": OPENED_AT},
+            )
+            await connection.execute(
+                sa.text(
+                    "INSERT INTO timeline_entries (reference, at, kind, actor, summary) "
+                    "VALUES (:reference, :at, :kind, 'platform', :summary)"
+                ),
+                [
+                    {"reference": reference, "at": OPENED_AT, "kind": kind, "summary": summary}
+                    for kind, summary in WRITTEN
+                ],
+            )
+
+        await migrations.upgrade(engine, PACKAGE)
+        async with engine.connect() as connection:
+            rows: sa.CursorResult[Any] = await connection.execute(
+                sa.select(sa.column("summary"), sa.column("wording"), sa.column("facts", sa.JSON()))
+                .select_from(sa.table("timeline_entries"))
+                .order_by(sa.column("id"))
+            )
+            kept: list[tuple[str, str | None, dict[str, Any] | None]] = [
+                (row.summary, row.wording, row.facts) for row in rows
+            ]
+        await downgrade(engine, "2026_12_02_0006")
+        downgraded = await columns(engine, "timeline_entries")
+        async with engine.connect() as connection:
+            summaries = (
+                await connection.execute(sa.text("SELECT summary FROM timeline_entries"))
+            ).all()
+        await migrations.upgrade(engine, PACKAGE)
+    finally:
+        await engine.dispose()
+
+    read = [
+        timeline.told(wording, facts, "fr", as_written=summary) for summary, wording, facts in kept
+    ]
+    assert read == [
+        "Plainte reçue par Conseil National des Droits de l'Homme",
+        "Plainte transmise à INPPLC (chef de file), Médiateur (Délégation Casablanca-Settat)",
+        "Plainte transférée par CNDH à Médiateur",
+        "Réception confirmée par Médiateur",
+        "Résolue par Médiateur (partiellement fondée)",
+        "Nous n'avons pas pu vous envoyer de SMS",
+        # Which institutions the first names is unclear; the second says nothing known.
+        "Transferred from A to B to C",
+        "Routed by carrier pigeon",
+    ]
+    # Read in English, each entry given its facts reads exactly as it was written.
+    assert [
+        timeline.told(wording, facts, "en", as_written="") for _, wording, facts in kept[:6]
+    ] == [summary for _, summary in WRITTEN[:6]]
+    assert kept[4][2] == {
+        "institution": "Médiateur",
+        "outcome": "partly-upheld",
+        "status": "resolved",
+    }
+    assert kept[5][2] == {"channel": "sms", "delivered": False}
+    assert [wording for _, wording, _ in kept[6:]] == [None, None]
+    assert not {"wording", "facts"} & downgraded
+    assert sorted(row[0] for row in summaries) == sorted(summary for _, summary in WRITTEN)

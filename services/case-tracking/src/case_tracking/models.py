@@ -133,8 +133,9 @@ class PartPause(SQLModel, table=True):
 
 
 class TimelineEntry(SQLModel, table=True):
-    """A step of the case: who, when and why. The platform writes the summary; the reason a
-    person gave is kept apart, sealed."""
+    """A step of the case: who, when and why. What happened is kept as a wording and its facts,
+    read in each reader's language (`domain/timeline`); the reason a person gave is kept apart,
+    sealed."""
 
     __tablename__ = "timeline_entries"
 
@@ -143,7 +144,15 @@ class TimelineEntry(SQLModel, table=True):
     at: datetime = Field(sa_type=UTCDateTime)
     kind: str = Field(max_length=40)
     actor: str = Field(max_length=100)
-    summary: str = Field(max_length=1000)
+    summary: str = Field(
+        max_length=1000, description="In English as written; read as is where `wording` is None"
+    )
+    wording: str | None = Field(
+        default=None, max_length=60, description="The key of the words that tell the step"
+    )
+    facts: dict[str, Any] | None = Field(
+        default=None, sa_type=sa.JSON, description="What the wording names: names, codes"
+    )
     event_id: str | None = Field(default=None, max_length=64)
     sealed_note: str | None = Field(default=None, sa_type=sa.Text)
     visible_to: str | None = Field(

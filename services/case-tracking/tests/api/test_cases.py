@@ -90,7 +90,7 @@ async def test_the_complainant_follows_a_received_complaint_before_any_decision(
     assert view["status"] == "received"
     assert view["institutions"] == []
     assert [(e["kind"], e["summary"]) for e in view["timeline"]] == [
-        ("received", "Received through the joint portal")
+        ("received", "Plainte reçue par le portail commun")
     ]
 
 

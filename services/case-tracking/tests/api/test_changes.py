@@ -182,8 +182,9 @@ async def test_a_resolution_needs_an_outcome_and_a_reason_the_complainant_reads(
         "The town hall paid",
     )
     assert seen["parts"] is None
+    # In the complaint's language, the outcome too; the reason as the institution wrote it.
     assert seen["timeline"][-1]["summary"] == (
-        "Resolved by Institution ma-mediateur (upheld): The town hall paid"
+        "Résolue par Institution ma-mediateur (fondée) : The town hall paid"
     )
 
 

@@ -45,10 +45,3 @@ def test_the_oldest_part_still_taking_part_leads_when_the_lead_leaves() -> None:
     assert joining.lead_after("a", "a", parts) == "c"
     assert joining.lead_after("d", "a", parts) == "a"
     assert joining.lead_after("a", "a", [("a", S.ROUTED)]) is None
-
-
-def test_the_timeline_words_name_the_institutions_and_never_the_reason() -> None:
-    assert joining.invited("Médiateur", "CNDH") == "Médiateur asked CNDH to take part in the case"
-    assert joining.joined("CNDH") == "CNDH took part in the case"
-    assert joining.declined("INPPLC") == "INPPLC will not take part in the case"
-    assert joining.left("CNDH").startswith("CNDH left the case")

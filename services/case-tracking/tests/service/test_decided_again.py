@@ -81,9 +81,9 @@ async def test_a_new_decision_opens_the_next_institutions_part_under_the_same_re
     assert view["explanation"].startswith("Wallonie s'est déclarée incompétente.")
     summaries = [entry["summary"] for entry in view["timeline"]]
     assert summaries[-2:] == [
-        "Transferred by Institution be-wallonie: a new decision on competence is awaited: "
-        "Une administration flamande",
-        "Routed to Institution be-vlaanderen",
+        "Plainte transférée par Institution be-wallonie : une nouvelle décision sur "
+        "l'institution compétente est attendue : Une administration flamande",
+        "Plainte transmise à Institution be-vlaanderen",
     ]
     assert await opened_for(app, reference) == [["be-wallonie"], ["be-vlaanderen"]]
     changes = [
@@ -120,9 +120,8 @@ async def test_a_case_nobody_new_can_take_waits_at_the_triage_desk(
     queue = await as_(staff("ma-cndh")).get("/internal/triage", institution_id="ma-cndh")
 
     assert view["institutions"] == []
-    assert (
-        view["timeline"][-1]["summary"]
-        == "Awaiting a decision on competence by Institution ma-cndh"
+    assert view["timeline"][-1]["summary"] == (
+        "Institution ma-cndh doit décider quelle institution est compétente"
     )
     assert view["explanation"].startswith("Le Médiateur s'est déclaré incompétent.")
     assert reference in [item["reference"] for item in queue.json()["items"]]

@@ -95,10 +95,11 @@ async def test_an_institution_asked_reads_the_case_without_its_messages_then_tak
     seen = (await as_(complainant(reference)).read(reference)).json()
     assert seen.get("invitations") is None and seen.get("parts") is None
     summaries = [entry["summary"] for entry in seen["timeline"]]
-    assert "Institution ma-mediateur asked Institution ma-cndh to take part in the case" in (
-        summaries
+    assert (
+        "Institution ma-mediateur a demandé à Institution ma-cndh de participer au traitement "
+        "de la plainte" in summaries
     )
-    assert "Institution ma-cndh took part in the case" in summaries
+    assert "Institution ma-cndh participe désormais au traitement de la plainte" in summaries
     assert ASKED not in str(seen)
     [sent] = await events(app, "case.invitation-sent", reference)
     assert (sent["from_institution_id"], sent["institution_id"]) == ("ma-mediateur", "ma-cndh")
@@ -142,7 +143,9 @@ async def test_an_institution_that_declines_says_why_and_then_sees_no_case(
     assert as_lead["invitations"][0]["decline_reason"] == "No corruption is alleged."
     assert [p["institution_id"] for p in as_lead["parts"]] == ["ma-mediateur"]
     seen = (await as_(complainant(reference)).read(reference)).json()
-    assert seen["timeline"][-1]["summary"] == "ma-inpplc will not take part in the case"
+    assert seen["timeline"][-1]["summary"] == (
+        "ma-inpplc ne participera pas au traitement de la plainte"
+    )
     assert "No corruption" not in str(seen)
     [answered] = await events(app, "case.invitation-answered", reference)
     assert answered["accepted"] is False
@@ -212,8 +215,8 @@ async def test_an_institution_leaves_a_joint_case_which_the_other_carries_on(
     seen = (await as_(complainant(reference)).read(reference)).json()
     assert seen["status"] == "admissible"
     assert seen["timeline"][-1]["summary"] == (
-        "Institution ma-inpplc left the case, which the other institutions carry on: "
-        "No corruption is alleged."
+        "Institution ma-inpplc ne participe plus au traitement de la plainte ; les autres "
+        "institutions le poursuivent : No corruption is alleged."
     )
     assert [p for p in seen["promised"] if p["institution_id"] == "ma-inpplc"] == []
     [event] = await events(app, "case.part-left", reference)

@@ -105,8 +105,10 @@ async def test_each_step_sends_its_own_event_and_the_case_status_when_it_moves(
         "resolved",
         "closed",
     ]
+    # The complainant of a French complaint reads the platform's words in French, the
+    # institution's reason as it was written.
     assert timeline[3]["summary"] == (
-        "Institution ma-mediateur awaits the complainant's answer: "
+        "Institution ma-mediateur attend la réponse de l'auteur de la plainte : "
         "Please send the town hall's letter"
     )
 
@@ -160,7 +162,7 @@ async def test_the_complainant_withdraws_and_every_open_part_ends(
         "The town hall answered me",
     )
     assert view["timeline"][-1]["summary"] == (
-        "Withdrawn by the complainant: The town hall answered me"
+        "Plainte retirée par son auteur : The town hall answered me"
     )
     assert view["promised"] == []
     assert again.status_code == step_after.status_code == 409
@@ -229,7 +231,8 @@ async def test_a_transfer_to_a_named_institution_opens_its_part_in_the_same_case
         ("ma-inpplc", "lead")
     ]
     assert view["timeline"][-1]["summary"] == (
-        "Transferred from Institution ma-cndh to Institution ma-inpplc: This is about corruption"
+        "Plainte transférée par Institution ma-cndh à Institution ma-inpplc : "
+        "This is about corruption"
     )
     assert {p["standard"] for p in view["promised"]} == {
         "acknowledge",
@@ -280,8 +283,8 @@ async def test_a_transfer_without_a_name_returns_the_case_to_routing_with_its_fa
     assert (await changes(app, reference))[-1] == ("routed", "received")
     timeline = (await as_(complainant(reference)).read(reference)).json()["timeline"]
     assert timeline[-1]["summary"] == (
-        "Transferred by Institution ma-cndh: a new decision on competence is awaited: "
-        "Not a human-rights matter"
+        "Plainte transférée par Institution ma-cndh : une nouvelle décision sur l'institution "
+        "compétente est attendue : Not a human-rights matter"
     )
 
 

@@ -85,7 +85,7 @@ async def test_the_complainant_sees_what_was_sent_to_them_and_nothing_else(
     cndh = await seen(as_(staff("ma-cndh")), reference, 1)
     mediateur = await seen(as_(staff("ma-mediateur")), reference, 1)
 
-    assert person == ["An email was sent to you", "We could not send you a text message"]
+    assert person == ["Un e-mail vous a été envoyé", "Nous n'avons pas pu vous envoyer de SMS"]
     assert cndh == ["An email was sent to Institution ma-cndh"]
     assert mediateur == ["We could not send an email to Institution ma-mediateur"]
 
@@ -116,7 +116,7 @@ async def test_a_redelivered_notice_is_told_once(
 
     person = await seen(as_(complainant(reference)), reference, 2)
 
-    assert person == ["An email was sent to you", "We could not send you an email"]
+    assert person == ["Un e-mail vous a été envoyé", "Nous n'avons pas pu vous envoyer d'e-mail"]
 
 
 async def test_no_entry_names_an_address(client: httpx.AsyncClient, bus: Bus, as_: As) -> None:
@@ -141,4 +141,4 @@ async def test_a_notice_sent_before_its_case_opened_is_told_once_it_has(
     await publish(bus, received(reference))
     await publish(bus, routed(reference=reference, competent=[competent("ma-mediateur")]))
 
-    assert await seen(as_(complainant(reference)), reference, 1) == ["An email was sent to you"]
+    assert await seen(as_(complainant(reference)), reference, 1) == ["Un e-mail vous a été envoyé"]

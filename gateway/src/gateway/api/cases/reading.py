@@ -17,6 +17,7 @@ from gateway.api.cases.shared import (
     Cursor,
     FiltersDep,
     Limit,
+    ReadingLanguageDep,
     ReceiptHeader,
     Reference,
     as_complainant,
@@ -78,9 +79,13 @@ async def list_own_cases(
         "complainant sends the receipt given at submission in `X-Receipt`; an institution "
         "client with `cases:read` sends its access token, sees only cases it has a part in, "
         "each institution's part with the steps it may take next, and an `ETag` to send back "
-        "as `If-Match` with a change. A wrong receipt, a case of another institution and an "
-        "unknown reference all give the same 404, so none can be probed. In the moment "
-        "between filing and the case being opened the answer is 409 with `Retry-After`."
+        "as `If-Match` with a change. The timeline reads in the `language` asked for, else in "
+        "the first language of `Accept-Language` the platform speaks (Arabic, French, English, "
+        "Dutch, German), else in the complaint's own language for the complainant and in "
+        "English for an institution; a reason an institution gave reads as it was written. A "
+        "wrong receipt, a case of another institution and an unknown reference all give the "
+        "same 404, so none can be probed. In the moment between filing and the case being "
+        "opened the answer is 409 with `Retry-After`."
     ),
     responses={
         200: {"description": "The case as this reader may see it", "headers": ETAG_HEADER},
@@ -98,16 +103,15 @@ async def follow_case(
     caller: CallerDep,
     upstreams: UpstreamsDep,
     guard: ReceiptGuardDep,
+    language: ReadingLanguageDep,
     x_receipt: ReceiptHeader = None,
 ) -> CaseView:
     response.headers.update(NO_STORE)
+    response.headers["Vary"] = "Accept-Language"
+    cases = upstreams.cases.reading_in(language)
     if caller.kind != "public":
         require_scope(caller, "cases:read")
-        tagged = (
-            await upstreams.cases.case_with_tag(caller, reference)
-            if is_reference(reference)
-            else None
-        )
+        tagged = await cases.case_with_tag(caller, reference) if is_reference(reference) else None
         if tagged is None:
             raise case_not_found()
         seen, etag = tagged
@@ -115,7 +119,7 @@ async def follow_case(
             response.headers["ETag"] = etag
         return seen
     complainant = await as_complainant(reference, x_receipt, guard, upstreams.intake)
-    view = await upstreams.cases.case(complainant, reference)
+    view = await cases.case(complainant, reference)
     if view is None:
         raise case_being_opened()
     return view

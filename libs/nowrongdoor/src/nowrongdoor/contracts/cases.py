@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import date, datetime
-from typing import Literal
+from typing import Literal, Self
 
 from pydantic import Base64Bytes, BaseModel, ConfigDict, Field
 
@@ -14,6 +15,7 @@ from nowrongdoor.contracts.vocabulary import (
     INSTITUTION_ID_PATTERN,
     CaseOutcome,
     CaseStatus,
+    Language,
     MessageAudience,
     PartRole,
     ServiceStandard,
@@ -24,7 +26,11 @@ class TimelineEntry(BaseModel):
     at: datetime
     kind: str = Field(examples=["routed"])
     actor: str = Field(examples=["platform"])
-    summary: str = Field(examples=["Routed to Institution du Médiateur du Royaume"])
+    summary: str = Field(
+        description="What happened, in the language the case was read in; a reason its author "
+        "gave follows as they wrote it",
+        examples=["Plainte transmise à Institution du Médiateur du Royaume"],
+    )
 
 
 class PromisedDate(BaseModel):
@@ -265,10 +271,23 @@ class CasesClient(ServiceClient):
 
     service = "case-tracking"
 
+    language: Language | None = None
+    """The language reads of a case ask its timeline in; None for the reader's own: the case's
+    language for the complainant, English for everyone else."""
+
+    def reading_in(self, language: Language | None = None) -> Self:
+        """This client, its reads of a case asking for the timeline in `language`; None for the
+        reader's own. The client it was made from reads as before."""
+        reading = copy.copy(self)
+        reading.language = language
+        return reading
+
     async def case(self, caller: Principal, reference: str) -> CaseView | None:
         """The case as `caller` may see it; None when it does not exist for them."""
         try:
-            response = await self.call(caller, "GET", f"/internal/cases/{reference}")
+            response = await self.call(
+                caller, "GET", f"/internal/cases/{reference}", params=self._reading()
+            )
         except ServiceProblem as error:
             if error.status == 404:
                 return None
@@ -296,7 +315,9 @@ class CasesClient(ServiceClient):
     async def case_with_tag(self, caller: Principal, reference: str) -> tuple[CaseView, str] | None:
         """The case and its entity tag, to send back as `If-Match` with a change."""
         try:
-            response = await self.call(caller, "GET", f"/internal/cases/{reference}")
+            response = await self.call(
+                caller, "GET", f"/internal/cases/{reference}", params=self._reading()
+            )
         except ServiceProblem as error:
             if error.status == 404:
                 return None
@@ -382,6 +403,9 @@ class CasesClient(ServiceClient):
             json=withdrawal.model_dump(mode="json"),
         )
         return self.read(response, CaseView)
+
+    def _reading(self) -> dict[str, str]:
+        return {"language": self.language} if self.language else {}
 
     async def _changed(
         self, caller: Principal, path: str, body: BaseModel, if_match: str | None

@@ -15,6 +15,7 @@ from case_tracking.api.dependencies import (
     InstitutionId,
     Limit,
     NowDep,
+    ReadingLanguage,
     Reference,
     SealerDep,
     VersionDep,
@@ -49,12 +50,13 @@ async def get_case(
     now: NowDep,
     caller: CallerDep,
     reference: Reference,
+    language: ReadingLanguage = None,
 ) -> CaseView:
     """The complainant (receipt verified by the gateway), an institution with a part, or the
     triage desk the case waits for. `ETag` is the version a change names in `If-Match`."""
 
     async def look() -> tuple[CaseView, int] | None:
-        return await reading.case_for(runtime, sealer, caller, reference, now)
+        return await reading.case_for(runtime, sealer, caller, reference, now, language=language)
 
     if caller.may_open_as_complainant(reference):
         # The receipt was right, so the complaint exists: its case may be a moment away.

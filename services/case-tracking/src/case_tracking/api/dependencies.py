@@ -18,7 +18,7 @@ from case_tracking.service.errors import (
     InvalidChange,
     StaleCase,
 )
-from nowrongdoor.contracts.vocabulary import INSTITUTION_ID_PATTERN
+from nowrongdoor.contracts.vocabulary import INSTITUTION_ID_PATTERN, Language
 from nowrongdoor.crypto import Sealer
 from nowrongdoor.ids import REFERENCE_PATTERN
 from nowrongdoor.problems import PROBLEM_JSON, FieldProblem, Problem, ProblemError
@@ -59,6 +59,13 @@ Reference = Annotated[str, Path(pattern=REFERENCE_PATTERN)]
 InstitutionId = Annotated[str, Query(pattern=INSTITUTION_ID_PATTERN)]
 Limit = Annotated[int, Query(ge=1, le=100)]
 Cursor = Annotated[str | None, Query(max_length=200)]
+ReadingLanguage = Annotated[
+    Language | None,
+    Query(
+        description="The timeline's language; without it, the case's own for the complainant, "
+        "English for everyone else",
+    ),
+]
 
 
 def tag(response: Response, version: int) -> None:

@@ -1,4 +1,4 @@
-"""Joint cases: who may ask whom to take part, who may leave, who leads after; their words.
+"""Joint cases: who may ask whom to take part, who may leave, who leads after.
 
 An institution still working its part asks another to take part; the one asked accepts (a part
 of its own opens, associated, at `routed`) or declines with a reason. An institution that finds
@@ -103,24 +103,3 @@ def lead_after(
         ),
         None,
     )
-
-
-# -- how each reads on the timeline ----------------------------------------------------------
-
-
-def invited(by_name: str, invited_name: str) -> str:
-    return f"{by_name} asked {invited_name} to take part in the case"
-
-
-def joined(name: str) -> str:
-    return f"{name} took part in the case"
-
-
-def declined(name: str) -> str:
-    """Neutral for the complainant: the reason is for the institution that asked."""
-    return f"{name} will not take part in the case"
-
-
-def left(name: str) -> str:
-    """The reason follows as the entry's note: the complainant reads why."""
-    return f"{name} left the case, which the other institutions carry on"

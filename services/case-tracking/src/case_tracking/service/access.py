@@ -37,9 +37,13 @@ class Viewer:
     notices: str | None = None
     """Whose notices (what was sent to whom) the timeline shows: `complainant`, an institution
     id, or `*` for every one; None for none."""
+    complainant: bool = False
+    """The complainant reads the case in its own language unless asking for another."""
 
 
-COMPLAINANT = Viewer(sees_parts=False, messages=Reader.complainant(), notices="complainant")
+COMPLAINANT = Viewer(
+    sees_parts=False, messages=Reader.complainant(), notices="complainant", complainant=True
+)
 OPERATOR = Viewer(sees_parts=True, messages=None, notices="*")
 TRIAGE_DESK = Viewer(sees_parts=False, messages=None)
 

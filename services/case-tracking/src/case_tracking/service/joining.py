@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from case_tracking import repository
-from case_tracking.domain import joining
+from case_tracking.domain import joining, timeline
 from case_tracking.domain.joining import AlreadyInvited
 from case_tracking.models import CaseGroup, CaseInvitation, CasePart
 from case_tracking.service import SOURCE, Database, access
@@ -93,7 +93,7 @@ async def invite(
             kind="invited",
             actor=part.institution_id,
             # An institution no decision ever named is shown by its id until one does.
-            summary=joining.invited(part.institution_name, known.name if known else target),
+            happened=timeline.invited(part.institution_name, known.name if known else target),
         )
         _announce(
             session,
@@ -187,7 +187,7 @@ async def leave(
             at=now,
             kind="left",
             actor=part.institution_id,
-            summary=joining.left(part.institution_name),
+            happened=timeline.left(part.institution_name),
             note=leaving.reason,
             sealer=sealer,
         )
@@ -244,7 +244,7 @@ async def _take_part(
         at=now,
         kind="joined",
         actor=asked.institution_id,
-        summary=joining.joined(part.institution_name),
+        happened=timeline.joined(part.institution_name),
     )
     # A part at `routed` may hold the whole case back: the case stands where its slowest part is.
     await settle_status(session, group, now)
@@ -283,7 +283,7 @@ async def _decline(
         at=now,
         kind="declined",
         actor=asked.institution_id,
-        summary=joining.declined(known.name if known else asked.institution_id),
+        happened=timeline.declined(known.name if known else asked.institution_id),
     )
 
 

@@ -173,7 +173,7 @@ async def withdraw(
             at=now,
             kind=S.WITHDRAWN.value,
             actor=COMPLAINANT,
-            summary=timeline.withdrawn(),
+            happened=timeline.withdrawn(),
             note=withdrawal.reason,
             sealer=sealer,
         )
@@ -250,7 +250,7 @@ async def _apply(
     if after.status in lifecycle.NEEDS_REASON:
         part.outcome = change.outcome.value if change.outcome else None
         seal_reason(sealer, part, change.reason)
-    summary = (
+    happened = (
         timeline.resolved(part.institution_name, change.outcome)
         if after.status == S.RESOLVED and change.outcome
         else timeline.stepped(part.institution_name, after.status, resumed=resumed)
@@ -261,7 +261,7 @@ async def _apply(
         at=now,
         kind="resumed" if resumed else after.status.value,
         actor=part.institution_id,
-        summary=summary,
+        happened=happened,
         note=change.reason,
         sealer=sealer,
     )
@@ -324,7 +324,7 @@ async def _open_elsewhere(
         at=now,
         kind=S.TRANSFERRED.value,
         actor=leaving.institution_id,
-        summary=timeline.transferred(leaving.institution_name, part.institution_name),
+        happened=timeline.transferred(leaving.institution_name, part.institution_name),
         note=reason,
         sealer=sealer,
     )
@@ -356,7 +356,7 @@ async def _return_to_routing(
         at=now,
         kind=S.TRANSFERRED.value,
         actor=leaving.institution_id,
-        summary=timeline.transferred(leaving.institution_name, None),
+        happened=timeline.transferred(leaving.institution_name, None),
         note=reason,
         sealer=sealer,
     )

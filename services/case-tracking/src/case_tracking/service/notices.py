@@ -32,12 +32,12 @@ async def record_notice(
     delivered = isinstance(event, NotificationDelivered)
     at = event.delivered_at if isinstance(event, NotificationDelivered) else event.failed_at
     if event.recipient == COMPLAINANT:
-        summary = timeline.notice(event.channel, delivered=delivered)
+        happened = timeline.notice(event.channel, delivered=delivered)
     else:
         part = await repository.part_of(session, event.reference, event.recipient)
         if part is None:
             return  # a webhook endpoint's id, or an institution with no part: nobody to show
-        summary = timeline.notice(
+        happened = timeline.notice(
             event.channel, delivered=delivered, institution_name=part.institution_name
         )
     entry = await add_entry(
@@ -46,7 +46,7 @@ async def record_notice(
         at=at,
         kind="notice-sent" if delivered else "notice-failed",
         actor=PLATFORM,
-        summary=summary,
+        happened=happened,
         event_id=event_id,
     )
     entry.visible_to = event.recipient

@@ -21,6 +21,7 @@ from case_tracking.service.recording import (
     PLATFORM,
     add_entry,
     announce_status_change,
+    tell,
 )
 from nowrongdoor.contracts.events import (
     CaseOpened,
@@ -68,7 +69,7 @@ async def receive_complaint(
         at=received.received_at,
         kind=CaseStatus.RECEIVED.value,
         actor=PLATFORM,
-        summary=timeline.received(door),
+        happened=timeline.received(door),
         event_id=event_id,
     )
     await announce_status_change(
@@ -100,7 +101,7 @@ async def open_from_decision(session: AsyncSession, routed: ComplaintRouted, eve
             at=routed.received_at,
             kind=CaseStatus.RECEIVED.value,
             actor=PLATFORM,
-            summary=timeline.received(door_name),
+            happened=timeline.received(door_name),
         )
     elif group.status == CaseStatus.WITHDRAWN:
         return
@@ -140,7 +141,7 @@ async def open_from_decision(session: AsyncSession, routed: ComplaintRouted, eve
         at=routed.decided_at,
         kind=lifecycle.status_after(routed.outcome).value,
         actor=PLATFORM,
-        summary=timeline.decided(routed),
+        happened=timeline.decided(routed),
         event_id=event_id,
     )
     # Only institutions whose part opens now learn of the case; those already in it know it.
@@ -192,7 +193,7 @@ async def hold_for_triage(
             at=triage.received_at,
             kind=CaseStatus.RECEIVED.value,
             actor=PLATFORM,
-            summary=timeline.received(triage.triage_institution_name),
+            happened=timeline.received(triage.triage_institution_name),
         )
         await announce_status_change(
             session, triage.reference, status=status, previous_status=None, at=now
@@ -229,7 +230,7 @@ async def hold_for_triage(
         at=triage.decided_at,
         kind=status.value,
         actor=PLATFORM,
-        summary=timeline.awaiting_triage(triage.triage_institution_name),
+        happened=timeline.awaiting_triage(triage.triage_institution_name),
         event_id=event_id,
     )
 
@@ -328,4 +329,4 @@ async def _name_the_door(
     group.received_by = received_by
     entry = await repository.received_entry(session, group.reference)
     if entry is not None:
-        entry.summary = timeline.received(door_name)
+        tell(entry, timeline.received(door_name))

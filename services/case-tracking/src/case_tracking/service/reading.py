@@ -37,7 +37,7 @@ from nowrongdoor.contracts.cases import (
 )
 from nowrongdoor.contracts.cases import TimelineEntry as TimelineView
 from nowrongdoor.contracts.routing import InstitutionSummary
-from nowrongdoor.contracts.vocabulary import CaseOutcome, CaseStatus
+from nowrongdoor.contracts.vocabulary import CaseOutcome, CaseStatus, Language
 from nowrongdoor.crypto import Sealer
 
 READ_MESSAGES = "read-messages"
@@ -49,13 +49,20 @@ _CONCLUDED = frozenset(
 
 
 async def case_for(
-    db: Database, sealer: Sealer, caller: Principal, reference: str, now: datetime
+    db: Database,
+    sealer: Sealer,
+    caller: Principal,
+    reference: str,
+    now: datetime,
+    *,
+    language: Language | None = None,
 ) -> tuple[CaseView, int] | None:
     """The case as `caller` may see it, and its version; None when there is none for them.
 
     The complainant holding the receipt sees it from the moment it was received; an institution
     once it has a part in it, or while it waits for its triage desk. A staff read of messages is
-    audited before the messages are handed over.
+    audited before the messages are handed over. The timeline reads in `language`; without one,
+    in the case's own for the complainant and in English for everyone else.
     """
     async with db.sessions() as session:
         group = await repository.case_group(session, reference)
@@ -64,7 +71,7 @@ async def case_for(
         seen_as = await viewer(session, caller, group)
         if seen_as is None:
             return None
-        view = await _view(session, sealer, group, seen_as, now)
+        view = await _view(session, sealer, group, seen_as, now, language)
         if seen_as.audited and view.messages:
             await audit_staff_read(
                 session,
@@ -159,8 +166,14 @@ def _page(items: list[InstitutionCase], limit: int) -> InstitutionCasePage:
 
 
 async def _view(
-    session: AsyncSession, sealer: Sealer, group: CaseGroup, seen_as: Viewer, now: datetime
+    session: AsyncSession,
+    sealer: Sealer,
+    group: CaseGroup,
+    seen_as: Viewer,
+    now: datetime,
+    language: Language | None = None,
 ) -> CaseView:
+    reads_in = timeline.reading_language(language, group.language, complainant=seen_as.complainant)
     parts = await repository.parts(session, group.reference)
     pauses = await repository.pauses(session, (part.id for part in parts if part.id))
     entries = await repository.timeline(session, group.reference)
@@ -210,7 +223,11 @@ async def _view(
                 at=entry.at,
                 kind=entry.kind,
                 actor=entry.actor,
-                summary=timeline.with_note(entry.summary, open_note(sealer, entry)),
+                summary=timeline.with_note(
+                    timeline.told(entry.wording, entry.facts, reads_in, as_written=entry.summary),
+                    open_note(sealer, entry),
+                    reads_in,
+                ),
             )
             for entry in entries
             if entry.visible_to is None or seen_as.notices in ("*", entry.visible_to)
@@ -267,7 +284,8 @@ def _part(sealer: Sealer, part: CasePart) -> PartView:
 async def view_as(
     session: AsyncSession, sealer: Sealer, group: CaseGroup, seen_as: Viewer, now: datetime
 ) -> CaseView:
-    """The case as `seen_as` is shown it, read in the caller's own session or transaction."""
+    """The case as `seen_as` is shown it in their own language, read in the caller's own
+    session or transaction."""
     return await _view(session, sealer, group, seen_as, now)
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from case_tracking import repository
-from case_tracking.domain import lifecycle
+from case_tracking.domain import lifecycle, timeline
 from case_tracking.models import CaseGroup, CasePart, TimelineEntry
 from case_tracking.service import SOURCE
 from case_tracking.service.deadlines import next_promises
@@ -32,14 +32,22 @@ async def add_entry(
     at: datetime,
     kind: str,
     actor: str,
-    summary: str,
+    happened: timeline.Happened,
     note: str | None = None,
     sealer: Sealer | None = None,
     event_id: str | None = None,
 ) -> TimelineEntry:
-    """A timeline entry; the reason a person gave goes in sealed, bound to the entry."""
+    """A timeline entry, kept as what happened and in English as written; the reason a person
+    gave goes in sealed, bound to the entry."""
     entry = TimelineEntry(
-        reference=reference, at=at, kind=kind, actor=actor, summary=summary, event_id=event_id
+        reference=reference,
+        at=at,
+        kind=kind,
+        actor=actor,
+        summary=happened.read(timeline.ENGLISH),
+        wording=happened.wording,
+        facts=happened.facts,
+        event_id=event_id,
     )
     session.add(entry)
     if note:
@@ -47,6 +55,12 @@ async def add_entry(
         await session.flush()
         entry.sealed_note = sealer.seal(note, note_context(entry))
     return entry
+
+
+def tell(entry: TimelineEntry, happened: timeline.Happened) -> None:
+    """Tell `entry` as `happened` instead, its English as well."""
+    entry.wording, entry.facts = happened.wording, happened.facts
+    entry.summary = happened.read(timeline.ENGLISH)
 
 
 async def settle_status(
