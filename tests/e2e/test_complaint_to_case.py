@@ -75,8 +75,9 @@ async def test_a_complaint_at_the_wrong_door_is_transferred_under_the_same_refer
     case = await follow_until(gateway, accepted, "routed")
 
     assert case["institutions"][0]["institution_id"] == "ma-mediateur"
-    assert case["timeline"][0]["summary"].startswith("Received by Conseil National")
-    assert case["timeline"][1]["summary"].startswith("Transferred from Conseil National")
+    # The timeline reads in the complaint's language, French here.
+    assert case["timeline"][0]["summary"].startswith("Plainte reçue par Conseil National")
+    assert case["timeline"][1]["summary"].startswith("Plainte transférée par Conseil National")
 
 
 async def test_corruption_by_a_local_authority_goes_to_the_anti_corruption_body(

@@ -52,7 +52,8 @@ async def test_an_arabic_complainant_gets_the_acknowledgement_by_email(
     async def told() -> dict[str, Any] | None:
         case = await follow_until(gateway, accepted, "routed", "received")
         summaries = [entry["summary"] for entry in case["timeline"]]
-        return case if "An email was sent to you" in summaries else None
+        # In the complaint's language, Arabic here: "An email was sent to you".
+        return case if "أُرسل إليك بريد إلكتروني" in summaries else None
 
     case = await eventually(told, timeout=30, interval=0.5)
     assert ADDRESS not in str(case)

@@ -103,7 +103,11 @@ async def test_a_case_becomes_joint_by_invitation_and_one_part_leaves_it(
     left = await change(
         cndh, reference, "leave", {"reason": "La CNDH n'est finalement pas compétente."}
     )
-    followed = (await gateway.get(f"/v1/cases/{reference}", headers=as_complainant)).json()
+    followed = (
+        await gateway.get(
+            f"/v1/cases/{reference}", headers=as_complainant, params={"language": "en"}
+        )
+    ).json()
 
     assert left.status_code == 200, left.text
     assert followed["status"] == "acknowledged"
