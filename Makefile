@@ -7,7 +7,7 @@ DEPLOYABLES := services/intake services/routing services/case-tracking services/
 	gateway
 PYPROJECTS := $(addsuffix /pyproject.toml,$(LIBRARY) $(DEPLOYABLES))
 
-.PHONY: install run test lint format bench up down schemas validate-deploy
+.PHONY: install run test lint format bench up down schemas validate-deploy messages
 
 $(BIN)/.installed: constraints.txt requirements-dev.txt $(PYPROJECTS)
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed") if sys.version_info < (3, 11) else None'
@@ -39,6 +39,13 @@ bench: install  ## benchmarks, each reported as a ratio to a baseline measured i
 
 schemas: install  ## regenerate the event JSON Schemas and the AsyncAPI document
 	$(BIN)/nowrongdoor schemas export
+
+PAGES := gateway/src/gateway/pages
+messages: install  ## gather the pages' texts into their catalogue and each language's .po file
+	cd gateway && ../$(BIN)/pybabel extract -F babel.cfg -k N_ -k translate:2 --no-location \
+		--omit-header --sort-output -o src/gateway/pages/locale/messages.pot .
+	for language in ar fr nl de; do $(BIN)/pybabel update --no-fuzzy-matching \
+		-i $(PAGES)/locale/messages.pot -d $(PAGES)/locale -l $$language; done
 
 up:  ## the full stack in containers, built from this tree; returns once every service is healthy
 	docker compose up -d --build --wait

@@ -10,12 +10,13 @@ import httpx
 from fastapi import FastAPI
 from redis.asyncio import Redis
 
-from gateway import edge
+from gateway import edge, pages
 from gateway.api import ROUTERS
 from gateway.api.oauth import TokenIssuer
 from gateway.edge.authentication import ClientStatusCache, api_verification_keys
 from gateway.edge.idempotency import IdempotencyStore, document_idempotency
 from gateway.edge.limits import Limits
+from gateway.pages.sessions import TrackingSessions
 from gateway.settings import GatewaySettings
 from gateway.upstreams import Upstreams
 from nowrongdoor import db, migrations
@@ -75,6 +76,14 @@ def create_app(
                 )
                 app.state.rate_limiter = limits.rate_limiter(redis, settings)
                 app.state.receipt_guard = limits.receipt_guard(redis, settings)
+                app.state.tracking_sessions = TrackingSessions(
+                    redis,
+                    prefix=f"{settings.redis_prefix}pages:",
+                    idle_seconds=settings.tracking_session_minutes * 60,
+                )
+                app.state.page_prefix = f"{settings.redis_prefix}pages:"
+                app.state.page_form_secret = settings.page_form_secret()
+                app.state.page_cookies_secure = settings.secure_cookies
                 yield
         finally:
             await redis.aclose()
@@ -102,6 +111,7 @@ def create_app(
     )
     for router in ROUTERS:
         app.include_router(router)
+    pages.install(app)  # after the API, whose paths the pages never shadow
     return app
 
 

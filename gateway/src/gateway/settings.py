@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from pathlib import Path
 from typing import ClassVar
@@ -61,6 +63,13 @@ class GatewaySettings(DatabaseSettings):
         10.0, ge=0, le=10, description="How long a revoked client's tokens may still pass"
     )
 
+    tracking_session_minutes: int = Field(
+        20, ge=1, le=240, description="How long a case stays open on the web without a click"
+    )
+    secure_cookies: bool = Field(
+        True, description="Send the pages' cookies over HTTPS only (browsers allow localhost)"
+    )
+
     @model_validator(mode="after")
     def _production_needs_secrets(self) -> GatewaySettings:
         if self.environment == "production" and not self.secret_key:
@@ -73,6 +82,10 @@ class GatewaySettings(DatabaseSettings):
         if self.token_signing_key_file:
             return load_signing_key(self.token_signing_key_file.read_bytes())
         return development_signing_key(self.data_dir)
+
+    def page_form_secret(self) -> bytes:
+        """The key that binds each page's form token to its browser's form cookie."""
+        return hmac.digest(self.resolved_secret_key(), b"nowrongdoor page forms", hashlib.sha256)
 
     def resolved_secret_key(self) -> bytes:
         if self.secret_key:

@@ -39,11 +39,15 @@ NAMES: dict[str, dict[Language, str]] = {
         "en": "Institution of the Mediator of the Kingdom",
         "fr": "Institution du Médiateur du Royaume",
         "ar": "مؤسسة وسيط المملكة",
+        "nl": "Instelling van de Bemiddelaar van het Koninkrijk",
+        "de": "Institution des Ombudsmanns des Königreichs",
     },
     "ma-cndh": {
         "en": "National Human Rights Council",
         "fr": "Conseil National des Droits de l'Homme",
         "ar": "المجلس الوطني لحقوق الإنسان",
+        "nl": "Nationale Raad voor de Mensenrechten",
+        "de": "Nationaler Menschenrechtsrat",
     },
 }
 RULE: dict[str, Any] = {
@@ -61,6 +65,8 @@ QUESTIONS: dict[Language, str] = {
     "en": "Who is your complaint about?",
     "fr": "Contre qui porte votre plainte ?",
     "ar": "ضد من توجّه شكايتك؟",
+    "nl": "Over wie gaat uw klacht?",
+    "de": "Gegen wen richtet sich Ihre Beschwerde?",
 }
 NO_INSTITUTION = "No institution with this id."
 

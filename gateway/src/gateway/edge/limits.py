@@ -38,9 +38,14 @@ Identify = Callable[[Scope], str | None]
 """The client id of a request from an authenticated API client, None for the anonymous public."""
 
 UNLIMITED_PATHS = frozenset({"/healthz", "/readyz"})
-SUBMISSION_ROUTES = frozenset({("POST", "/v1/complaints")})
-# The one route whose body may carry files: it has its own, larger, body size limit.
-ATTACHMENT_ROUTE = re.compile(r"/v1/cases/[^/]+/messages/?")
+# The pages' stylesheet, script and icon: every page load asks for them, and they cost nothing.
+UNLIMITED_PREFIXES = ("/static/",)
+# One complaint filed, through the API or the web form alike.
+SUBMISSION_ROUTES = frozenset(
+    {("POST", "/v1/complaints"), ("POST", "/{language:lang}/submit/send")}
+)
+# The routes whose body may carry files (the API's and the page's reply): a larger size limit.
+ATTACHMENT_ROUTE = re.compile(r"/v1/cases/[^/]+/messages/?|/(ar|fr|en|nl|de)/track/reply")
 DAY_SECONDS = 86400
 
 # Admits a request only if every bucket has room, then charges them all; else the wait in ms.
@@ -220,6 +225,7 @@ class _Limited:
             scope["type"] == "http"
             and self.settings.rate_limits
             and scope["path"] not in UNLIMITED_PATHS
+            and not scope["path"].startswith(UNLIMITED_PREFIXES)
         )
 
     async def admission(

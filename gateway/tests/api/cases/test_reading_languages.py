@@ -8,7 +8,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from gateway.api.cases.shared import preferred_language
+from gateway.languages import preferred_language
 from nowrongdoor.auth import Principal, development_signing_key
 from nowrongdoor.contracts.cases import CasesClient, CaseView, TimelineEntry
 

@@ -122,7 +122,7 @@ MESSAGE_BODY: dict[str, Any] = {
 }
 
 
-class _PartsInMemory(MultiPartParser):
+class PartsInMemory(MultiPartParser):
     """Uploaded files stay in memory (the body size limit bounds them): a complainant's file is
     never written to the gateway's disk in clear."""
 
@@ -141,7 +141,7 @@ def _invalid(error: ValidationError) -> RequestValidationError:
 
 
 async def _from_form(request: Request) -> MessageDraft:
-    parser = _PartsInMemory(
+    parser = PartsInMemory(
         request.headers, request.stream(), max_files=MAX_FORM_FILES, max_fields=10
     )
     try:

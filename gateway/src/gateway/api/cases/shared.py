@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Annotated, Any, get_args
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Path, Query
 
 from gateway.api.answers import NO_STORE, problem_answer
 from gateway.edge.receipt_guard import CASE_NOT_FOUND, ReceiptGuard, case_not_found
+from gateway.languages import preferred_language
 from nowrongdoor.auth import Principal
 from nowrongdoor.contracts.cases import CaseFilters
 from nowrongdoor.contracts.http import ServiceProblem
@@ -36,7 +37,6 @@ Limit = Annotated[int, Query(ge=1, le=100, description="Cases per page")]
 Cursor = Annotated[
     str | None, Query(max_length=200, description="`next_cursor` of the page before")
 ]
-LANGUAGES: tuple[Language, ...] = get_args(Language)
 # Read here, documented as required below: a change without it is 428, not a validation error.
 IfMatchHeader = Annotated[str | None, Header(alias="If-Match", include_in_schema=False)]
 IF_MATCH_REQUIRED: dict[str, Any] = {
@@ -310,33 +310,6 @@ def reading_language(
 ) -> Language | None:
     """The language a reader asks a case's timeline in; None for their own."""
     return language or preferred_language(accept_language)
-
-
-def preferred_language(accept_language: str | None) -> Language | None:
-    """The first language of an `Accept-Language` header the platform speaks, by weight and then
-    by order; `fr-BE` names French. None when it names none of them."""
-    preferred: list[tuple[float, int, Language]] = []
-    # A header long enough to be worth ranking in full is not one a reader sent.
-    for position, item in enumerate((accept_language or "").split(",")[:32]):
-        tag, *parameters = item.split(";")
-        base = tag.strip().split("-")[0].lower()
-        weight = _weight(parameters)
-        for language in LANGUAGES:
-            if language == base and weight > 0:
-                preferred.append((-weight, position, language))
-    return min(preferred)[2] if preferred else None
-
-
-def _weight(parameters: list[str]) -> float:
-    """The `q` of one language range: 1 unless given, 0 when unreadable."""
-    for parameter in parameters:
-        name, _, value = parameter.partition("=")
-        if name.strip().lower() == "q":
-            try:
-                return float(value.strip())
-            except ValueError:
-                return 0.0
-    return 1.0
 
 
 ReadingLanguageDep = Annotated[Language | None, Depends(reading_language)]

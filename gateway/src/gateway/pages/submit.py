@@ -1,0 +1,306 @@
+"""Filing a complaint as pages: a few short steps, a summary to confirm, then the receipt once.
+
+What the person typed travels in the form between steps and is stored nowhere until they send
+it; it then goes through intake exactly as the API's complaints do, on the `web` channel. A
+token in the summary makes sending twice (a double click, a reload) file it only once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Any, Final
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+
+from gateway.pages.forms import Form, read_form
+from gateway.pages.guide import option_value
+from gateway.pages.i18n import api_language
+from gateway.pages.rendering import check_form, render, translate
+from gateway.pages.site import LanguagePath
+from gateway.upstreams import UpstreamsDep
+from nowrongdoor.auth import Principal
+from nowrongdoor.contracts.http import ServiceProblem, ServiceUnavailable
+from nowrongdoor.contracts.intake import (
+    EMAIL_PATTERN,
+    PHONE_PATTERN,
+    ComplaintSubmission,
+    IncomingComplaint,
+)
+from nowrongdoor.contracts.routing import Guide
+
+router = APIRouter(include_in_schema=False)
+STATE_PREFIX: Final = "s."
+FACTS: Final = (
+    "category",
+    "respondent_type",
+    "territory",
+    "complainant_role",
+    "administration_contacted",
+    "court_case_pending",
+)
+STEPS: Final[dict[str, tuple[str, ...]]] = {
+    "facts": FACTS,
+    "complaint": ("respondent_name", "description"),
+    "identity": ("anonymous", "name", "email", "phone"),
+    "confirm": (),
+}
+ORDER: Final = tuple(STEPS)
+SENT_TTL_SECONDS: Final = 24 * 3600
+
+
+@dataclass
+class Choices:
+    """The answers the facts step offers, worded as the guide words them."""
+
+    by_field: dict[str, list[tuple[str, str]]]
+    territories: list[tuple[str, list[tuple[str, str]]]]
+
+    @classmethod
+    def of(cls, guide: Guide) -> Choices:
+        by_field: dict[str, list[tuple[str, str]]] = {}
+        countries: dict[str, str] = {}
+        regions: dict[str, list[tuple[str, str]]] = {}
+        for question in guide.questions:
+            options = [(option_value(o.value), o.label) for o in question.options]
+            if question.id == "country":
+                countries = dict(options)
+            elif question.id == "region":
+                for option in question.options:
+                    regions.setdefault(option.country or "", []).append(
+                        (option_value(option.value), option.label)
+                    )
+            else:
+                by_field[question.answers] = options
+        territories = [
+            (label, regions.get(code) or [(code, label)]) for code, label in countries.items()
+        ]
+        by_field["territory"] = [pair for _, group in territories for pair in group]
+        return cls(by_field, territories)
+
+    def label(self, field: str, value: str | None) -> str:
+        return dict(self.by_field.get(field, [])).get(value or "", value or "")
+
+
+def _state(form: Form) -> dict[str, str]:
+    """The answers so far, as typed: line ends made plain, edges trimmed."""
+    return {
+        name.removeprefix(STATE_PREFIX): form.text(name)
+        for name, _ in form.items()
+        if name.startswith(STATE_PREFIX)
+    }
+
+
+def _errors(language: str, step: str, state: dict[str, str], choices: Choices) -> dict[str, str]:
+    """What is missing or wrong in one step, by field, in the reader's language."""
+    errors: dict[str, str] = {}
+    if step == "facts":
+        for field in FACTS:
+            if state.get(field) not in dict(choices.by_field.get(field, [])):
+                errors[field] = translate(language, "Choose one of the answers.")
+    elif step == "complaint":
+        if not 1 <= len(state.get("respondent_name", "")) <= 300:
+            errors["respondent_name"] = translate(
+                language, "Name the body or the official you complain about."
+            )
+        if not 10 <= len(state.get("description", "")) <= 20_000:
+            errors["description"] = translate(
+                language, "Tell what happened in at least 10 characters (at most 20,000)."
+            )
+    elif step == "identity":
+        anonymous = state.get("anonymous")
+        if anonymous not in ("true", "false"):
+            errors["anonymous"] = translate(language, "Choose whether to give your name.")
+        elif anonymous == "false" and not 1 <= len(state.get("name", "")) <= 200:
+            errors["name"] = translate(language, "Give your name, or choose to stay anonymous.")
+        if state.get("email") and not re.fullmatch(EMAIL_PATTERN, state["email"]):
+            errors["email"] = translate(language, "Give an email address like name@example.org.")
+        if state.get("phone") and not re.fullmatch(PHONE_PATTERN, state["phone"]):
+            errors["phone"] = translate(
+                language, "Give a phone number of digits, with the country code if abroad."
+            )
+    return errors
+
+
+def _submission(language: str, state: dict[str, str]) -> ComplaintSubmission:
+    anonymous = state.get("anonymous") == "true"
+    return ComplaintSubmission.model_validate(
+        {
+            "description": state.get("description", ""),
+            "category": state.get("category"),
+            "respondent": {
+                "name": state.get("respondent_name", ""),
+                "type": state.get("respondent_type"),
+                "territory": state.get("territory"),
+            },
+            "complainant": {
+                "role": state.get("complainant_role"),
+                "anonymous": anonymous,
+                "name": None if anonymous else state.get("name") or None,
+                "email": state.get("email") or None,
+                "phone": state.get("phone") or None,
+            },
+            "administration_contacted": state.get("administration_contacted") == "true",
+            "court_case_pending": state.get("court_case_pending") == "true",
+            "language": api_language(language),
+        }
+    )
+
+
+def _first_unfinished(language: str, state: dict[str, str], choices: Choices) -> str:
+    for step in ORDER:
+        if _errors(language, step, state, choices):
+            return step
+    return "confirm"
+
+
+def _step_page(
+    request: Request,
+    language: str,
+    step: str,
+    state: dict[str, str],
+    choices: Choices,
+    errors: dict[str, str] | None = None,
+    *,
+    notice: str | None = None,
+    status: int | None = None,
+) -> Response:
+    context: dict[str, Any] = {
+        "step": step,
+        "steps": ORDER,
+        "number": ORDER.index(step) + 1,
+        "state": state,
+        "carried": {k: v for k, v in state.items() if k not in STEPS[step]},
+        "choices": choices,
+        "errors": errors or {},
+        "notice": notice,
+    }
+    if step == "confirm":
+        context["once"] = secrets.token_urlsafe(24)
+    titles = {
+        "facts": translate(language, "About your complaint"),
+        "complaint": translate(language, "What happened"),
+        "identity": translate(language, "Anonymous or not"),
+        "confirm": translate(language, "Check and send"),
+    }
+    return render(
+        request,
+        language,
+        "submit.html",
+        context | {"heading": titles[step]},
+        title=titles[step],
+        status=status or (422 if errors else 200),
+    )
+
+
+async def _choices(upstreams: Any, language: str) -> Choices:
+    guide: Guide = await upstreams.routing.guide(Principal.public(), api_language(language))
+    return Choices.of(guide)
+
+
+@router.get("/{language:lang}/submit")
+async def start(language: LanguagePath, request: Request, upstreams: UpstreamsDep) -> Response:
+    choices = await _choices(upstreams, language)
+    return _step_page(request, language, "facts", {}, choices)
+
+
+@router.post("/{language:lang}/submit")
+async def step(language: LanguagePath, request: Request, upstreams: UpstreamsDep) -> Response:
+    form = await read_form(request)
+    check_form(request, form.get("csrf"))
+    state = _state(form)
+    choices = await _choices(upstreams, language)
+    current, go = form.get("step") or "start", form.get("go") or "next"
+    if current not in STEPS:
+        return _step_page(
+            request, language, _first_unfinished(language, state, choices), state, choices
+        )
+    if go == "back":
+        previous = ORDER[max(ORDER.index(current) - 1, 0)]
+        return _step_page(request, language, previous, state, choices)
+    if go.startswith("edit:") and go[5:] in STEPS:
+        return _step_page(request, language, go[5:], state, choices)
+    errors = _errors(language, current, state, choices)
+    if errors:
+        return _step_page(request, language, current, state, choices, errors)
+    later = ORDER[ORDER.index(current) + 1 :] if current != "confirm" else ("confirm",)
+    for candidate in later:  # onwards to the first step still to fill in, else the summary
+        if candidate == "confirm" or _errors(language, candidate, state, choices):
+            return _step_page(request, language, candidate, state, choices)
+    return _step_page(request, language, "confirm", state, choices)
+
+
+@router.post("/{language:lang}/submit/send")
+async def send(language: LanguagePath, request: Request, upstreams: UpstreamsDep) -> Response:
+    form = await read_form(request)
+    check_form(request, form.get("csrf"))
+    state = _state(form)
+    choices = await _choices(upstreams, language)
+    unfinished = _first_unfinished(language, state, choices)
+    if unfinished != "confirm":
+        errors = _errors(language, unfinished, state, choices)
+        return _step_page(request, language, unfinished, state, choices, errors)
+    try:
+        submission = _submission(language, state)
+    except ValidationError:
+        return _step_page(
+            request,
+            language,
+            "complaint",
+            state,
+            choices,
+            {
+                "description": translate(
+                    language, "Something in the complaint is not accepted; please check it."
+                )
+            },
+        )
+    once = form.get("once") or ""
+    redis = request.app.state.redis
+    key = f"{request.app.state.page_prefix}sent:{hashlib.sha256(once.encode()).hexdigest()}"
+    if not once or not await redis.set(key, "1", nx=True, ex=SENT_TTL_SECONDS):
+        return render(
+            request,
+            language,
+            "already_sent.html",
+            status=409,
+            title=translate(language, "This complaint was already sent"),
+        )
+    try:
+        accepted = await upstreams.intake.submit(
+            Principal.public(), IncomingComplaint(submission=submission, channel="web")
+        )
+    except (ServiceUnavailable, ServiceProblem) as error:
+        await redis.delete(key)
+        unavailable = isinstance(error, ServiceUnavailable) or error.status >= 500
+        notice = (
+            translate(
+                language,
+                "The service is not answering right now; nothing was sent and nothing you wrote "
+                "is lost. Please try again in a moment.",
+            )
+            if unavailable
+            else translate(
+                language, "The complaint was not accepted; please check it and send it again."
+            )
+        )
+        return _step_page(
+            request,
+            language,
+            "confirm",
+            state,
+            choices,
+            notice=notice,
+            status=503 if unavailable else 422,
+        )
+    return render(
+        request,
+        language,
+        "receipt.html",
+        {"reference": accepted.reference, "receipt": accepted.receipt},
+        title=translate(language, "Your complaint was received"),
+    )
