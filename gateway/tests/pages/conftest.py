@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -67,8 +68,8 @@ def services(services: FakeServices) -> FakeServices:
     return services
 
 
-@pytest.fixture
-async def browser(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+@asynccontextmanager
+async def browsing(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """A browser at the gateway's HTTPS address, so its Secure cookies come back."""
     async with (
         app.router.lifespan_context(app),
@@ -76,6 +77,12 @@ async def browser(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
             transport=httpx.ASGITransport(app=app), base_url="https://citizens.test"
         ) as client,
     ):
+        yield client
+
+
+@pytest.fixture
+async def browser(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with browsing(app) as client:
         yield client
 
 

@@ -11,7 +11,7 @@ from gateway.edge.limits import Limits
 from gateway.settings import GatewaySettings
 
 from ..fakes import FakeServices
-from .conftest import form_token, heading
+from .conftest import browsing, form_token, heading
 
 
 @pytest.fixture
@@ -26,13 +26,7 @@ async def strict(
             max_body_bytes=2_000,
         )
     )
-    app = create_app(app_settings, services.upstreams(), limits)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="https://citizens.test"
-        ) as client,
-    ):
+    async with browsing(create_app(app_settings, services.upstreams(), limits)) as client:
         yield client
 
 

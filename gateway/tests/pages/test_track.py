@@ -5,24 +5,14 @@ import re
 import httpx
 import pytest
 
-from gateway.pages import track
+from gateway.pages.track import reading as track
 from nowrongdoor.contracts.cases import MessageDraft, Withdrawal
 from nowrongdoor.contracts.intake import ComplaintSubmission, IncomingComplaint
 
-from ..fakes import FakeServices
+from ..fakes import FakeServices, complaint
 from .conftest import form_token, heading
 
-SUBMISSION = ComplaintSubmission.model_validate(
-    {
-        "description": "The commune has not answered for five months.",
-        "category": "maladministration",
-        "respondent": {"name": "Commune", "type": "local-authority", "territory": "MA-06"},
-        "complainant": {"role": "citizen", "anonymous": True},
-        "administration_contacted": True,
-        "court_case_pending": False,
-        "language": "fr",
-    }
-)
+SUBMISSION = ComplaintSubmission.model_validate(complaint())
 
 
 def filed(services: FakeServices) -> tuple[str, str]:

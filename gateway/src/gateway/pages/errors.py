@@ -16,17 +16,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.languages import LANGUAGES
 from gateway.pages.i18n import negotiate
-from gateway.pages.rendering import PAGE_HEADERS, render, translate
+from gateway.pages.rendering import N_, PAGE_HEADERS, render, translate
 
 log = logging.getLogger(__name__)
 API_PREFIXES: Final = ("/v1/", "/open311/", "/internal/", "/docs", "/redoc", "/openapi.json")
 API_PATHS: Final = frozenset({"/v1", "/open311", "/healthz", "/readyz", "/metrics"})
 STATIC_PREFIX: Final = "/static/"
 KEPT_HEADERS: Final = frozenset({b"retry-after", b"allow"})
-
-
-def N_(message: str) -> str:  # noqa: N802 - the name gettext's extraction looks for
-    return message
 
 
 WORDS: Final = {

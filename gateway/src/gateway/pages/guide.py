@@ -17,7 +17,7 @@ from gateway.pages.forms import read_form
 from gateway.pages.i18n import api_language
 from gateway.pages.rendering import check_form, render, translate
 from gateway.pages.site import LanguagePath
-from gateway.upstreams import UpstreamsDep
+from gateway.upstreams import Upstreams, UpstreamsDep
 from nowrongdoor.auth import Principal
 from nowrongdoor.contracts.routing import Guide, GuideAnswers, GuideQuestion
 
@@ -76,9 +76,9 @@ class Journey:
             return None
 
 
-async def _guide(upstreams: Any, language: str) -> Guide:
-    guide: Guide = await upstreams.routing.guide(Principal.public(), api_language(language))
-    return guide
+async def guide_in(upstreams: Upstreams, language: str) -> Guide:
+    """Routing's guide, its questions and answers worded in the page's language."""
+    return await upstreams.routing.guide(Principal.public(), api_language(language))
 
 
 def _question_page(
@@ -108,7 +108,7 @@ def _question_page(
 async def first_question(
     language: LanguagePath, request: Request, upstreams: UpstreamsDep
 ) -> Response:
-    journey = Journey.of(await _guide(upstreams, language), {})
+    journey = Journey.of(await guide_in(upstreams, language), {})
     return _question_page(request, language, journey, 0)
 
 
@@ -121,7 +121,7 @@ async def next_question(
     sent = {
         k.removeprefix(ANSWER_PREFIX): v for k, v in form.items() if k.startswith(ANSWER_PREFIX)
     }
-    guide = await _guide(upstreams, language)
+    guide = await guide_in(upstreams, language)
     journey = Journey.of(guide, sent)
     asked = journey.asked()
     try:

@@ -34,6 +34,11 @@ PAGE_HEADERS: Final = {
 }
 
 
+def N_(message: str) -> str:  # noqa: N802 - the name gettext's extraction looks for
+    """Marks a message for the catalogue; it is translated where it is shown."""
+    return message
+
+
 @cache
 def environment(language: str) -> Environment:
     """One environment per language, its gettext the language's catalogue."""

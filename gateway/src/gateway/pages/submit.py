@@ -18,11 +18,11 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from gateway.pages.forms import Form, read_form
-from gateway.pages.guide import option_value
+from gateway.pages.guide import guide_in, option_value
 from gateway.pages.i18n import api_language
 from gateway.pages.rendering import check_form, render, translate
 from gateway.pages.site import LanguagePath
-from gateway.upstreams import UpstreamsDep
+from gateway.upstreams import Upstreams, UpstreamsDep
 from nowrongdoor.auth import Principal
 from nowrongdoor.contracts.http import ServiceProblem, ServiceUnavailable
 from nowrongdoor.contracts.intake import (
@@ -197,9 +197,17 @@ def _step_page(
     )
 
 
-async def _choices(upstreams: Any, language: str) -> Choices:
-    guide: Guide = await upstreams.routing.guide(Principal.public(), api_language(language))
-    return Choices.of(guide)
+async def _choices(upstreams: Upstreams, language: str) -> Choices:
+    return Choices.of(await guide_in(upstreams, language))
+
+
+async def _submitted(
+    request: Request, upstreams: Upstreams, language: str
+) -> tuple[Form, dict[str, str], Choices]:
+    """A step's form once checked: its fields, the answers so far, the choices offered."""
+    form = await read_form(request)
+    check_form(request, form.get("csrf"))
+    return form, _state(form), await _choices(upstreams, language)
 
 
 @router.get("/{language:lang}/submit")
@@ -210,10 +218,7 @@ async def start(language: LanguagePath, request: Request, upstreams: UpstreamsDe
 
 @router.post("/{language:lang}/submit")
 async def step(language: LanguagePath, request: Request, upstreams: UpstreamsDep) -> Response:
-    form = await read_form(request)
-    check_form(request, form.get("csrf"))
-    state = _state(form)
-    choices = await _choices(upstreams, language)
+    form, state, choices = await _submitted(request, upstreams, language)
     current, go = form.get("step") or "start", form.get("go") or "next"
     if current not in STEPS:
         return _step_page(
@@ -227,19 +232,15 @@ async def step(language: LanguagePath, request: Request, upstreams: UpstreamsDep
     errors = _errors(language, current, state, choices)
     if errors:
         return _step_page(request, language, current, state, choices, errors)
-    later = ORDER[ORDER.index(current) + 1 :] if current != "confirm" else ("confirm",)
-    for candidate in later:  # onwards to the first step still to fill in, else the summary
-        if candidate == "confirm" or _errors(language, candidate, state, choices):
-            return _step_page(request, language, candidate, state, choices)
-    return _step_page(request, language, "confirm", state, choices)
+    # Onwards to the first step still to fill in, else the summary (after a change too).
+    return _step_page(
+        request, language, _first_unfinished(language, state, choices), state, choices
+    )
 
 
 @router.post("/{language:lang}/submit/send")
 async def send(language: LanguagePath, request: Request, upstreams: UpstreamsDep) -> Response:
-    form = await read_form(request)
-    check_form(request, form.get("csrf"))
-    state = _state(form)
-    choices = await _choices(upstreams, language)
+    form, state, choices = await _submitted(request, upstreams, language)
     unfinished = _first_unfinished(language, state, choices)
     if unfinished != "confirm":
         errors = _errors(language, unfinished, state, choices)
