@@ -63,19 +63,17 @@ async def test_too_many_requests_is_a_page_that_says_when_to_come_back(
     assert "<main" in refused.text
 
 
-async def test_a_body_too_large_is_a_page_and_nothing_is_filed(
+async def test_a_body_too_large_is_a_page_and_nothing_is_asked(
     strict: httpx.AsyncClient, services: FakeServices
 ) -> None:
     token = form_token((await strict.get("/fr/track")).text)
 
-    refused = await strict.post(
-        "/fr/submit/send", data={"csrf": token, "s.description": "x" * 5_000}
-    )
+    refused = await strict.post("/fr/guide", data={"csrf": token, "q.category": "x" * 5_000})
 
     assert refused.status_code == 413
     assert refused.headers["content-type"].startswith("text/html")
     assert '<html lang="fr"' in refused.text
-    assert services.submissions == {}
+    assert services.count("answer_guide") == 0
 
 
 async def test_a_failure_inside_is_a_500_page_that_loses_nothing(

@@ -3,6 +3,10 @@
 import re
 
 import httpx
+import pytest
+
+from gateway.pages import submit
+from nowrongdoor.contracts.cases import MessageDraft
 
 from ..fakes import FakeServices
 from .conftest import heading, hidden_fields
@@ -133,3 +137,42 @@ async def test_intake_down_keeps_the_summary_and_files_nothing(
     assert retried.status_code == 200
     (filed,) = services.submissions.values()
     assert filed.complaint.submission.complainant.name == "Amina El Idrissi"
+
+
+async def test_documents_sent_with_the_complaint_go_into_its_case(
+    browser: httpx.AsyncClient, services: FakeServices
+) -> None:
+    summary = await to_summary(browser, {"s.anonymous": "true"})
+
+    sent = await browser.post(
+        "/en/submit/send",
+        data=hidden_fields(summary, "/en/submit/send"),
+        files={"documents": ("lettre.txt", b"Lettre de la commune du 12 mars", "text/plain")},
+    )
+
+    assert sent.status_code == 200
+    assert "Your documents were added to your case." in sent.text
+    (reference,) = services.submissions
+    (posted,) = [c for c in services.calls if c.operation == "post_message"]
+    assert posted.caller.may_open_as_complainant(reference)
+    assert isinstance(posted.sent, MessageDraft)
+    assert [a.content for a in posted.sent.attachments] == [b"Lettre de la commune du 12 mars"]
+
+
+async def test_documents_wait_for_the_case_and_the_complaint_is_filed_without_them(
+    browser: httpx.AsyncClient, services: FakeServices, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(submit, "CASE_OPENS_WITHIN_SECONDS", 0.3)
+    services.cases_open_at_once = False
+    summary = await to_summary(browser, {"s.anonymous": "true"})
+
+    sent = await browser.post(
+        "/en/submit/send",
+        data=hidden_fields(summary, "/en/submit/send"),
+        files={"documents": ("photo.png", b"\x89PNG\r\n", "image/png")},
+    )
+
+    assert sent.status_code == 200
+    assert "Your documents could not be added yet" in sent.text
+    assert len(services.submissions) == 1
+    assert services.count("post_message") == 0

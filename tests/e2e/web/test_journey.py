@@ -11,7 +11,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, FilePayload, Page, expect
 
 from .conftest import OpenContext
 from .journey import (
@@ -50,6 +50,9 @@ pytestmark = needs_chromium
 
 def path_of(page: Page) -> str:
     return urlsplit(page.url).path
+
+
+LETTER = b"La commune ne m'a pas repondu depuis le 12 mars."
 
 
 def the_journey(
@@ -94,8 +97,20 @@ def the_journey(
     navigating(page, continue_button(page).click)
     expect_step(page, language, "Check and send")
     expect_the_summary(page, language)
+    if not javascript:  # a document chosen with the complaint goes into its case
+        page.set_input_files(
+            "#documents",
+            files=[FilePayload(name="lettre.txt", mimeType="text/plain", buffer=LETTER)],
+        )
     navigating(page, send_button(page).click)
     reference, receipt = read_the_receipt(page, language)
+    if not javascript:
+        added = words(language, "Your documents were added to your case.")
+        expect(page.locator("main")).to_contain_text(added)
+        sent = mediateur.message_from_complainant(
+            reference, words(language, "Documents sent with my complaint.")
+        )
+        assert [a["media_type"] for a in sent["attachments"]] == ["text/plain"]
     helpers = page.locator("main button.js-only")  # copy the reference, the receipt; print
     expect(helpers).to_have_count(3)
     for helper in helpers.all():
@@ -144,10 +159,12 @@ def the_journey(
     expect(page.locator("main p.done[role=status]")).to_have_text(
         exactly(words(language, "Your message was sent."))
     )
-    expect(page.locator("main ol.messages > li")).to_have_count(2)
-    expect(page.locator("main ol.messages > li.mine")).to_contain_text(written.answer)
+    documents = [] if javascript else [words(language, "Documents sent with my complaint.")]
+    expect(page.locator("main ol.messages > li")).to_have_count(len(documents) + 2)
+    expect(page.locator("main ol.messages > li.mine").last).to_contain_text(written.answer)
     mediateur.message_from_complainant(reference, written.answer)
     assert [m["body"] for m in mediateur.case(reference)["messages"]] == [
+        *documents,
         written.reply,
         written.answer,
     ]

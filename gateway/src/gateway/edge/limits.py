@@ -44,8 +44,11 @@ UNLIMITED_PREFIXES = ("/static/",)
 SUBMISSION_ROUTES = frozenset(
     {("POST", "/v1/complaints"), ("POST", "/{language:lang}/submit/send")}
 )
-# The routes whose body may carry files (the API's and the page's reply): a larger size limit.
-ATTACHMENT_ROUTE = re.compile(r"/v1/cases/[^/]+/messages/?|/(ar|fr|en|nl|de)/track/reply")
+# The routes whose body may carry files (the API's message, the pages' reply and complaint):
+# a larger size limit.
+ATTACHMENT_ROUTE = re.compile(
+    r"/v1/cases/[^/]+/messages/?|/(ar|fr|en|nl|de)/(track/reply|submit/send)"
+)
 DAY_SECONDS = 86400
 
 # Admits a request only if every bucket has room, then charges them all; else the wait in ms.

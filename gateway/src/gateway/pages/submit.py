@@ -7,6 +7,8 @@ token in the summary makes sending twice (a double click, a reload) file it only
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import hashlib
 import re
 import secrets
@@ -20,10 +22,11 @@ from pydantic import ValidationError
 from gateway.pages.forms import Form, read_form
 from gateway.pages.guide import guide_in, option_value
 from gateway.pages.i18n import api_language
-from gateway.pages.rendering import check_form, render, translate
+from gateway.pages.rendering import N_, check_form, render, translate
 from gateway.pages.site import LanguagePath
 from gateway.upstreams import Upstreams, UpstreamsDep
 from nowrongdoor.auth import Principal
+from nowrongdoor.contracts.cases import MessageDraft
 from nowrongdoor.contracts.http import ServiceProblem, ServiceUnavailable
 from nowrongdoor.contracts.intake import (
     EMAIL_PATTERN,
@@ -51,6 +54,9 @@ STEPS: Final[dict[str, tuple[str, ...]]] = {
 }
 ORDER: Final = tuple(STEPS)
 SENT_TTL_SECONDS: Final = 24 * 3600
+CASE_OPENS_WITHIN_SECONDS: Final = 5.0
+"""How long filing waits for the case to open before the chosen files go into it."""
+DOCUMENTS_BODY: Final = N_("Documents sent with my complaint.")
 
 
 @dataclass
@@ -298,10 +304,43 @@ async def send(language: LanguagePath, request: Request, upstreams: UpstreamsDep
             notice=notice,
             status=503 if unavailable else 422,
         )
+    documents = await _attach(upstreams, language, accepted.reference, form) if form.files else None
     return render(
         request,
         language,
         "receipt.html",
-        {"reference": accepted.reference, "receipt": accepted.receipt},
+        {
+            "reference": accepted.reference,
+            "receipt": accepted.receipt,
+            "documents": translate(language, documents) if documents else None,
+        },
         title=translate(language, "Your complaint was received"),
     )
+
+
+async def _attach(upstreams: Upstreams, language: str, reference: str, form: Form) -> str:
+    """Send the files chosen with the complaint as the complainant's first message, once its
+    case is open; what became of them, as a catalogue message. The complaint is filed either
+    way: a file refused or late is sent again from the case's page."""
+    complainant = Principal.public().holding_receipt_for(reference)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + CASE_OPENS_WITHIN_SECONDS
+    while await upstreams.cases.case(complainant, reference) is None:
+        if loop.time() > deadline:
+            return N_("Your documents could not be added yet: send them from your case's page.")
+        await asyncio.sleep(0.25)
+    files = [
+        {"filename": name, "content": base64.b64encode(content).decode()}
+        for name, content in form.files
+    ]
+    try:
+        draft = MessageDraft.model_validate(
+            {"body": translate(language, DOCUMENTS_BODY), "attachments": files}
+        )
+        await upstreams.cases.post_message(complainant, reference, draft)
+    except (ValidationError, ServiceProblem):
+        return N_(
+            "Your complaint was received, but a document was not accepted (JPEG, PNG, PDF or "
+            "plain text, not too large): send it from your case's page."
+        )
+    return N_("Your documents were added to your case.")
