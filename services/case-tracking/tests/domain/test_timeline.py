@@ -116,7 +116,7 @@ def test_a_step_keeps_its_facts_and_reads_in_each_language() -> None:
         "Doorgestuurd naar INPPLC (hoofdbehandelaar), Médiateur (Casablanca-Settat)"
     )
     assert decided.read("ar") == (
-        "أُحيلت الشكوى إلى INPPLC (الجهة الرئيسية)، Médiateur (Casablanca-Settat)"
+        "أُحيلت الشكاية إلى INPPLC (الجهة الرئيسية)، Médiateur (Casablanca-Settat)"
     )
 
 

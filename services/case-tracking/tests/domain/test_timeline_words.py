@@ -81,7 +81,7 @@ def test_every_wording_has_every_language_naming_the_same_facts(catalogue: str) 
 def test_the_check_names_a_missing_language_and_a_fact_named_differently() -> None:
     broken = {
         "received-by": {
-            "ar": "استُلمت الشكوى لدى {door}",
+            "ar": "استُلمت الشكاية لدى {door}",
             "fr": "Plainte reçue par {porte}",
             "en": "Received by {door}",
             "de": "  ",

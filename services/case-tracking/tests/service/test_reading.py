@@ -110,4 +110,4 @@ async def test_an_arabic_complaint_reads_in_arabic_from_the_moment_it_is_receive
 
     timeline = await eventually(seen)
 
-    assert [entry["summary"] for entry in timeline] == ["استُلمت الشكوى عبر البوابة المشتركة"]
+    assert [entry["summary"] for entry in timeline] == ["استُلمت الشكاية عبر البوابة المشتركة"]
