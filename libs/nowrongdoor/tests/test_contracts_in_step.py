@@ -5,7 +5,7 @@ from pathlib import Path
 import jsonschema
 
 from nowrongdoor.cli import compare_schemas, render_schemas
-from nowrongdoor.contracts.events import EVENT_TYPES
+from nowrongdoor.contracts.streams import EVENT_TYPES
 
 SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
 

@@ -36,6 +36,11 @@ SCOPES: dict[str, str] = {
     "cases:read": "read the cases of the client's own institution",
     "cases:write": "change the status of, message in, transfer the client's own cases",
     "mandate:write": "change the client's own institution's mandate",
+    "accreditations:read": "read the accreditations the client's NGO holds or institution grants",
+    "accreditations:write": (
+        "apply for accreditation (NGOs); publish criteria, grant, refuse, suspend, reinstate, "
+        "renew and revoke accreditations (institutions)"
+    ),
     "clients:admin": "manage API clients (platform administrators)",
 }
 

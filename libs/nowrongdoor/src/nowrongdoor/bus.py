@@ -24,7 +24,8 @@ from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.propagate import extract, inject
 
-from nowrongdoor.contracts.events import EVENTS_BY_TYPE, STREAMS, Event
+from nowrongdoor.contracts.events import Event
+from nowrongdoor.contracts.streams import EVENTS_BY_TYPE, STREAMS
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer("nowrongdoor.bus")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nowrongdoor.contracts.events import EVENT_TYPES
+from nowrongdoor.contracts.streams import EVENT_TYPES
 
 
 def json_schemas() -> dict[str, dict[str, Any]]:

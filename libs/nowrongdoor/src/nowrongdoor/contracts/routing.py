@@ -1,7 +1,8 @@
 """Routing's HTTP contracts: the directory, mandates, the citizens' guide and triage decisions.
 
 The directory of institutions, their mandates, the citizens' guide and triage decisions: shapes,
-not behaviour. Routing decides; the gateway validates, documents and forwards.
+not behaviour. Routing decides; the gateway validates, documents and forwards. Accreditations,
+which routing keeps too, have their shapes and calls in `nowrongdoor.contracts.accreditations`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 
 from nowrongdoor.auth import Principal
-from nowrongdoor.contracts.http import ServiceClient
+from nowrongdoor.contracts.accreditations import AccreditationsClient
 from nowrongdoor.contracts.vocabulary import (
     INSTITUTION_ID_PATTERN,
     TERRITORY_PATTERN,
@@ -360,7 +361,7 @@ class TriageRuleProposal(BaseModel):
 # --- The client ---------------------------------------------------------------------------------
 
 
-class RoutingClient(ServiceClient):
+class RoutingClient(AccreditationsClient):
     """Routing's internal API, typed; its refusals reach the caller as `ServiceProblem`."""
 
     service = "routing"

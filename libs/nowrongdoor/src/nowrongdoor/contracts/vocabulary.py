@@ -86,6 +86,20 @@ class ServiceStandard(StrEnum):
     RESOLUTION = "resolution"
 
 
+class AccreditationStatus(StrEnum):
+    """Where an NGO's accreditation with one institution stands, as both sides read it."""
+
+    APPLIED = "applied"
+    """The NGO applied; the institution has not decided yet."""
+    GRANTED = "granted"
+    REFUSED = "refused"
+    SUSPENDED = "suspended"
+    """Granted, but not to be relied on until the institution reinstates it."""
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+    """Granted, and its expiry date has passed; never stored, read from the date."""
+
+
 MessageAudience = Literal["complainant", "institutions", "internal"]
 """Who reads a message: the complainant (and the case's institutions), only the institutions of
 a joint case, or only the writer's own institution (an internal note)."""
