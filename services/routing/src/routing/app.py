@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
@@ -30,6 +31,12 @@ def create_app(settings: RoutingSettings | None = None) -> FastAPI:
                 "registry_version": registry.version,
             },
         )
+        if runtime.settings.environment == "development":
+            # The demo's accredited NGOs; a database that already has them keeps what it has.
+            granted = await service.load_demo_accreditations(
+                runtime.sessions, registry, now=datetime.now(UTC)
+            )
+            log.info("demo accreditations loaded", extra={"granted": granted})
 
     app = service_app(
         name="routing",
@@ -40,6 +47,7 @@ def create_app(settings: RoutingSettings | None = None) -> FastAPI:
         on_start=load_directory,
     )
     app.state.registry_store = store
+    app.state.clock = lambda: datetime.now(UTC)
     return app
 
 

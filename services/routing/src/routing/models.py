@@ -1,8 +1,8 @@
-"""Routing's tables: the versioned directory, decisions with their version, triage proposals."""
+"""Routing's tables: the versioned directory, decisions, triage proposals, accreditations."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlmodel import JSON, Column, Field, SQLModel
@@ -12,6 +12,9 @@ from nowrongdoor.inbox import InboxEntry
 from nowrongdoor.outbox import OutboxMessage
 
 __all__ = [
+    "Accreditation",
+    "AccreditationCriteriaRecord",
+    "AccreditationStepRecord",
     "CurrentRegistry",
     "InboxEntry",
     "OutboxMessage",
@@ -91,3 +94,55 @@ class TriageRuleProposal(SQLModel, table=True):
     status: str = Field(default="proposed", max_length=20)
     adopted_in_version: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class AccreditationCriteriaRecord(SQLModel, table=True):
+    """The criteria one institution publishes for accrediting NGOs; replaced as a whole."""
+
+    __tablename__ = "accreditation_criteria"
+
+    institution_id: str = Field(primary_key=True, max_length=64)
+    criteria: list[dict[str, object]] = Field(sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+    updated_by: str = Field(max_length=200)
+
+
+class Accreditation(SQLModel, table=True):
+    """An NGO's accreditation with one institution, from its application on.
+
+    `status` is the one stored; whether a granted one has expired is read from `expires_on`.
+    `pending_key` is set only while the application awaits a decision, so the database itself
+    refuses a second pending application by the same NGO to the same institution.
+    """
+
+    __tablename__ = "accreditations"
+
+    id: str = Field(primary_key=True, max_length=64)
+    ngo_id: str = Field(max_length=64, index=True)
+    ngo_name: str = Field(max_length=200)
+    institution_id: str = Field(max_length=64, index=True)
+    status: str = Field(max_length=20)
+    answers: list[dict[str, object]] = Field(sa_column=Column(JSON, nullable=False))
+    categories: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    territories: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    since: date | None = None
+    expires_on: date | None = None
+    applied_at: datetime = Field(sa_type=UTCDateTime)
+    revision: int = Field(default=1, description="Moved on by every step, so racing steps lose")
+    pending_key: str | None = Field(default=None, max_length=130, unique=True)
+
+
+class AccreditationStepRecord(SQLModel, table=True):
+    """One step of an accreditation's trail, appended and never changed."""
+
+    __tablename__ = "accreditation_steps"
+
+    id: int | None = Field(default=None, primary_key=True)
+    accreditation_id: str = Field(foreign_key="accreditations.id", max_length=64, index=True)
+    action: str = Field(max_length=20)
+    status: str = Field(max_length=20)
+    by_client_id: str = Field(max_length=200)
+    by_kind: str = Field(max_length=20)
+    at: datetime = Field(sa_type=UTCDateTime)
+    reason: str | None = Field(default=None, max_length=2000)
+    details: dict[str, object] = Field(sa_column=Column(JSON, nullable=False))

@@ -1,4 +1,4 @@
-"""Queries over routing's tables: the directory's versions, decisions and triage proposals.
+"""Queries over routing's tables: the directory's versions, decisions, triage, accreditations.
 
 Nothing here commits; the service's unit of work does. A new directory version is appended with
 the next number and the `registry_current` pointer moves only if it still names the version the
@@ -9,7 +9,7 @@ change started from, so of two writers racing each other exactly one wins. `lost
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy import exc
@@ -17,7 +17,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, func, select
 
 from routing.domain import Registry
-from routing.models import CurrentRegistry, RegistryVersion, RoutingDecision, TriageRuleProposal
+from routing.models import (
+    Accreditation,
+    AccreditationCriteriaRecord,
+    AccreditationStepRecord,
+    CurrentRegistry,
+    RegistryVersion,
+    RoutingDecision,
+    TriageRuleProposal,
+)
 
 CURRENT = 1
 """The id of the one `registry_current` row."""
@@ -30,6 +38,10 @@ _POSTGRES_CONTENDED = frozenset({"40001", "40P01"})
 
 class VersionTaken(Exception):
     """Another writer moved the directory on between reading the current version and writing."""
+
+
+class AccreditationMoved(VersionTaken):
+    """Another step was taken on the accreditation between reading it and writing."""
 
 
 @dataclass(frozen=True)
@@ -163,6 +175,106 @@ async def proposals_for(
     if institution_id is not None:
         query = query.where(col(TriageRuleProposal.lead_institution_id) == institution_id)
     return list((await session.scalars(query)).all())
+
+
+# --- Accreditations ----------------------------------------------------------------------------
+
+
+async def criteria(
+    session: AsyncSession, institution_id: str
+) -> AccreditationCriteriaRecord | None:
+    return await session.get(AccreditationCriteriaRecord, institution_id)
+
+
+async def accreditation(session: AsyncSession, accreditation_id: str) -> Accreditation | None:
+    return await session.get(Accreditation, accreditation_id)
+
+
+async def accreditations(
+    session: AsyncSession,
+    *,
+    ngo_id: str | None = None,
+    institution_id: str | None = None,
+    statuses: tuple[str, ...] = (),
+) -> list[Accreditation]:
+    """Accreditations by the NGO or the institution named, oldest application first."""
+    query = select(Accreditation).order_by(col(Accreditation.applied_at), col(Accreditation.id))
+    if ngo_id is not None:
+        query = query.where(col(Accreditation.ngo_id) == ngo_id)
+    if institution_id is not None:
+        query = query.where(col(Accreditation.institution_id) == institution_id)
+    if statuses:
+        query = query.where(col(Accreditation.status).in_(statuses))
+    return list((await session.scalars(query)).all())
+
+
+async def pending_application(
+    session: AsyncSession, ngo_id: str, institution_id: str
+) -> Accreditation | None:
+    return (
+        await session.scalars(
+            select(Accreditation).where(
+                col(Accreditation.pending_key) == pending_key(ngo_id, institution_id)
+            )
+        )
+    ).first()
+
+
+def pending_key(ngo_id: str, institution_id: str) -> str:
+    return f"{ngo_id} {institution_id}"
+
+
+async def steps_of(
+    session: AsyncSession, accreditation_ids: list[str]
+) -> dict[str, list[AccreditationStepRecord]]:
+    """Each accreditation's trail, in the order its steps were taken."""
+    trails: dict[str, list[AccreditationStepRecord]] = {id_: [] for id_ in accreditation_ids}
+    if not accreditation_ids:
+        return trails
+    rows = await session.scalars(
+        select(AccreditationStepRecord)
+        .where(col(AccreditationStepRecord.accreditation_id).in_(accreditation_ids))
+        .order_by(col(AccreditationStepRecord.id))
+    )
+    for row in rows:
+        trails[row.accreditation_id].append(row)
+    return trails
+
+
+async def move_accreditation(
+    session: AsyncSession,
+    record: Accreditation,
+    *,
+    status: str,
+    categories: list[str] | None,
+    territories: list[str] | None,
+    since: date | None,
+    expires_on: date | None,
+) -> None:
+    """Record a step's outcome if nobody took another step since `record` was read.
+
+    Raises `AccreditationMoved` when someone did.
+    """
+    moved = await session.execute(
+        sa.update(Accreditation)
+        .where(
+            col(Accreditation.id) == record.id,
+            col(Accreditation.revision) == record.revision,
+        )
+        .values(
+            status=status,
+            categories=categories,
+            territories=territories,
+            since=since,
+            expires_on=expires_on,
+            revision=record.revision + 1,
+            pending_key=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(moved, "rowcount", 0) != 1:
+        raise AccreditationMoved
+    await session.refresh(record)
 
 
 # --- What a database error means ----------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Routing's internal HTTP API: the directory and its mandates, the guide, decisions and triage.
+"""Routing's internal HTTP API: the directory, mandates, guide, decisions, triage, accreditations.
 
 Every route needs the gateway's signed token; who the caller is decides what it may change.
 """
@@ -8,12 +8,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from nowrongdoor.auth import internal_principal
-from routing.api import decisions, guide, institutions, triage
+from routing.api import accreditations, decisions, guide, institutions, triage
 
 router = APIRouter(prefix="/internal", tags=["routing"], dependencies=[Depends(internal_principal)])
 router.include_router(institutions.router)
 router.include_router(guide.router)
 router.include_router(decisions.router)
 router.include_router(triage.router)
+router.include_router(accreditations.router)
 
 __all__ = ["router"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
@@ -22,6 +24,15 @@ def get_store(request: Request) -> RegistryStore:
 
 
 StoreDep = Annotated[RegistryStore, Depends(get_store)]
+
+
+def now(request: Request) -> datetime:
+    """What time it is, by the app's clock: tests set `app.state.clock` to move it."""
+    clock: Callable[[], datetime] = request.app.state.clock
+    return clock()
+
+
+NowDep = Annotated[datetime, Depends(now)]
 
 
 def database_not_answering() -> ProblemError:

@@ -1,12 +1,19 @@
 """Routing's use cases: one function per thing a caller asks, each owning its transaction.
 
 `directory` loads, reads and changes the directory and answers the guide; `decisions` decides
-complaints, by the engine or at triage, and writes each announcement to the outbox. The refusals a
-caller may meet are re-exported here with them.
+complaints, by the engine or at triage, and writes each announcement to the outbox;
+`accreditations` keeps NGOs' accreditations and their criteria. The refusals a caller may meet are
+re-exported here with them.
 """
 
 from routing.domain import MandateRejected, StaleMandate, UnknownInstitution
 from routing.repository import VersionSummary
+from routing.service.accreditation_records import AccreditationNotFound
+from routing.service.accreditations import (
+    NoCriteria,
+    PendingApplication,
+    load_demo_accreditations,
+)
 from routing.service.decisions import (
     AlreadyDecided,
     DecidedMeanwhile,
@@ -34,6 +41,7 @@ from routing.service.directory import (
 from routing.service.transactions import DatabaseUnavailable, RegistryBusy
 
 __all__ = [
+    "AccreditationNotFound",
     "AlreadyDecided",
     "DatabaseUnavailable",
     "DecidedMeanwhile",
@@ -41,7 +49,9 @@ __all__ = [
     "InvalidChoice",
     "MandateRejected",
     "MandateState",
+    "NoCriteria",
     "NotPermitted",
+    "PendingApplication",
     "RegistryBusy",
     "RegistryStore",
     "StaleMandate",
@@ -54,6 +64,7 @@ __all__ = [
     "decide_at_triage",
     "decision_history",
     "guide_questions",
+    "load_demo_accreditations",
     "load_directory",
     "mandate",
     "registry_history",
