@@ -23,7 +23,16 @@ from .test_complaint_to_case import complaint, file, follow_until
 from .test_webhooks import touch_anothers_webhook
 
 UNKNOWN_REFERENCE = "NWD-0000000000AA"
-SCOPES = ("cases:read", "cases:write", "mandate:write", "complaints:write")
+SCOPES = (
+    "cases:read",
+    "cases:write",
+    "mandate:write",
+    "complaints:write",
+    "accreditations:read",
+    "accreditations:write",
+)
+NGO_SCOPES = ("accreditations:read", "accreditations:write")
+UNKNOWN_ACCREDITATION = "acc-00000000000000000000000000000000"
 
 
 @dataclass
@@ -39,6 +48,9 @@ class World:
     mine: Institution
     theirs: Institution
     triage_reference: str
+    ngo: dict[str, str]
+    other_ngo: dict[str, str]
+    accreditation_id: str = ""
 
 
 async def token(gateway: httpx.AsyncClient, client_id: str, secret: str) -> dict[str, str]:
@@ -62,11 +74,15 @@ async def world(platform: Platform, gateway: httpx.AsyncClient) -> World:
     await follow_until(gateway, maladministration, "routed")
     await follow_until(gateway, human_rights, "routed")
     await follow_until(gateway, undecidable, "triage")
+    ngo = await token(gateway, *platform.create_client("ngo", "ma-ngo-one", *NGO_SCOPES))
+    other_ngo = await token(gateway, *platform.create_client("ngo", "ma-ngo-two", *NGO_SCOPES))
     return World(
         gateway=gateway,
         mine=Institution("ma-cndh", cndh, human_rights),
         theirs=Institution("ma-mediateur", mediateur, maladministration),
         triage_reference=undecidable["reference"],
+        ngo=ngo,
+        other_ngo=other_ngo,
     )
 
 
@@ -402,6 +418,115 @@ async def touch_their_contacts(world: World) -> None:
     assert [c["email"] for c in theirs.json()] == ["plaintes@ma-mediateur.example"]
 
 
+async def their_accreditation(world: World) -> str:
+    """An NGO's application to the other institution, made once: its id."""
+    if world.accreditation_id:
+        return world.accreditation_id
+    criterion = {"id": "registered", "text": {"ar": "جمعية مسجلة", "fr": "Association déclarée"}}
+    published = await world.gateway.put(
+        f"/v1/institutions/{world.theirs.institution_id}/accreditation-criteria",
+        json={"criteria": [criterion]},
+        headers=world.theirs.headers,
+    )
+    assert published.status_code == 200, published.text
+    applied = await world.gateway.post(
+        "/v1/accreditations",
+        json={
+            "institution_id": world.theirs.institution_id,
+            "ngo_name": "Association one",
+            "answers": [{"criterion_id": "registered", "answer": "Since 2004."}],
+        },
+        headers=world.ngo,
+    )
+    assert applied.status_code == 201, applied.text
+    world.accreditation_id = str(applied.json()["id"])
+    return world.accreditation_id
+
+
+async def same_as_unknown_accreditation(
+    world: World, headers: dict[str, str], method: str, path: str, **kwargs: Any
+) -> None:
+    their_id = await their_accreditation(world)
+    theirs = await world.gateway.request(
+        method, path.format(id=their_id), headers=headers, **kwargs
+    )
+    unknown = await world.gateway.request(
+        method, path.format(id=UNKNOWN_ACCREDITATION), headers=headers, **kwargs
+    )
+    assert theirs.status_code == 404, (path, theirs.status_code, theirs.text)
+    assert theirs.json() == unknown.json()
+
+
+async def the_accreditation_as_its_institution_reads_it(world: World) -> dict[str, Any]:
+    response = await world.gateway.get(
+        f"/v1/accreditations/{await their_accreditation(world)}", headers=world.theirs.headers
+    )
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+async def read_their_accreditation(world: World) -> None:
+    for reader in (world.mine.headers, world.other_ngo):
+        await same_as_unknown_accreditation(world, reader, "GET", "/v1/accreditations/{id}")
+    own = await world.gateway.get(
+        f"/v1/accreditations/{await their_accreditation(world)}", headers=world.ngo
+    )
+    assert own.status_code == 200, own.text
+
+
+async def list_accreditations(world: World) -> None:
+    their_id = await their_accreditation(world)
+    for reader, sees in ((world.mine.headers, False), (world.other_ngo, False), (world.ngo, True)):
+        response = await world.gateway.get("/v1/accreditations", headers=reader)
+        assert response.status_code == 200, response.text
+        assert (their_id in {item["id"] for item in response.json()}) is sees
+
+
+async def apply_to_them(world: World) -> None:
+    """An application names the caller's own NGO: no client applies in another's name."""
+    await their_accreditation(world)
+    listed = await world.gateway.get("/v1/accreditations", headers=world.other_ngo)
+    assert listed.json() == []
+    as_institution = await world.gateway.post(
+        "/v1/accreditations",
+        json={
+            "institution_id": world.theirs.institution_id,
+            "ngo_name": "An institution posing as an NGO",
+            "answers": [{"criterion_id": "registered", "answer": "Since 2004."}],
+        },
+        headers=world.mine.headers,
+    )
+    assert as_institution.status_code == 403, as_institution.text
+
+
+def decide_on_their_accreditation(step: str, body: dict[str, Any]) -> Check:
+    async def check(world: World) -> None:
+        before = await the_accreditation_as_its_institution_reads_it(world)
+        await same_as_unknown_accreditation(
+            world, world.mine.headers, "POST", f"/v1/accreditations/{{id}}/{step}", json=body
+        )
+        own_ngo = await world.gateway.post(
+            f"/v1/accreditations/{before['id']}/{step}", json=body, headers=world.ngo
+        )
+        assert own_ngo.status_code == 403, own_ngo.text
+        assert await the_accreditation_as_its_institution_reads_it(world) == before
+
+    return check
+
+
+async def publish_their_criteria(world: World) -> None:
+    path = f"/v1/institutions/{world.theirs.institution_id}/accreditation-criteria"
+    before = (await world.gateway.get(path)).json()
+    change = {"criteria": [{"id": "ours", "text": {"ar": "نص", "fr": "texte"}}]}
+    theirs = await world.gateway.put(path, json=change, headers=world.mine.headers)
+    unknown = await world.gateway.put(
+        "/v1/institutions/xx-nobody/accreditation-criteria", json=change, headers=world.mine.headers
+    )
+    assert theirs.status_code == unknown.status_code == 404, theirs.text
+    assert theirs.json() == unknown.json()
+    assert (await world.gateway.get(path)).json() == before
+
+
 async def nothing_to_own(world: World) -> None:
     """Public information or the caller's own credentials: no other party's object exists."""
 
@@ -445,6 +570,34 @@ MATRIX: dict[str, Check] = {
     "GET /v1/institutions/{institution_id}": nothing_to_own,
     "GET /v1/institutions/{institution_id}/mandate": nothing_to_own,
     "GET /v1/guide": nothing_to_own,
+    "POST /v1/accreditations": apply_to_them,
+    "GET /v1/accreditations": list_accreditations,
+    "GET /v1/accreditations/{accreditation_id}": read_their_accreditation,
+    "POST /v1/accreditations/{accreditation_id}/grant": decide_on_their_accreditation(
+        "grant",
+        {
+            "scope": {"categories": ["corruption"], "territories": ["MA"]},
+            "expires_on": "2030-01-01",
+        },
+    ),
+    "POST /v1/accreditations/{accreditation_id}/refuse": decide_on_their_accreditation(
+        "refuse", {"reasons": ["Not ours to refuse."]}
+    ),
+    "POST /v1/accreditations/{accreditation_id}/suspend": decide_on_their_accreditation(
+        "suspend", {"reason": "Not ours to suspend."}
+    ),
+    "POST /v1/accreditations/{accreditation_id}/reinstate": decide_on_their_accreditation(
+        "reinstate", {"reason": "Not ours to reinstate."}
+    ),
+    "POST /v1/accreditations/{accreditation_id}/renew": decide_on_their_accreditation(
+        "renew", {"expires_on": "2031-01-01"}
+    ),
+    "POST /v1/accreditations/{accreditation_id}/revoke": decide_on_their_accreditation(
+        "revoke", {"reason": "Not ours to revoke."}
+    ),
+    "PUT /v1/institutions/{institution_id}/accreditation-criteria": publish_their_criteria,
+    "GET /v1/institutions/{institution_id}/accreditation-criteria": nothing_to_own,
+    "GET /v1/institutions/{institution_id}/accredited-ngos": nothing_to_own,
     "POST /v1/guide/answers": nothing_to_own,
     "GET /healthz": nothing_to_own,
     "GET /readyz": nothing_to_own,

@@ -1,4 +1,4 @@
-"""A stand-in for routing: a two-institution directory, their mandates, a guide, triage desks."""
+"""A stand-in for routing: two institutions, their mandates, a guide, triage, accreditations."""
 
 from __future__ import annotations
 
@@ -22,7 +22,6 @@ from nowrongdoor.contracts.routing import (
     MandateRule,
     MandateSaved,
     ProposalFacts,
-    RoutingClient,
     ServiceStandardsView,
     TriageDecided,
     TriageDecision,
@@ -31,7 +30,8 @@ from nowrongdoor.contracts.routing import (
 from nowrongdoor.contracts.vocabulary import Language, RoutingOutcome
 from nowrongdoor.problems import FieldProblem
 
-from .stand_in import StandIn, Switchboard
+from .accreditations import AccreditingRouting
+from .stand_in import Switchboard
 
 REGISTRY_VERSION = "sha256:00000000000000a1"
 NAMES: dict[str, dict[Language, str]] = {
@@ -71,7 +71,7 @@ QUESTIONS: dict[Language, str] = {
 NO_INSTITUTION = "No institution with this id."
 
 
-class FakeRouting(StandIn, RoutingClient):
+class FakeRouting(AccreditingRouting):
     def __init__(self, switchboard: Switchboard) -> None:
         super().__init__(switchboard)
         self.version = REGISTRY_VERSION

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from gateway.api import (
+    accreditations,
     cases,
     complaints,
     guide,
@@ -22,6 +23,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     cases.router,
     personal_data.router,
     institutions.router,
+    accreditations.router,
     guide.router,
     triage.router,
     webhooks.router,
