@@ -9,7 +9,8 @@ from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-unt
 from playwright.sync_api import Page
 
 from .conftest import OpenContext
-from .journey import LANGUAGES, PAGES, every_page, needs_chromium
+from .journey import LANGUAGES, needs_chromium
+from .tour import PAGES, every_page
 
 pytestmark = needs_chromium
 

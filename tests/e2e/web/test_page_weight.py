@@ -10,7 +10,8 @@ from playwright.sync_api import Page, Request, Response, Route
 
 from ..conftest import Platform
 from .conftest import OpenContext
-from .journey import LANGUAGES, PAGES, every_page, needs_chromium
+from .journey import LANGUAGES, needs_chromium
+from .tour import PAGES, every_page
 
 pytestmark = needs_chromium
 

@@ -11,9 +11,15 @@ from importlib import resources
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from gateway.pages import guide, site, submit, track
+from gateway.pages import guide, institutions, site, submit, track
 
-ROUTERS: tuple[APIRouter, ...] = (site.router, guide.router, submit.router, track.router)
+ROUTERS: tuple[APIRouter, ...] = (
+    site.router,
+    institutions.router,
+    guide.router,
+    submit.router,
+    track.router,
+)
 
 
 def install(app: FastAPI) -> None:
