@@ -31,7 +31,7 @@ SCOPES = (
     "accreditations:read",
     "accreditations:write",
 )
-NGO_SCOPES = ("accreditations:read", "accreditations:write")
+NGO_SCOPES = ("accreditations:read", "accreditations:write", "cases:read", "cases:write")
 UNKNOWN_ACCREDITATION = "acc-00000000000000000000000000000000"
 
 
@@ -90,10 +90,17 @@ Check = Callable[[World], Awaitable[None]]
 
 
 async def same_as_unknown(
-    world: World, method: str, path: str, *, headers: dict[str, str] | None = None, **kwargs: Any
+    world: World,
+    method: str,
+    path: str,
+    *,
+    headers: dict[str, str] | None = None,
+    caller: dict[str, str] | None = None,
+    **kwargs: Any,
 ) -> None:
-    """The other's identifier and a made-up one give the same answer, and never data."""
-    gateway, me = world.gateway, world.mine.headers | (headers or {})
+    """The other's identifier and a made-up one give the same answer, and never data; the
+    caller is the other institution unless another is named."""
+    gateway, me = world.gateway, (caller or world.mine.headers) | (headers or {})
     theirs = await gateway.request(
         method, path.format(ref=world.theirs.case["reference"]), headers=me, **kwargs
     )
@@ -106,6 +113,8 @@ async def same_as_unknown(
 
 async def read_their_case(world: World) -> None:
     await same_as_unknown(world, "GET", "/v1/cases/{ref}")
+    # An NGO reads only the alerts it relayed; it relayed none of these.
+    await same_as_unknown(world, "GET", "/v1/cases/{ref}", caller=world.ngo)
     own = await world.gateway.get(
         f"/v1/cases/{world.mine.case['reference']}", headers=world.mine.headers
     )
@@ -132,6 +141,9 @@ async def list_cases(world: World) -> None:
         listed = {item["reference"] for item in response.json()["items"]}
         assert (world.mine.case["reference"] in listed) is own, query
         assert world.theirs.case["reference"] not in listed, query
+    relayed = await world.gateway.get("/v1/cases", params=everything, headers=world.ngo)
+    assert relayed.status_code == 200, relayed.text
+    assert relayed.json()["items"] == []
 
 
 async def their_case_as_they_see_it(world: World) -> tuple[dict[str, Any], str]:
@@ -213,6 +225,9 @@ async def write_in_their_case(world: World) -> None:
     for audience in ("complainant", "institutions", "internal"):
         note = {"body": f"Written by another institution to {audience}", "audience": audience}
         await same_as_unknown(world, "POST", "/v1/cases/{ref}/messages", json=note)
+        await same_as_unknown(
+            world, "POST", "/v1/cases/{ref}/messages", json=note, caller=world.ngo
+        )
     assert await their_case_as_they_see_it(world) == (before, tag)
     own = await world.gateway.post(
         f"/v1/cases/{world.mine.case['reference']}/messages",
@@ -236,6 +251,9 @@ async def read_their_attachment(world: World) -> None:
     assert posted.status_code == 201, posted.text
     their_file = posted.json()["attachments"][0]["id"]
     await same_as_unknown(world, "GET", f"/v1/cases/{{ref}}/attachments/{their_file}")
+    await same_as_unknown(
+        world, "GET", f"/v1/cases/{{ref}}/attachments/{their_file}", caller=world.ngo
+    )
     # The receipt of one's own case opens no file of another.
     await same_as_unknown(
         world,
@@ -248,6 +266,16 @@ async def read_their_attachment(world: World) -> None:
         headers=world.theirs.headers,
     )
     assert (own.status_code, own.content) == (200, b"Dossier 4411-B")
+
+
+async def withdraw_the_ngo_from_their_case(world: World) -> None:
+    before, tag = await their_case_as_they_see_it(world)
+    await same_as_unknown(world, "POST", "/v1/cases/{ref}/relay/withdrawal")
+    by_ngo = await world.gateway.post(
+        f"/v1/cases/{world.theirs.case['reference']}/relay/withdrawal", headers=world.ngo
+    )
+    assert by_ngo.status_code == 403, by_ngo.text
+    assert await their_case_as_they_see_it(world) == (before, tag)
 
 
 async def withdraw_their_case(world: World) -> None:
@@ -474,6 +502,38 @@ async def read_their_accreditation(world: World) -> None:
     assert own.status_code == 200, own.text
 
 
+async def read_their_evidence(world: World) -> None:
+    """A file an NGO sent with its application opens for that NGO and the institution it applied
+    to; another institution's client and another NGO's get what an unknown file gets."""
+    criterion = {"id": "registered", "text": {"ar": "جمعية مسجلة", "fr": "Association déclarée"}}
+    institution = world.mine.institution_id
+    published = await world.gateway.put(
+        f"/v1/institutions/{institution}/accreditation-criteria",
+        json={"criteria": [criterion]},
+        headers=world.mine.headers,
+    )
+    assert published.status_code == 200, published.text
+    statutes = {"filename": "statuts.txt", "content": base64.b64encode(b"Statuts 2004").decode()}
+    answer = {"criterion_id": "registered", "answer": "Since 2004.", "attachments": [statutes]}
+    applied = await world.gateway.post(
+        "/v1/accreditations",
+        json={"institution_id": institution, "ngo_name": "Association one", "answers": [answer]},
+        headers=world.ngo,
+    )
+    assert applied.status_code == 201, applied.text
+    accreditation_id = applied.json()["id"]
+    [evidence] = applied.json()["answers"][0]["attachments"]
+    path = f"/v1/accreditations/{accreditation_id}/attachments/{{}}"
+    for stranger in (world.theirs.headers, world.other_ngo):
+        theirs = await world.gateway.get(path.format(evidence["id"]), headers=stranger)
+        unknown = await world.gateway.get(path.format("a-0000000000000000"), headers=stranger)
+        assert theirs.status_code == 404, (theirs.status_code, theirs.text)
+        assert (theirs.status_code, theirs.json()) == (unknown.status_code, unknown.json())
+    for reader in (world.ngo, world.mine.headers):
+        own = await world.gateway.get(path.format(evidence["id"]), headers=reader)
+        assert (own.status_code, own.content) == (200, b"Statuts 2004")
+
+
 async def list_accreditations(world: World) -> None:
     their_id = await their_accreditation(world)
     for reader, sees in ((world.mine.headers, False), (world.other_ngo, False), (world.ngo, True)):
@@ -547,6 +607,7 @@ MATRIX: dict[str, Check] = {
     "POST /v1/cases/{reference}/messages": write_in_their_case,
     "GET /v1/cases/{reference}/attachments/{attachment_id}": read_their_attachment,
     "POST /v1/cases/{reference}/withdraw": withdraw_their_case,
+    "POST /v1/cases/{reference}/relay/withdrawal": withdraw_the_ngo_from_their_case,
     "PUT /v1/institutions/{institution_id}/mandate": change_their_mandate,
     "POST /v1/triage/{reference}/decision": decide_their_triage,
     "GET /v1/triage/cases": read_triage_queue,
@@ -573,6 +634,7 @@ MATRIX: dict[str, Check] = {
     "POST /v1/accreditations": apply_to_them,
     "GET /v1/accreditations": list_accreditations,
     "GET /v1/accreditations/{accreditation_id}": read_their_accreditation,
+    "GET /v1/accreditations/{accreditation_id}/attachments/{attachment_id}": read_their_evidence,
     "POST /v1/accreditations/{accreditation_id}/grant": decide_on_their_accreditation(
         "grant",
         {

@@ -1,5 +1,6 @@
 """Accredited NGOs at the public edge, over a stand-in routing: who may do what, what they see."""
 
+import base64
 from datetime import date
 from typing import Any
 
@@ -265,3 +266,130 @@ async def test_the_public_list_shows_only_granted_accreditations_not_expired(
         }
     ]
     assert response.headers["cache-control"].startswith("public")
+
+
+# --- Evidence -----------------------------------------------------------------------------------
+
+STATUTES = b"Article 2 : la lutte contre la corruption.\n"
+
+
+def with_evidence(content: bytes) -> dict[str, Any]:
+    statutes = {"filename": "statuts.txt", "content": base64.b64encode(content).decode()}
+    answer = {"criterion_id": "anti-corruption-purpose", "answer": "Article 2."}
+    return APPLICATION | {"answers": [answer | {"attachments": [statutes]}]}
+
+
+async def applied_with_evidence(
+    client: httpx.AsyncClient, sherpa: dict[str, str], content: bytes = STATUTES
+) -> tuple[str, dict[str, Any]]:
+    response = await client.post("/v1/accreditations", json=with_evidence(content), headers=sherpa)
+    assert response.status_code == 201, response.text
+    [attachment] = response.json()["answers"][0]["attachments"]
+    return response.json()["id"], attachment
+
+
+async def test_the_ngo_and_the_institution_read_the_evidence_listed_beside_its_answer(
+    client: httpx.AsyncClient,
+    sherpa: dict[str, str],
+    hatvp: dict[str, str],
+    services: FakeServices,
+) -> None:
+    accreditation_id, attachment = await applied_with_evidence(client, sherpa)
+    path = f"/v1/accreditations/{accreditation_id}/attachments/{attachment['id']}"
+
+    seen_by_hatvp = await client.get(f"/v1/accreditations/{accreditation_id}", headers=hatvp)
+    by_hatvp = await client.get(path, headers=hatvp)
+    by_sherpa = await client.get(path, headers=sherpa)
+
+    assert seen_by_hatvp.json()["answers"][0]["attachments"] == [attachment]
+    assert set(attachment) == {"id", "name", "media_type", "size", "metadata_removed"}
+    assert attachment["name"] == "anti-corruption-purpose-1.txt"
+    assert attachment["size"] == len(STATUTES)
+    for download in (by_hatvp, by_sherpa):
+        assert (download.status_code, download.content) == (200, STATUTES)
+        assert download.headers["content-type"].startswith("text/plain")
+        assert download.headers["x-attachment-name"] == "anti-corruption-purpose-1.txt"
+        assert download.headers["content-disposition"] == (
+            'attachment; filename="anti-corruption-purpose-1.txt"'
+        )
+        assert download.headers["x-content-type-options"] == "nosniff"
+        assert download.headers["cache-control"] == "no-store"
+        assert "sandbox" in download.headers["content-security-policy"]
+    [asked] = [call for call in services.routing.calls if call.operation.startswith("apply")]
+    assert isinstance(asked.sent, AccreditationApplication)
+    assert asked.sent.answers[0].attachments[0].content == STATUTES
+
+
+async def test_another_ngo_and_another_institution_get_the_evidence_like_no_file(
+    app: FastAPI, client: httpx.AsyncClient, sherpa: dict[str, str]
+) -> None:
+    accreditation_id, attachment = await applied_with_evidence(client, sherpa)
+    other_ngo = await token(app, client, "ngo", "ma-transparency-maroc", *READ_WRITE)
+    inpplc = await token(app, client, "institution", "ma-inpplc", *READ_WRITE)
+    path = f"/v1/accreditations/{accreditation_id}/attachments/{{}}"
+    unknown_file = await client.get(path.format("a-0000000000000000"), headers=sherpa)
+
+    for stranger in (other_ngo, inpplc):
+        theirs = await client.get(path.format(attachment["id"]), headers=stranger)
+        assert (theirs.status_code, theirs.json()) == (404, unknown_file.json())
+        assert theirs.content != STATUTES
+    assert unknown_file.json()["detail"] == "No attachment with this id."
+
+
+async def test_reading_evidence_needs_a_token_and_the_scope(
+    app: FastAPI, client: httpx.AsyncClient, sherpa: dict[str, str], services: FakeServices
+) -> None:
+    accreditation_id, attachment = await applied_with_evidence(client, sherpa)
+    path = f"/v1/accreditations/{accreditation_id}/attachments/{attachment['id']}"
+    unscoped = await token(app, client, "institution", "fr-hatvp", "cases:read")
+
+    anonymous = await client.get(path)
+    without_scope = await client.get(path, headers=unscoped)
+    malformed = await client.get(
+        f"/v1/accreditations/{accreditation_id}/attachments/statuts.pdf", headers=sherpa
+    )
+
+    assert anonymous.status_code == 401
+    assert without_scope.status_code == 403
+    assert malformed.status_code == 422
+    assert services.count("accreditation_attachment") == 0
+
+
+async def test_an_application_may_carry_files_past_the_ordinary_body_limit(
+    client: httpx.AsyncClient, sherpa: dict[str, str]
+) -> None:
+    large = b"Comptes annuels 2025.\n" * 70_000  # 1.5 MB, over the 1 MB general limit
+
+    _, attachment = await applied_with_evidence(client, sherpa, large)
+
+    assert attachment["size"] == len(large)
+
+
+async def test_evidence_that_is_not_base64_is_a_422_naming_it_and_reaches_no_service(
+    client: httpx.AsyncClient, sherpa: dict[str, str], services: FakeServices
+) -> None:
+    body = with_evidence(STATUTES)
+    body["answers"][0]["attachments"][0]["content"] = "not base64!"
+
+    response = await client.post("/v1/accreditations", json=body, headers=sherpa)
+
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["answers.0.attachments.0.content"]
+    assert services.routing.calls == []
+
+
+async def test_the_openapi_document_describes_the_evidence_route(
+    client: httpx.AsyncClient,
+) -> None:
+    paths = (await client.get("/openapi.json")).json()["paths"]
+    route = paths["/v1/accreditations/{accreditation_id}/attachments/{attachment_id}"]["get"]
+    applying = paths["/v1/accreditations"]["post"]
+
+    assert {"200", "401", "403", "404", "422", "503"} <= set(route["responses"])
+    assert "application/pdf" in route["responses"]["200"]["content"]
+    assert (
+        route["responses"]["404"]["content"]["application/problem+json"]["example"]["detail"]
+        == "No attachment with this id."
+    )
+    assert "not taken yet" not in applying["description"]
+    assert "attachments" in applying["description"]

@@ -1,7 +1,8 @@
 """A stand-in for routing's accreditations: criteria, applications and steps, kept in memory.
 
 Who sees what follows routing: an NGO its own, an institution those it grants, nobody else's;
-an illegal step is the 409 routing answers, naming the allowed ones.
+an illegal step is the 409 routing answers, naming the allowed ones. Evidence is kept as sent,
+listed beside its answer, and read by the NGO and the institution only.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from nowrongdoor.contracts.accreditations import (
     AccreditedNgo,
     CriteriaChange,
     Criterion,
+    CriterionAnswer,
+    CriterionAnswerView,
     Grant,
     Refusal,
     Reinstatement,
@@ -28,8 +31,11 @@ from nowrongdoor.contracts.accreditations import (
     Revocation,
     Suspension,
 )
-from nowrongdoor.contracts.routing import RoutingClient
+from nowrongdoor.contracts.attachments import Attachment, AttachmentFile
+from nowrongdoor.contracts.events import RelayingNgo
+from nowrongdoor.contracts.routing import Reliance, RoutingClient
 from nowrongdoor.contracts.vocabulary import AccreditationStatus as S
+from nowrongdoor.files import EXTENSIONS, detect
 from nowrongdoor.problems import FieldProblem
 
 from .stand_in import StandIn, Switchboard
@@ -70,6 +76,8 @@ class AccreditingRouting(StandIn, RoutingClient):
         """The day routing reads expiry against; tests move it."""
         self.criteria: dict[str, list[Criterion]] = {"fr-hatvp": list(CRITERIA)}
         self.kept: dict[str, AccreditationView] = {}
+        self.evidence: dict[tuple[str, str], AttachmentFile] = {}
+        """Each file by its accreditation and its id, as sent."""
 
     def _institution(self, institution_id: str) -> None:
         if institution_id not in INSTITUTIONS:
@@ -91,6 +99,36 @@ class AccreditingRouting(StandIn, RoutingClient):
         if view is None or not mine:
             raise self.refusal(404, NO_ACCREDITATION)
         return view
+
+    def _answered(
+        self, accreditation_id: str, answers: list[CriterionAnswer]
+    ) -> list[CriterionAnswerView]:
+        """The answers as both sides read them, their files kept aside."""
+        viewed = []
+        for answer in answers:
+            listed = []
+            for position, upload in enumerate(answer.attachments, start=1):
+                media_type = detect(upload.content) or "text/plain"
+                name = f"{answer.criterion_id}-{position}.{EXTENSIONS[media_type]}"
+                attachment_id = f"a-{uuid.uuid4().hex[:16]}"
+                self.evidence[accreditation_id, attachment_id] = AttachmentFile(
+                    name=name, media_type=media_type, content=upload.content
+                )
+                listed.append(
+                    Attachment(
+                        id=attachment_id,
+                        name=name,
+                        media_type=media_type,
+                        size=len(upload.content),
+                        metadata_removed=media_type != "text/plain",
+                    )
+                )
+            viewed.append(
+                CriterionAnswerView(
+                    criterion_id=answer.criterion_id, answer=answer.answer, attachments=listed
+                )
+            )
+        return viewed
 
     @override
     async def accreditation_criteria(
@@ -159,13 +197,14 @@ class AccreditingRouting(StandIn, RoutingClient):
                     title="Application pending",
                 )
         now = datetime.now(UTC)
+        accreditation_id = f"acc-{uuid.uuid4().hex}"
         view = AccreditationView(
-            id=f"acc-{uuid.uuid4().hex}",
+            id=accreditation_id,
             ngo_id=caller.institution_id,
             ngo_name=application.ngo_name,
             institution_id=application.institution_id,
             status=S.APPLIED,
-            answers=application.answers,
+            answers=self._answered(accreditation_id, application.answers),
             applied_at=now,
             allowed=STEPS[S.APPLIED],
             history=[
@@ -196,6 +235,18 @@ class AccreditingRouting(StandIn, RoutingClient):
     async def accreditation(self, caller: Principal, accreditation_id: str) -> AccreditationView:
         await self.reached("accreditation", caller, accreditation_id)
         return self._read(self._visible(caller, accreditation_id))
+
+    @override
+    async def accreditation_attachment(
+        self, caller: Principal, accreditation_id: str, attachment_id: str
+    ) -> AttachmentFile | None:
+        await self.reached("accreditation_attachment", caller, (accreditation_id, attachment_id))
+        view = self.kept.get(accreditation_id)
+        readers = view is not None and (
+            (caller.kind == "ngo" and view.ngo_id == caller.institution_id)
+            or (caller.kind == "institution" and view.institution_id == caller.institution_id)
+        )
+        return self.evidence.get((accreditation_id, attachment_id)) if readers else None
 
     @override
     async def decide_accreditation(
@@ -239,3 +290,33 @@ class AccreditingRouting(StandIn, RoutingClient):
         changed = view.model_copy(update=changes)
         self.kept[accreditation_id] = changed
         return self._read(changed)
+
+    @override
+    async def rely_on(
+        self, caller: Principal, accreditation_id: str, reliance: Reliance
+    ) -> RelayingNgo:
+        await self.reached("rely_on", caller, (accreditation_id, reliance))
+        if caller.kind != "ngo":
+            raise self.refusal(404, NO_ACCREDITATION)
+        view = self._read(self._visible(caller, accreditation_id))
+        if view.status != S.GRANTED or view.scope is None:
+            raise self.refusal(
+                409,
+                f"The accreditation is {view.status}. Nothing was stored.",
+                slug=f"accreditation-{view.status}",
+            )
+        territories = view.scope.territories
+        inside = any(reliance.territory.startswith(t) for t in territories)
+        if reliance.category not in view.scope.categories or not inside:
+            raise self.refusal(
+                422,
+                "The accreditation does not cover this alert; nothing was stored.",
+                slug="accreditation-out-of-scope",
+                errors=[FieldProblem(field="category", message="not covered")],
+            )
+        return RelayingNgo(
+            ngo_id=view.ngo_id,
+            ngo_name=view.ngo_name,
+            accreditation_id=view.id,
+            accredited_by=view.institution_id,
+        )

@@ -425,6 +425,20 @@ class FakeCases(StandIn, CasesClient):
         tracked.happened("withdrawn", "complainant", summary, status=S.WITHDRAWN)
         return tracked.seen_by(caller)
 
+    @override
+    async def withdraw_relay(self, caller: Principal, reference: str) -> None:
+        await self.reached("withdraw_relay", caller, reference)
+        tracked = self._readable(caller, reference)
+        if tracked is None or caller.kind != "institution":
+            raise self.refusal(404, "No case with this reference for this caller.")
+        raise self.refusal(
+            422,
+            "1 field is invalid",
+            slug="validation-error",
+            title="Invalid request",
+            errors=[FieldProblem(field="reference", message="No NGO relayed this case.")],
+        )
+
 
 def _matches(tracked: Tracked, institution_id: str, filters: CaseFilters) -> bool:
     """Whether the case is in the list as narrowed; the status is the institution's part's, and

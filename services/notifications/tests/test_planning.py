@@ -15,7 +15,9 @@ def told(event: CaseMessagePosted | CaseDeadlineBreached) -> list[tuple[str, str
     return [(o.recipient, o.kind) for o in plan(event)]
 
 
-def message(author: str, audience: str, writer: str | None) -> CaseMessagePosted:
+def message(
+    author: str, audience: str, writer: str | None, relay: str | None = None
+) -> CaseMessagePosted:
     return CaseMessagePosted.model_validate(
         {
             "reference": REF,
@@ -25,7 +27,24 @@ def message(author: str, audience: str, writer: str | None) -> CaseMessagePosted
             "audience": audience,
             "institution_ids": ["be-unia", "be-federal"],
             "posted_at": NOW,
+            "relay_ngo_id": relay,
         }
+    )
+
+
+def test_the_ngo_that_relayed_an_alert_hears_what_is_written_to_the_person() -> None:
+    relay = "be-ligue-des-droits-humains"
+
+    assert told(message("institution", "complainant", "be-unia", relay)) == [
+        ("complainant", "message-received"),
+        (relay, "message-received"),
+        ("be-federal", "message-received"),
+    ]
+    assert (relay, "message-received") not in told(
+        message("complainant", "complainant", None, relay)
+    )
+    assert (relay, "message-received") not in told(
+        message("institution", "institutions", "be-unia", relay)
     )
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
+from accreditation_support import Clock
 from fastapi import FastAPI
 from nats.js.errors import NotFoundError
 
@@ -52,6 +53,18 @@ def headers_for(tmp_path: Path) -> Callable[..., dict[str, str]]:
         return internal_headers(tmp_path, principal)
 
     return headers
+
+
+@pytest.fixture
+def hatvp(headers_for: Callable[..., dict[str, str]]) -> dict[str, str]:
+    """The HATVP's client, which publishes criteria and decides on accreditations."""
+    return headers_for("institution", "fr-hatvp", "accreditations:read", "accreditations:write")
+
+
+@pytest.fixture
+def sherpa(headers_for: Callable[..., dict[str, str]]) -> dict[str, str]:
+    """Sherpa's client, an NGO applying for accreditation."""
+    return headers_for("ngo", "fr-sherpa", "accreditations:read", "accreditations:write")
 
 
 @pytest.fixture
@@ -116,3 +129,11 @@ def last_event(app: FastAPI) -> Callable[[str], Awaitable[Envelope | None]]:
         return Envelope.from_wire(message.headers, message.data or b"")
 
     return last
+
+
+@pytest.fixture
+def clock(app: FastAPI) -> Clock:
+    """The time routing's API reads, moved on by the test."""
+    clock = Clock()
+    app.state.clock = clock
+    return clock

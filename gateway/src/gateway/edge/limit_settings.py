@@ -76,9 +76,9 @@ class LimitSettings(BaseSettings):
     max_attachment_body_bytes: int = Field(
         72_000_000,
         ge=1,
-        description="Largest body of a message with its files (`POST /v1/cases/{reference}/"
-        "messages`); the default lets case-tracking's default five files of 10 MiB through, "
-        "base64-encoded",
+        description="Largest body of a message or an application for accreditation with its "
+        "files (`POST /v1/cases/{reference}/messages`, `POST /v1/accreditations`); the default "
+        "lets five files of 10 MiB through, base64-encoded",
     )
     receipt_failures_before_delay: int = Field(
         3, ge=1, description="Wrong receipts for one reference before each check is slowed"

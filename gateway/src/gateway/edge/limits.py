@@ -44,10 +44,10 @@ UNLIMITED_PREFIXES = ("/static/",)
 SUBMISSION_ROUTES = frozenset(
     {("POST", "/v1/complaints"), ("POST", "/{language:lang}/submit/send")}
 )
-# The routes whose body may carry files (the API's message, the pages' reply and complaint):
-# a larger size limit.
+# The routes whose body may carry files (the API's message and application for accreditation,
+# the pages' reply and complaint): a larger size limit.
 ATTACHMENT_ROUTE = re.compile(
-    r"/v1/cases/[^/]+/messages/?|/(ar|fr|en|nl|de)/(track/reply|submit/send)"
+    r"/v1/cases/[^/]+/messages/?|/v1/accreditations/?|/(ar|fr|en|nl|de)/(track/reply|submit/send)"
 )
 DAY_SECONDS = 86400
 

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from case_tracking.service import forgetting, notices, opening
+from case_tracking.service import forgetting, notices, opening, relays
 from nowrongdoor.arrivals import Arrivals
 from nowrongdoor.bus import Envelope
+from nowrongdoor.contracts.accreditation_events import (
+    AccreditationGranted,
+    AccreditationReinstated,
+    AccreditationRenewed,
+    AccreditationRevoked,
+    AccreditationStepTaken,
+    AccreditationSuspended,
+)
 from nowrongdoor.contracts.events import (
     ComplaintPersonalDataRemoved,
     ComplaintReceived,
@@ -53,7 +61,21 @@ def subscriptions(arrivals: Arrivals, store: BlobStore) -> list[Subscription]:
         assert isinstance(event, NotificationDelivered | NotificationFailed)
         await notices.record_notice(session, event, envelope.id)
 
+    async def on_accreditation_step(session: AsyncSession, envelope: Envelope) -> None:
+        event = envelope.event()
+        assert isinstance(event, AccreditationStepTaken)
+        await relays.record_standing(session, event)
+
+    # What the NGOs that relayed alerts may still do follows their accreditations' steps.
+    standing = (
+        AccreditationGranted,
+        AccreditationSuspended,
+        AccreditationReinstated,
+        AccreditationRenewed,
+        AccreditationRevoked,
+    )
     return [
+        *(Subscription(step.subject, on_accreditation_step) for step in standing),
         Subscription(ComplaintPersonalDataRemoved.subject, on_personal_data_removed),
         Subscription(NotificationDelivered.subject, on_notice),
         Subscription(NotificationFailed.subject, on_notice),

@@ -79,6 +79,12 @@ class CaseGroup(SQLModel, table=True):
     administration_contacted: bool | None = None
     court_case_pending: bool | None = None
     channel: str | None = Field(default=None, max_length=20)
+    # The NGO that relayed the alert (`RelayingNgo`), an organisation; None for everyone else.
+    relayed_by: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
+    relay_ngo_id: str | None = Field(default=None, max_length=64, index=True)
+    relay_withdrawn_at: datetime | None = Field(
+        default=None, sa_type=UTCDateTime, description="When an institution withdrew the NGO"
+    )
 
 
 class CasePart(SQLModel, table=True):
@@ -95,6 +101,7 @@ class CasePart(SQLModel, table=True):
     office_name: str | None = Field(default=None, max_length=300)
     role: str = Field(max_length=20)
     status: CaseStatus = Field(sa_type=StatusText)
+    relay_accredited: bool | None = None
     paused_from: CaseStatus | None = Field(default=None, sa_type=StatusText)
     handler: str | None = Field(default=None, max_length=200)
     outcome: str | None = Field(default=None, max_length=20)
@@ -175,8 +182,22 @@ class CaseMessage(SQLModel, table=True):
     at: datetime = Field(sa_type=UTCDateTime)
     author: str = Field(max_length=20)
     institution_id: str | None = Field(default=None, max_length=64)
+    relayed_by_ngo: str | None = Field(
+        default=None, max_length=64, description="The NGO that wrote for the complainant's side"
+    )
     audience: str = Field(max_length=20)
     sealed_body: str = Field(sa_type=sa.Text)
+
+
+class RelayStanding(SQLModel, table=True):
+    """Where an accreditation that relayed alerts stands, as routing's last step announced it."""
+
+    __tablename__ = "relay_standings"
+
+    accreditation_id: str = Field(primary_key=True, max_length=64)
+    status: str = Field(max_length=20)
+    expires_on: date | None = None
+    at: datetime = Field(sa_type=UTCDateTime, description="When that step was taken")
 
 
 class DeadlineBreach(SQLModel, table=True):

@@ -362,6 +362,28 @@ async def institution_page(
     return [(group, part) for group, part in rows]
 
 
+async def relayed_page(
+    session: AsyncSession,
+    ngo_id: str,
+    *,
+    filters: ListFilters,
+    today: date,
+    after: tuple[datetime, str] | None,
+    limit: int,
+) -> list[tuple[CaseGroup, CasePart]]:
+    """Up to `limit` cases whose alert `ngo_id` relayed, each with its lead part, newest first."""
+    query = (
+        select(CaseGroup, CasePart)
+        .join(
+            CasePart,
+            and_(col(CasePart.reference) == col(CaseGroup.reference), col(CasePart.role) == "lead"),
+        )
+        .where(col(CaseGroup.relay_ngo_id) == ngo_id, *_narrowed(filters, today))
+    )
+    rows = (await session.execute(_paged(query, after, limit))).all()
+    return [(group, part) for group, part in rows]
+
+
 async def triage_page(
     session: AsyncSession,
     institution_id: str,

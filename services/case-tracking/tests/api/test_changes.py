@@ -44,6 +44,7 @@ async def test_every_read_carries_the_version_and_every_change_moves_it(
             "outcome": None,
             "outcome_reason": None,
             "allowed": ["admissible", "inadmissible", "awaiting-complainant", "transferred"],
+            "relay_accredited": None,
         }
     ]
 

@@ -79,10 +79,12 @@ async def test_a_message_names_no_one_and_is_dated_to_the_minute(
         "at",
         "author",
         "institution_id",
+        "relayed_by_ngo",
         "audience",
         "body",
         "attachments",
     }
+    assert message["relayed_by_ngo"] is None
     assert message["attachments"] == []
     assert (message["author"], message["institution_id"], message["audience"]) == (
         "complainant",

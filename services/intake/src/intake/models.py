@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -38,6 +39,8 @@ class Submission(SQLModel, table=True):
     administration_contacted: bool
     court_case_pending: bool
     language: str = Field(max_length=2)
+    # The NGO that relayed it (`RelayingNgo`): an organisation, never the person.
+    relayed_by: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
     # Empty once erased at the complainant's request or purged after retention.
     sealed_description: str | None = None
     sealed_respondent_name: str | None = None

@@ -8,7 +8,9 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
+from sqlmodel import col
 
+from intake.models import OutboxMessage
 from intake.service.decisions import DecisionWaiters
 from nowrongdoor.auth import Principal
 from nowrongdoor.bus import Bus
@@ -331,3 +333,44 @@ async def test_only_an_institution_waits_for_a_decision(
 
     assert read.status_code == 404
     assert loop.time() - started < 10, "waited for a decision that could not let it in"
+
+
+async def test_an_alert_an_ngo_relayed_names_the_ngo_and_only_the_identity_it_passed(
+    client: httpx.AsyncClient, app: FastAPI, bus: Bus
+) -> None:
+    relay = {
+        "ngo_id": "fr-sherpa",
+        "ngo_name": "Sherpa",
+        "accreditation_id": "acc-" + "a" * 32,
+        "accredited_by": "fr-hatvp",
+    }
+
+    def relayed(complainant: dict[str, Any]) -> dict[str, Any]:
+        body = complaint(anonymous=True)
+        body["submission"]["complainant"] = complainant
+        return body | {"channel": "ngo", "relayed_by": relay}
+
+    kept = await file(client, relayed({"role": "ngo", "anonymous": True}))
+    passed = await file(client, relayed({"role": "ngo", "anonymous": False, "name": "Amina"}))
+    kept_reference, passed_reference = kept["reference"], passed["reference"]
+    for reference in (kept_reference, passed_reference):
+        await decided(app, bus, reference, "fr-hatvp")
+
+    anonymous = (await read_as(client, app, kept_reference, "fr-hatvp")).json()
+    named = (await read_as(client, app, passed_reference, "fr-hatvp")).json()
+
+    assert anonymous["relayed_by"] == named["relayed_by"] == relay
+    assert (anonymous["channel"], anonymous["complainant_role"]) == ("ngo", "ngo")
+    assert anonymous["identity"] is None or anonymous["identity"]["name"] is None
+    assert named["identity"]["name"] == "Amina"
+    async with app.state.runtime.sessions() as session:
+        payloads = (
+            await session.scalars(
+                sa.select(col(OutboxMessage.payload)).where(
+                    col(OutboxMessage.type) == "org.nowrongdoor.complaint.received.v1"
+                )
+            )
+        ).all()
+    facts = [json.loads(payload)["facts"] for payload in payloads]
+    assert [f["relayed_by"] for f in facts] == [relay, relay]
+    assert all("Amina" not in payload for payload in payloads)

@@ -1,4 +1,5 @@
-"""Routing's app: the database, the bus and the directory, built by `create_app` and closed."""
+"""Routing's app: the database, the bus, the directory and the evidence store, built by
+`create_app` and closed."""
 
 from __future__ import annotations
 
@@ -7,18 +8,21 @@ from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
+from nowrongdoor.crypto import Sealer
 from nowrongdoor.plugins import ServiceDeclaration
 from nowrongdoor.runtime import Runtime, service_app
 from routing import service
 from routing.api import router
 from routing.consumers import subscriptions
 from routing.domain import load_seed_registry
+from routing.service.evidence import Evidence, EvidenceRules
 from routing.settings import RoutingSettings
 
 log = logging.getLogger(__name__)
 
 
 def create_app(settings: RoutingSettings | None = None) -> FastAPI:
+    settings = settings or RoutingSettings()
     store = service.RegistryStore()
 
     async def load_directory(runtime: Runtime) -> None:
@@ -40,13 +44,20 @@ def create_app(settings: RoutingSettings | None = None) -> FastAPI:
 
     app = service_app(
         name="routing",
-        settings=settings or RoutingSettings(),
+        settings=settings,
         migrations_package="routing.migrations",
         routers=[router],
         subscriptions=subscriptions(store),
         on_start=load_directory,
     )
     app.state.registry_store = store
+    app.state.evidence = Evidence(
+        store=settings.attachment_store_opened(),
+        sealer=Sealer(settings.keys()),
+        rules=EvidenceRules(
+            max_bytes=settings.attachment_max_bytes, per_answer=settings.attachments_per_answer
+        ),
+    )
     app.state.clock = lambda: datetime.now(UTC)
     return app
 

@@ -1,4 +1,5 @@
-"""Routing's tables: the versioned directory, decisions, triage proposals, accreditations."""
+"""Routing's tables: the versioned directory, decisions, triage proposals, accreditations and
+the evidence sent with them."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from nowrongdoor.outbox import OutboxMessage
 
 __all__ = [
     "Accreditation",
+    "AccreditationAttachment",
     "AccreditationCriteriaRecord",
     "AccreditationStepRecord",
     "CurrentRegistry",
@@ -146,3 +148,25 @@ class AccreditationStepRecord(SQLModel, table=True):
     at: datetime = Field(sa_type=UTCDateTime)
     reason: str | None = Field(default=None, max_length=2000)
     details: dict[str, object] = Field(sa_column=Column(JSON, nullable=False))
+
+
+class AccreditationAttachment(SQLModel, table=True):
+    """A file an NGO sent with one answer of its application: sealed in the blob store under
+    `storage_key`, described here.
+
+    The name it was sent under is not kept; `name` is made from the criterion, the file's
+    position in the answer and its type.
+    """
+
+    __tablename__ = "accreditation_attachments"
+
+    id: int | None = Field(default=None, primary_key=True)
+    attachment_id: str = Field(unique=True, max_length=40, description="Random: `a-<hex>`")
+    accreditation_id: str = Field(foreign_key="accreditations.id", max_length=64, index=True)
+    criterion_id: str = Field(max_length=64)
+    name: str = Field(max_length=80)
+    media_type: str = Field(max_length=100)
+    size: int
+    metadata_removed: bool
+    storage_key: str = Field(max_length=200)
+    key_id: str = Field(max_length=64, index=True, description="The key it is sealed under")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import exc
@@ -19,6 +20,7 @@ from sqlmodel import col, func, select
 from routing.domain import Registry
 from routing.models import (
     Accreditation,
+    AccreditationAttachment,
     AccreditationCriteriaRecord,
     AccreditationStepRecord,
     CurrentRegistry,
@@ -228,17 +230,47 @@ async def steps_of(
     session: AsyncSession, accreditation_ids: list[str]
 ) -> dict[str, list[AccreditationStepRecord]]:
     """Each accreditation's trail, in the order its steps were taken."""
-    trails: dict[str, list[AccreditationStepRecord]] = {id_: [] for id_ in accreditation_ids}
+    return await _by_accreditation(session, AccreditationStepRecord, accreditation_ids)
+
+
+async def attachments_of(
+    session: AsyncSession, accreditation_ids: list[str]
+) -> dict[str, list[AccreditationAttachment]]:
+    """The evidence of each accreditation, in the order it was sent."""
+    return await _by_accreditation(session, AccreditationAttachment, accreditation_ids)
+
+
+OfAccreditation = TypeVar("OfAccreditation", AccreditationStepRecord, AccreditationAttachment)
+
+
+async def _by_accreditation(
+    session: AsyncSession, table: type[OfAccreditation], accreditation_ids: list[str]
+) -> dict[str, list[OfAccreditation]]:
+    """The rows of `table` for each accreditation, in the order they were written."""
+    found: dict[str, list[OfAccreditation]] = {id_: [] for id_ in accreditation_ids}
     if not accreditation_ids:
-        return trails
+        return found
     rows = await session.scalars(
-        select(AccreditationStepRecord)
-        .where(col(AccreditationStepRecord.accreditation_id).in_(accreditation_ids))
-        .order_by(col(AccreditationStepRecord.id))
+        select(table)
+        .where(col(table.accreditation_id).in_(accreditation_ids))
+        .order_by(col(table.id))
     )
     for row in rows:
-        trails[row.accreditation_id].append(row)
-    return trails
+        found[row.accreditation_id].append(row)
+    return found
+
+
+async def accreditation_attachment(
+    session: AsyncSession, accreditation_id: str, attachment_id: str
+) -> AccreditationAttachment | None:
+    return (
+        await session.scalars(
+            select(AccreditationAttachment).where(
+                col(AccreditationAttachment.accreditation_id) == accreditation_id,
+                col(AccreditationAttachment.attachment_id) == attachment_id,
+            )
+        )
+    ).first()
 
 
 async def move_accreditation(

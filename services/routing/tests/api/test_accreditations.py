@@ -6,6 +6,17 @@ from typing import Any
 
 import httpx
 import pytest
+from accreditation_support import (
+    ANSWERS,
+    CRITERIA,
+    GRANT,
+    HATVP_CRITERIA,
+    Clock,
+    applied,
+    apply,
+    granted,
+    step,
+)
 from fastapi import FastAPI
 from sqlmodel import col, select
 
@@ -18,104 +29,13 @@ from routing.settings import RoutingSettings
 
 Headers = Callable[..., dict[str, str]]
 
-START = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
-CRITERIA = "/internal/institutions/fr-hatvp/accreditation-criteria"
 LISTED = "/internal/institutions/fr-hatvp/accredited-ngos"
-HATVP_CRITERIA = {
-    "criteria": [
-        {
-            "id": "declared-since-5-years",
-            "text": {
-                "fr": "L'association est déclarée depuis au moins cinq ans.",
-                "en": "The association has been registered for at least five years.",
-            },
-        },
-        {
-            "id": "anti-corruption-purpose",
-            "text": {
-                "fr": "Ses statuts visent la lutte contre la corruption.",
-                "en": "Its statutes aim at fighting corruption.",
-            },
-        },
-    ]
-}
-ANSWERS = [
-    {"criterion_id": "declared-since-5-years", "answer": "Declared in 2001."},
-    {"criterion_id": "anti-corruption-purpose", "answer": "Article 2 of our statutes."},
-]
-GRANT = {
-    "scope": {"categories": ["integrity", "corruption"], "territories": ["FR"]},
-    "expires_on": "2027-12-31",
-}
-
-
-class Clock:
-    """The time routing reads, moved on by the test."""
-
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def on(self, day: date) -> None:
-        self.now = datetime(day.year, day.month, day.day, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def clock(app: FastAPI) -> Clock:
-    clock = Clock()
-    app.state.clock = clock
-    return clock
-
-
-@pytest.fixture
-def hatvp(headers_for: Headers) -> dict[str, str]:
-    return headers_for("institution", "fr-hatvp", "accreditations:read", "accreditations:write")
-
-
-@pytest.fixture
-def sherpa(headers_for: Headers) -> dict[str, str]:
-    return headers_for("ngo", "fr-sherpa", "accreditations:read", "accreditations:write")
 
 
 @pytest.fixture
 async def published(client: httpx.AsyncClient, hatvp: dict[str, str], clock: Clock) -> None:
     response = await client.put(CRITERIA, json=HATVP_CRITERIA, headers=hatvp)
     assert response.status_code == 200, response.text
-
-
-async def apply(
-    client: httpx.AsyncClient, headers: dict[str, str], **changes: Any
-) -> httpx.Response:
-    body = {"institution_id": "fr-hatvp", "ngo_name": "Sherpa", "answers": ANSWERS} | changes
-    return await client.post("/internal/accreditations", json=body, headers=headers)
-
-
-async def applied(client: httpx.AsyncClient, sherpa: dict[str, str]) -> str:
-    response = await apply(client, sherpa)
-    assert response.status_code == 201, response.text
-    accreditation_id: str = response.json()["id"]
-    return accreditation_id
-
-
-async def step(
-    client: httpx.AsyncClient,
-    headers: dict[str, str],
-    accreditation_id: str,
-    action: str,
-    body: dict[str, Any],
-) -> httpx.Response:
-    return await client.post(
-        f"/internal/accreditations/{accreditation_id}/{action}", json=body, headers=headers
-    )
-
-
-async def granted(client: httpx.AsyncClient, hatvp: dict[str, str], sherpa: dict[str, str]) -> str:
-    accreditation_id = await applied(client, sherpa)
-    response = await step(client, hatvp, accreditation_id, "grant", GRANT)
-    assert response.status_code == 200, response.text
-    return accreditation_id
 
 
 # --- Criteria -----------------------------------------------------------------------------------
@@ -192,7 +112,7 @@ async def test_an_ngo_applies_answering_each_criterion_and_the_institution_sees_
     ]
     seen_by_hatvp = await client.get("/internal/accreditations", headers=hatvp)
     assert [a["id"] for a in seen_by_hatvp.json()] == [application["id"]]
-    assert seen_by_hatvp.json()[0]["answers"] == ANSWERS
+    assert seen_by_hatvp.json()[0]["answers"] == [a | {"attachments": []} for a in ANSWERS]
 
 
 @pytest.mark.usefixtures("published")

@@ -61,6 +61,12 @@ NO_ACCREDITATION = problem_answer(
     "another institution's accreditation give this same answer",
     problem(404, "not-found", "Not found", "No accreditation with this id."),
 )
+ATTACHMENT_NOT_FOUND = "No attachment with this id."
+NO_ATTACHMENT = problem_answer(
+    "No file with this id that this client may read: another NGO's evidence, another "
+    "institution's, and an unknown accreditation or file all give this same answer",
+    problem(404, "not-found", "Not found", ATTACHMENT_NOT_FOUND),
+)
 ILLEGAL_TRANSITION = problem_answer(
     "The accreditation may not take this step from where it stands; `errors` names each step "
     "it may take",

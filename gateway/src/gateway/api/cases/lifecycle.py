@@ -314,3 +314,34 @@ async def resubmit(
     if isinstance(outcome, ServiceProblem):
         raise outcome
     return Resubmitted(reference=reference)
+
+
+@router.post(
+    "/cases/{reference}/relay/withdrawal",
+    status_code=204,
+    summary="Withdraw the NGO that relayed an alert from its case",
+    description=(
+        "An institution taking part in the case, with `cases:write`, withdraws the NGO that "
+        "relayed the alert: from then on the NGO reads and writes nothing in the case, "
+        "whatever its accreditation. Without this, an NGO whose accreditation ended "
+        "(suspended, revoked or expired) keeps reading the cases it relayed until they close, "
+        "and writes no more. Recorded in the audit log; withdrawing again changes nothing. "
+        "A case of another institution and an unknown reference give the same 404."
+    ),
+    responses={
+        204: {"description": "Withdrawn"},
+        401: UNAUTHENTICATED,
+        403: FORBIDDEN_WRITE,
+        404: NOT_FOUND,
+        422: problem_answer("No NGO relayed this case; nothing was changed"),
+        503: CASES_UNAVAILABLE,
+    },
+)
+async def withdraw_relay(
+    reference: Reference, caller: CallerDep, upstreams: UpstreamsDep
+) -> Response:
+    require_kind(caller, "institution")
+    require_scope(caller, "cases:write")
+    with relayed():
+        await upstreams.cases.withdraw_relay(caller, reference)
+    return Response(status_code=204, headers=NO_STORE)

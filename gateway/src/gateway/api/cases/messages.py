@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
-from gateway.api.answers import NO_STORE, problem_answer
+from gateway.api.answers import FILE_ANSWER, NO_STORE, file_download, problem_answer
 from gateway.api.cases.shared import (
     FORBIDDEN_READ,
     FORBIDDEN_WRITE,
@@ -26,7 +26,11 @@ from gateway.api.cases.shared import (
 from gateway.edge.authentication import ANONYMOUS_ALLOWED, CallerDep, require_kind, require_scope
 from gateway.edge.receipt_guard import ReceiptGuardDep, case_not_found
 from gateway.upstreams import UpstreamsDep
-from nowrongdoor.contracts.cases import AttachmentFile, Message, MessageDraft
+
+# The pattern is the one every attachment id has; the pages read it from here too.
+from nowrongdoor.contracts.attachments import ATTACHMENT_ID_PATTERN as ATTACHMENT_ID_PATTERN
+from nowrongdoor.contracts.attachments import AttachmentFile
+from nowrongdoor.contracts.cases import Message, MessageDraft
 from nowrongdoor.problems import FieldProblem, ProblemError
 
 router = APIRouter(prefix="/v1", tags=["cases"])
@@ -70,7 +74,6 @@ ATTACHMENT_EXAMPLE = {
 MAX_FORM_FILES = 20
 """More files than any message may carry; case-tracking applies the configured limit."""
 
-ATTACHMENT_ID_PATTERN = r"^a-[0-9a-f]{16}$"
 AttachmentId = Annotated[str, Path(pattern=ATTACHMENT_ID_PATTERN, examples=["a-5f0c2e9b7d1a4c33"])]
 
 
@@ -210,7 +213,10 @@ DraftDep = Annotated[MessageDraft, Depends(message_draft)]
         "An institution client with `cases:write` whose institution has a part in the case "
         "writes to the complainant (`complainant`), to the other institutions of a joint case "
         "(`institutions`, never shown to the complainant), or an internal note (`internal`, "
-        "read only at its own institution). To every other client the case does not exist.\n\n"
+        "read only at its own institution).\n\n"
+        "The NGO that relayed the alert, with an NGO client holding `cases:write`, writes for "
+        "the person's side, as the complainant would (`complainant`); its messages name it in "
+        "`relayed_by_ngo`. To every other client the case does not exist.\n\n"
         "Files go with a message either base64-encoded in `attachments` of a JSON body, or as "
         "`attachments` parts of a `multipart/form-data` body (with the fields `body` and "
         "`audience`). Accepted: JPEG, PNG, PDF and plain UTF-8 text, 10 MiB each and 5 per "
@@ -269,27 +275,10 @@ async def post_message(
         complainant = await as_complainant(reference, x_receipt, guard, upstreams.intake)
         with relayed(receipt_checked=True):
             return await upstreams.cases.post_message(complainant, reference, draft)
-    require_kind(caller, "institution")
+    require_kind(caller, "institution", "ngo")
     require_scope(caller, "cases:write")
     with relayed():
         return await upstreams.cases.post_message(caller, reference, draft)
-
-
-FILE_ANSWER: dict[str, Any] = {
-    "description": "The file as kept: its type from its content, its metadata removed. It "
-    "comes as a download (`Content-Disposition: attachment`) under a neutral name",
-    "content": {
-        media_type: {"schema": {"type": "string", "format": "binary"}}
-        for media_type in ("image/jpeg", "image/png", "application/pdf", "text/plain")
-    },
-    "headers": {
-        "X-Attachment-Name": {
-            "description": "The neutral name it is listed under",
-            "schema": {"type": "string"},
-            "example": "attachment-1.pdf",
-        },
-    },
-}
 
 
 @router.get(
@@ -326,20 +315,10 @@ async def get_attachment(
         with relayed(receipt_checked=True):
             found = await upstreams.cases.attachment(complainant, reference, attachment_id)
     else:
-        require_kind(caller, "institution")
+        require_kind(caller, "institution", "ngo")
         require_scope(caller, "cases:read")
         with relayed():
             found = await upstreams.cases.attachment(caller, reference, attachment_id)
     if found is None:
         raise case_not_found()
-    return Response(
-        content=found.content,
-        media_type=found.media_type,
-        headers={
-            **NO_STORE,
-            "X-Attachment-Name": found.name,
-            "Content-Disposition": f'attachment; filename="{found.name}"',
-            "X-Content-Type-Options": "nosniff",
-            "Content-Security-Policy": "default-src 'none'; sandbox",
-        },
-    )
+    return file_download(found)

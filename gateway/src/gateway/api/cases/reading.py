@@ -43,7 +43,10 @@ router = APIRouter(prefix="/v1", tags=["cases"])
         "narrow the list by the status of the institution's part, the complaint's category and "
         "territory, "
         "whether a promised date was missed, and when it was received. Needs an institution "
-        "client with the `cases:read` scope."
+        "client with the `cases:read` scope. An NGO's client with `cases:read` lists the "
+        "cases whose alert it relayed, each with the lead institution's part, and follows "
+        "each as the person would: status, dates, timeline and the messages of the person's "
+        "side."
     ),
     responses={
         200: {"description": "One page of the institution's cases"},
@@ -61,10 +64,10 @@ async def list_own_cases(
     limit: Limit = 20,
     cursor: Cursor = None,
 ) -> InstitutionCasePage:
-    require_kind(caller, "institution")
+    require_kind(caller, "institution", "ngo")
     require_scope(caller, "cases:read")
     response.headers.update(NO_STORE)
-    assert caller.institution_id is not None, "institution clients always name their institution"
+    assert caller.institution_id is not None, "institution and NGO clients name theirs"
     return await upstreams.cases.institution_cases(
         caller, caller.institution_id, limit=limit, cursor=cursor, filters=filters
     )

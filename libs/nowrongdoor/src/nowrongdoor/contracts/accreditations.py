@@ -1,7 +1,8 @@
 """Accreditation's HTTP contracts: criteria, applications, decisions, the trail both sides read.
 
 An institution publishes its criteria and grants, refuses, suspends, reinstates, renews or revokes
-an NGO's accreditation; routing keeps them beside the directory. Shapes, not behaviour.
+an NGO's accreditation; routing keeps them beside the directory, with the files an NGO sends as
+evidence for its answers. Shapes, not behaviour.
 """
 
 from __future__ import annotations
@@ -13,7 +14,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 
 from nowrongdoor.auth import ClientKind, Principal
-from nowrongdoor.contracts.http import ServiceClient
+from nowrongdoor.contracts.attachments import (
+    Attachment,
+    AttachmentFile,
+    AttachmentUpload,
+    attachment_file,
+)
+from nowrongdoor.contracts.http import ServiceClient, ServiceProblem
 from nowrongdoor.contracts.vocabulary import (
     INSTITUTION_ID_PATTERN,
     TERRITORY_PATTERN,
@@ -105,9 +112,7 @@ class AccreditationCriteria(BaseModel):
 # --- Applying and deciding ----------------------------------------------------------------------
 
 
-class CriterionAnswer(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class CriterionAnswerBase(BaseModel):
     criterion_id: str = Field(pattern=CRITERION_ID_PATTERN, examples=["anti-corruption-purpose"])
     answer: str = Field(
         min_length=1,
@@ -117,11 +122,34 @@ class CriterionAnswer(BaseModel):
     )
 
 
+class CriterionAnswer(CriterionAnswerBase):
+    """The NGO's answer to one criterion, with the files that show it (statutes, accounts)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    attachments: list[AttachmentUpload] = Field(
+        default_factory=list,
+        description="Evidence for this answer, each file base64-encoded, as with a case's "
+        "messages: JPEG, PNG, PDF or plain UTF-8 text, 10 MiB each and 5 per answer unless the "
+        "operator set other limits; kept sealed, its metadata removed, under a neutral name",
+    )
+
+
+class CriterionAnswerView(CriterionAnswerBase):
+    """An answer as both sides read it: its evidence listed, never its content."""
+
+    attachments: list[Attachment] = Field(
+        default_factory=list,
+        description="The evidence sent with the answer; each file is read at "
+        "`GET /v1/accreditations/{accreditation_id}/attachments/{id}`",
+    )
+
+
 class AccreditationApplication(BaseModel):
     """An NGO applies to one institution, answering each of its published criteria.
 
-    Evidence attached to an application (statutes, accounts) is not taken yet; it will use the
-    same storage and sealing as a case's attachments.
+    Each answer may carry the files that show it (statutes, accounts, a registration
+    certificate), kept with the same limits, storage and sealing as a case's attachments.
     """
 
     model_config = ConfigDict(
@@ -139,6 +167,13 @@ class AccreditationApplication(BaseModel):
                         {
                             "criterion_id": "anti-corruption-purpose",
                             "answer": "Article 2 of our statutes.",
+                            "attachments": [
+                                {
+                                    "filename": "statuts.txt",
+                                    "content": "QXJ0aWNsZSAyIDogbGEgbHV0dGUgY29udHJlIGxhIGNvcnJ1"
+                                    "cHRpb24u",
+                                }
+                            ],
                         },
                     ],
                 }
@@ -276,6 +311,15 @@ class AccreditationView(BaseModel):
                         {
                             "criterion_id": "anti-corruption-purpose",
                             "answer": "Article 2 of our statutes.",
+                            "attachments": [
+                                {
+                                    "id": "a-5f0c2e9b7d1a4c33",
+                                    "name": "anti-corruption-purpose-1.pdf",
+                                    "media_type": "application/pdf",
+                                    "size": 48213,
+                                    "metadata_removed": True,
+                                }
+                            ],
                         }
                     ],
                     "scope": {"categories": ["integrity"], "territories": ["FR"]},
@@ -313,7 +357,7 @@ class AccreditationView(BaseModel):
     status: AccreditationStatus = Field(
         description="`expired` once `expires_on` has passed for one that was granted"
     )
-    answers: list[CriterionAnswer]
+    answers: list[CriterionAnswerView]
     scope: AccreditationScope | None = None
     since: date | None = Field(None, description="The day it was first granted")
     expires_on: date | None = None
@@ -393,6 +437,23 @@ class AccreditationsClient(ServiceClient):
     async def accreditation(self, caller: Principal, accreditation_id: str) -> AccreditationView:
         response = await self.call(caller, "GET", f"/internal/accreditations/{accreditation_id}")
         return self.read(response, AccreditationView)
+
+    async def accreditation_attachment(
+        self, caller: Principal, accreditation_id: str, attachment_id: str
+    ) -> AttachmentFile | None:
+        """A file sent with an application, for its NGO and its institution; None for anyone
+        else and for no such file."""
+        try:
+            response = await self.call(
+                caller,
+                "GET",
+                f"/internal/accreditations/{accreditation_id}/attachments/{attachment_id}",
+            )
+        except ServiceProblem as error:
+            if error.status == 404:
+                return None
+            raise
+        return attachment_file(response, attachment_id)
 
     async def decide_accreditation(
         self,

@@ -6,9 +6,16 @@ import copy
 from datetime import date, datetime
 from typing import Literal, Self
 
-from pydantic import Base64Bytes, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from nowrongdoor.auth import Principal
+
+# A message's files are shaped like every other attachment; named here too, as they always were.
+from nowrongdoor.contracts.attachments import Attachment as Attachment
+from nowrongdoor.contracts.attachments import AttachmentFile as AttachmentFile
+from nowrongdoor.contracts.attachments import AttachmentUpload as AttachmentUpload
+from nowrongdoor.contracts.attachments import attachment_file
+from nowrongdoor.contracts.events import RelayingNgo
 from nowrongdoor.contracts.http import ServiceClient, ServiceProblem
 from nowrongdoor.contracts.routing import InstitutionSummary
 from nowrongdoor.contracts.vocabulary import (
@@ -47,41 +54,6 @@ class PromisedDate(BaseModel):
     breached: bool = Field(False, description="True once the day passed with the step not taken")
 
 
-class Attachment(BaseModel):
-    """A file sent with a message, as its readers see it listed.
-
-    The name it was sent under is not kept (it may name the person); its type is what its content
-    shows, whatever the name said.
-    """
-
-    id: str = Field(examples=["a-5f0c2e9b7d1a4c33"])
-    name: str = Field(description="A neutral name from the type", examples=["attachment-1.pdf"])
-    media_type: str = Field(examples=["application/pdf"])
-    size: int = Field(description="Bytes, as stored")
-    metadata_removed: bool = Field(
-        description="True when the file's metadata (EXIF, GPS, document properties) was removed"
-    )
-
-
-class AttachmentUpload(BaseModel):
-    """A file to send with a message, its bytes in base64."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    filename: str | None = Field(
-        None, max_length=255, description="Only a hint; the type is read from the content"
-    )
-    content: Base64Bytes = Field(description="The file, base64-encoded")
-
-
-class AttachmentFile(BaseModel):
-    """An attachment's bytes, opened for a reader allowed to read its message."""
-
-    name: str
-    media_type: str
-    content: bytes
-
-
 class Message(BaseModel):
     """One message in a case. Its time is to the minute, and nothing in it names the complainant."""
 
@@ -89,6 +61,12 @@ class Message(BaseModel):
     at: datetime = Field(description="To the minute", examples=["2026-11-02T10:14:00Z"])
     author: Literal["complainant", "institution"]
     institution_id: str | None = Field(None, description="The writing institution, if any")
+    relayed_by_ngo: str | None = Field(
+        None,
+        description="For the complainant's side of an alert an NGO relayed: the NGO that wrote "
+        "it on the person's behalf",
+        examples=["fr-sherpa"],
+    )
     audience: MessageAudience = Field(examples=["complainant"])
     body: str
     attachments: list[Attachment] = Field(default_factory=list)
@@ -105,6 +83,11 @@ class CasePart(BaseModel):
     outcome_reason: str | None = None
     allowed: list[CaseStatus] = Field(
         default_factory=list, description="The steps this part may take next"
+    )
+    relay_accredited: bool | None = Field(
+        None,
+        description="For an alert an NGO relayed: false when this institution has not accredited "
+        "that NGO for it (relayed by an NGO not accredited here); None when no NGO relayed it",
     )
 
 
@@ -146,6 +129,11 @@ class CaseView(BaseModel):
     )
     invitations: list[InvitationView] | None = Field(
         None, description="Institutions asked to join; shown to the institutions only"
+    )
+    relayed_by: RelayingNgo | None = Field(
+        None,
+        description="The NGO that relayed the alert, shown to the institutions; a verified "
+        "alert names the accreditation it relied on",
     )
     timeline: list[TimelineEntry]
 
@@ -369,11 +357,7 @@ class CasesClient(ServiceClient):
             if error.status == 404:
                 return None
             raise
-        return AttachmentFile(
-            name=response.headers.get("x-attachment-name", attachment_id),
-            media_type=response.headers.get("content-type", "application/octet-stream"),
-            content=response.content,
-        )
+        return attachment_file(response, attachment_id)
 
     async def invite(
         self, caller: Principal, reference: str, invitation: Invitation, *, if_match: str | None
@@ -403,6 +387,10 @@ class CasesClient(ServiceClient):
             json=withdrawal.model_dump(mode="json"),
         )
         return self.read(response, CaseView)
+
+    async def withdraw_relay(self, caller: Principal, reference: str) -> None:
+        """An institution of the case withdraws the NGO that relayed the alert from it."""
+        await self.call(caller, "POST", f"/internal/cases/{reference}/relay/withdrawal")
 
     def _reading(self) -> dict[str, str]:
         return {"language": self.language} if self.language else {}

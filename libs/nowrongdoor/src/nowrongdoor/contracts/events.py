@@ -38,6 +38,30 @@ class Event(BaseModel):
     stream: ClassVar[str]
 
 
+class RelayingNgo(BaseModel):
+    """The NGO that brought an alert on behalf of someone who stays anonymous to the institution.
+
+    An organisation, never a person: its id and name travel on the bus like an institution's.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    ngo_id: str = Field(examples=["fr-sherpa"])
+    ngo_name: str | None = Field(None, examples=["Sherpa"])
+    accreditation_id: str | None = Field(
+        None,
+        description="The accreditation the alert relies on; the alert is verified when present",
+        examples=["acc-3f2a9c1d7e4b4a0c9d8e7f6a5b4c3d2e"],
+    )
+    accredited_by: str | None = Field(
+        None, description="The institution that granted that accreditation", examples=["fr-hatvp"]
+    )
+
+    @property
+    def verified(self) -> bool:
+        return self.accreditation_id is not None
+
+
 class ComplaintFacts(BaseModel):
     """The structured facts competence routing decides on; never who the complainant is."""
 
@@ -53,6 +77,9 @@ class ComplaintFacts(BaseModel):
     language: Language
     received_by: str | None = Field(None, description="The institution whose door it came through")
     channel: Channel
+    relayed_by: RelayingNgo | None = Field(
+        None, description="The NGO that relayed it, when it came through an NGO"
+    )
 
 
 class ComplaintReceived(Event):
@@ -110,6 +137,11 @@ class CompetentInstitution(BaseModel):
         "its promises do not count them",
         examples=[["2026-12-31"]],
     )
+    relay_accredited: bool | None = Field(
+        None,
+        description="For an alert an NGO relayed: whether this institution accredits that NGO for "
+        "it (an alert is routed all the same when it does not); None when no NGO relayed it",
+    )
 
 
 class ComplaintRouted(Event):
@@ -134,6 +166,9 @@ class ComplaintRouted(Event):
     decided_at: datetime
     triaged_by: str | None = Field(
         None, description="The triage institution that decided, when the engine could not"
+    )
+    relayed_by: RelayingNgo | None = Field(
+        None, description="The NGO that relayed the alert, when one did"
     )
     explanation: str | None = Field(
         None,
@@ -317,6 +352,11 @@ class CaseMessagePosted(Event):
     audience: MessageAudience
     institution_ids: list[str] = Field(description="The institutions taking part in the case")
     posted_at: datetime = Field(description="To the minute")
+    relay_ngo_id: str | None = Field(
+        None,
+        description="The NGO that relayed the alert and follows the case for the person, unless "
+        "an institution withdrew it: it is told of what is written to the person's side",
+    )
 
 
 class CaseDeadlineBreached(Event):

@@ -9,6 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from nowrongdoor.auth import Principal
 from nowrongdoor.contacts import ContactDetails
+from nowrongdoor.contracts.accreditations import ACCREDITATION_ID_PATTERN
+from nowrongdoor.contracts.events import RelayingNgo
 from nowrongdoor.contracts.http import ServiceClient, ServiceProblem
 from nowrongdoor.contracts.vocabulary import (
     INSTITUTION_ID_PATTERN,
@@ -103,6 +105,14 @@ class ComplaintSubmission(BaseModel):
     court_case_pending: bool
     language: Language
     received_by: str | None = Field(None, pattern=INSTITUTION_ID_PATTERN, examples=["ma-mediateur"])
+    accreditation_id: str | None = Field(
+        None,
+        pattern=ACCREDITATION_ID_PATTERN,
+        description="For an NGO's client: the accreditation the alert relies on. The alert is "
+        "then marked verified; the accreditation must be granted, unexpired, and cover the "
+        "complaint's category and territory",
+        examples=["acc-3f2a9c1d7e4b4a0c9d8e7f6a5b4c3d2e"],
+    )
 
 
 class ComplaintAccepted(BaseModel):
@@ -136,6 +146,11 @@ class ComplaintForStaff(BaseModel):
     language: Language
     competent_institution_ids: list[str]
     erased_at: datetime | None
+    relayed_by: RelayingNgo | None = Field(
+        None,
+        description="The NGO that relayed the alert; the identity below is what it chose to "
+        "pass, if anything",
+    )
     identity: Identity | None
     description: str | None
     respondent_name: str | None
@@ -146,6 +161,7 @@ class IncomingComplaint(BaseModel):
 
     submission: ComplaintSubmission
     channel: Channel
+    relayed_by: RelayingNgo | None = None
 
 
 class ReceiptCheck(BaseModel):

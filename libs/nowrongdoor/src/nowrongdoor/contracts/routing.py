@@ -15,6 +15,7 @@ from pydantic.config import JsonDict
 
 from nowrongdoor.auth import Principal
 from nowrongdoor.contracts.accreditations import AccreditationsClient
+from nowrongdoor.contracts.events import RelayingNgo
 from nowrongdoor.contracts.vocabulary import (
     INSTITUTION_ID_PATTERN,
     TERRITORY_PATTERN,
@@ -27,6 +28,18 @@ from nowrongdoor.contracts.vocabulary import (
 )
 
 RULE_ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+
+# --- Alerts an NGO relays -----------------------------------------------------------------------
+
+
+class Reliance(BaseModel):
+    """What an NGO's alert is about, asked against the accreditation it relies on."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    category: Category
+    territory: str = Field(pattern=TERRITORY_PATTERN, examples=["FR-IDF"])
+
 
 # --- The directory ------------------------------------------------------------------------------
 
@@ -435,3 +448,16 @@ class RoutingClient(AccreditationsClient):
     async def triage_proposals(self, caller: Principal) -> list[TriageRuleProposal]:
         response = await self.call(caller, "GET", "/internal/triage/proposals")
         return self.read_list(response, TriageRuleProposal)
+
+    async def rely_on(
+        self, caller: Principal, accreditation_id: str, reliance: Reliance
+    ) -> RelayingNgo:
+        """The NGO as an alert under this accreditation names it; a problem when the
+        accreditation is not the caller's, not in force, or does not cover the alert."""
+        response = await self.call(
+            caller,
+            "POST",
+            f"/internal/accreditations/{accreditation_id}/reliance",
+            json=reliance.model_dump(mode="json"),
+        )
+        return self.read(response, RelayingNgo)

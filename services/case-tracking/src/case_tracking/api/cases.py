@@ -24,7 +24,7 @@ from case_tracking.api.dependencies import (
     tag,
 )
 from case_tracking.repository import ListFilters
-from case_tracking.service import lifecycle, reading
+from case_tracking.service import lifecycle, reading, relays
 from nowrongdoor.arrivals import Arrivals
 from nowrongdoor.auth import CallerDep, internal_principal
 from nowrongdoor.contracts.cases import (
@@ -175,3 +175,17 @@ def _aware(moment: datetime | None) -> datetime | None:
     if moment is None or moment.tzinfo is not None:
         return moment
     return moment.replace(tzinfo=UTC)
+
+
+@router.post(
+    "/cases/{reference}/relay/withdrawal",
+    status_code=204,
+    responses={404: NOT_FOUND_ANSWER, 422: answer("No NGO relayed this case")},
+)
+async def withdraw_relay(
+    runtime: RuntimeDep, now: NowDep, caller: CallerDep, reference: Reference
+) -> Response:
+    """An institution of the case withdraws the NGO that relayed the alert from it."""
+    with refusals():
+        await relays.withdraw(runtime, caller, reference, now)
+    return Response(status_code=204)

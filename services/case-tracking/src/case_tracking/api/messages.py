@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response, status
 
@@ -20,7 +20,9 @@ from case_tracking.api.dependencies import (
 )
 from case_tracking.service import attachments, messages
 from case_tracking.service.attachments import AttachmentMissing, AttachmentRefused
+from nowrongdoor.attachments import FILE_ANSWER, file_response, store_not_answering
 from nowrongdoor.auth import CallerDep, internal_principal
+from nowrongdoor.contracts.attachments import ATTACHMENT_ID_PATTERN
 from nowrongdoor.contracts.cases import Message, MessageDraft
 from nowrongdoor.files import accepted_types
 from nowrongdoor.problems import FieldProblem, ProblemError
@@ -31,7 +33,6 @@ router = APIRouter(
     prefix="/internal", tags=["messages"], dependencies=[Depends(internal_principal)]
 )
 
-ATTACHMENT_ID_PATTERN = r"^a-[0-9a-f]{16}$"
 AttachmentId = Annotated[str, Path(pattern=ATTACHMENT_ID_PATTERN)]
 
 _SLUGS = {
@@ -64,12 +65,7 @@ def attachment_refusals() -> Iterator[None]:
             errors=[FieldProblem(field=refused.field, message=refused.message)],
         ) from None
     except StorageError as error:
-        raise ProblemError(
-            503,
-            "The attachment store is not answering; nothing was changed. Try again shortly.",
-            slug="unavailable",
-            headers={"Retry-After": "5"},
-        ) from error
+        raise store_not_answering() from error
 
 
 @router.post(
@@ -113,18 +109,6 @@ async def post_message(
         )
 
 
-FILE_ANSWER: dict[str, Any] = {
-    "description": "The file, as kept: its type from its content, its metadata removed",
-    "content": {
-        media_type: {"schema": {"type": "string", "format": "binary"}}
-        for media_type in ("image/jpeg", "image/png", "application/pdf", "text/plain")
-    },
-    "headers": {
-        "X-Attachment-Name": {"description": "A neutral name", "schema": {"type": "string"}},
-    },
-}
-
-
 @router.get(
     "/cases/{reference}/attachments/{attachment_id}",
     response_class=Response,
@@ -150,13 +134,4 @@ async def get_attachment(
             found = None
     if found is None:
         raise ProblemError(404, NOT_FOUND)
-    return Response(
-        content=found.content,
-        media_type=found.media_type,
-        headers={
-            "X-Attachment-Name": found.name,
-            "Content-Disposition": f'attachment; filename="{found.name}"',
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "no-store",
-        },
-    )
+    return file_response(found)

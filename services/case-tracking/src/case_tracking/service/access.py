@@ -1,9 +1,10 @@
 """Who may read a case and what of it, and which part an institution acts on.
 
-Everybody else is told the case does not exist: the complainant holding the receipt, an
-institution with a part, the triage desk while the case waits for it, an institution asked to
-take part until it answers, and the operator are the only readers; only an institution with an
-active part writes as an institution.
+Everybody else is told the case does not exist: the complainant holding the receipt, the NGO
+that relayed the alert (which reads what the complainant reads), an institution with a part, the
+triage desk while the case waits for it, an institution asked to take part until it answers, and
+the operator are the only readers; only an institution with an active part writes as an
+institution, and the relaying NGO writes for the complainant's side.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from case_tracking import repository
 from case_tracking.domain.messages import Reader
 from case_tracking.models import CaseGroup, CasePart
+from case_tracking.service.relays import relay_rights
 from nowrongdoor.auth import Principal
 from nowrongdoor.contracts.vocabulary import CaseStatus
 
@@ -46,14 +48,20 @@ COMPLAINANT = Viewer(
 )
 OPERATOR = Viewer(sees_parts=True, messages=None, notices="*")
 TRIAGE_DESK = Viewer(sees_parts=False, messages=None)
+RELAYING_NGO = Viewer(sees_parts=False, messages=Reader.complainant(), notices="complainant")
+"""The NGO that relayed an alert stands for the person: it reads what they would, no more."""
 
 
-async def viewer(session: AsyncSession, caller: Principal, group: CaseGroup) -> Viewer | None:
-    """How `caller` sees `group`; None when it may not see it at all."""
+async def viewer(
+    session: AsyncSession, caller: Principal, group: CaseGroup, now: datetime
+) -> Viewer | None:
+    """How `caller` sees `group` at `now`; None when it may not see it at all."""
     if caller.may_open_as_complainant(group.reference):
         return COMPLAINANT
     if caller.kind == "admin":
         return OPERATOR
+    if await relay_rights(session, caller, group, READ_SCOPE, now):
+        return RELAYING_NGO
     if caller.kind != "institution" or caller.institution_id is None:
         return None
     if READ_SCOPE not in caller.scopes:

@@ -11,8 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from cryptography.exceptions import InvalidTag
-
 from case_tracking.models import AuditEntry, CaseInvitation, CaseMessage, CasePart, TimelineEntry
 from case_tracking.service import attachments
 from case_tracking.service.sealing import (
@@ -21,9 +19,9 @@ from case_tracking.service.sealing import (
     note_context,
     reason_context,
 )
-from nowrongdoor.crypto import Sealer, UnknownKey
+from nowrongdoor.crypto import Sealer
 from nowrongdoor.db import SessionMaker, unit_of_work
-from nowrongdoor.resealing import Progress, RotationError, SealedColumn, reseal_columns
+from nowrongdoor.resealing import Progress, SealedColumn, reseal_columns
 from nowrongdoor.storage import BlobStore
 
 KEY_ROTATION = "key-rotation"
@@ -67,7 +65,7 @@ async def rotate(
     done = await reseal_columns(
         sessions, sealer, SEALED_COLUMNS, batch_size=batch_size, progress=progress
     )
-    attachments = await _reseal_attachments(
+    files = await attachments.reseal(
         sessions, store, sealer, batch_size=batch_size, progress=attachment_progress
     )
     async with unit_of_work(sessions) as session:
@@ -77,31 +75,7 @@ async def rotate(
                 actor_client_id=actor[:100] or "operator",
                 actor_kind="operator",
                 action=KEY_ROTATION,
-                detail=f"re-sealed {done} values and {attachments} attachments under key {active}",
+                detail=f"re-sealed {done} values and {files} attachments under key {active}",
             )
         )
-    return RotationResult(re_sealed=done, attachments=attachments, active_key_id=active)
-
-
-async def _reseal_attachments(
-    sessions: SessionMaker,
-    store: BlobStore,
-    sealer: Sealer,
-    *,
-    batch_size: int,
-    progress: Progress | None,
-) -> int:
-    """The attachments re-sealed by the attachments use cases; a key missing stops them too."""
-    try:
-        return await attachments.reseal(
-            sessions, store, sealer, batch_size=batch_size, progress=progress
-        )
-    except UnknownKey as error:
-        raise RotationError(
-            f"an attachment is sealed under key {error.args[0]}, which is not configured; "
-            "add it after the active key and run again"
-        ) from None
-    except InvalidTag:
-        raise RotationError(
-            "an attachment does not open under the key it names; it was altered or the key is wrong"
-        ) from None
+    return RotationResult(re_sealed=done, attachments=files, active_key_id=active)

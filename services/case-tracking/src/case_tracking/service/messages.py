@@ -1,6 +1,7 @@
 """Posting a message in a case: sealed at rest, dated to the minute, announced without its words.
 
-The complainant writes to the institutions of the case; an institution with an active part
+The complainant writes to the institutions of the case, and so does the NGO that relayed an
+alert, on the person's behalf; an institution with an active part
 writes to the complainant, to the other institutions of a joint case, or an internal note.
 Messages need no `If-Match`: they add to the case and change nothing in it. Files sent with a
 message are kept with it or not at all (`attachments`).
@@ -14,8 +15,9 @@ from datetime import datetime
 from case_tracking import repository
 from case_tracking.domain import messages
 from case_tracking.domain.messages import Author
+from case_tracking.domain.relays import Relaying
 from case_tracking.models import CaseMessage
-from case_tracking.service import SOURCE, Database, access, attachments
+from case_tracking.service import SOURCE, Database, access, attachments, relays
 from case_tracking.service.attachments import AttachmentRules
 from case_tracking.service.errors import CaseFinished, CaseNotFound, InvalidChange
 from case_tracking.service.sealing import message_context
@@ -52,8 +54,14 @@ async def post_message(
         if group is None:
             raise CaseNotFound(reference)
         author: Author
+        relayed_by_ngo = None
         if caller.may_open_as_complainant(reference):
             author, institution_id = "complainant", None
+        elif (
+            await relays.relay_rights(session, caller, group, access.WRITE_SCOPE, now)
+            == Relaying.READS_AND_WRITES
+        ):
+            author, institution_id, relayed_by_ngo = "complainant", None, caller.institution_id
         else:
             part = await access.writing_part(session, caller, reference)
             if part is None:
@@ -72,11 +80,12 @@ async def post_message(
             at=messages.to_the_minute(now),
             author=author,
             institution_id=institution_id,
+            relayed_by_ngo=relayed_by_ngo,
             audience=draft.audience,
             sealed_body="",
         )
         message.sealed_body = sealer.seal(draft.body, message_context(message))
-        files = await storing.put_all(sealer, message, cleaned)
+        files = await attachments.put_all(storing, sealer, message, cleaned)
         session.add(message)
         await session.flush()  # the message's row first: its files' rows point at it
         session.add_all(files)
@@ -90,6 +99,7 @@ async def post_message(
                 audience=draft.audience,
                 institution_ids=taking_part,
                 posted_at=message.at,
+                relay_ngo_id=group.relay_ngo_id if group.relay_withdrawn_at is None else None,
             ),
             source=SOURCE,
             subject=reference,
@@ -99,6 +109,7 @@ async def post_message(
         at=message.at,
         author=author,
         institution_id=institution_id,
+        relayed_by_ngo=relayed_by_ngo,
         audience=draft.audience,
         body=draft.body,
         attachments=[attachments.view(row) for row in files],

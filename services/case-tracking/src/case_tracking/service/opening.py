@@ -251,6 +251,7 @@ def facts_of(group: CaseGroup) -> ComplaintFacts | None:
             "language": group.language,
             "received_by": group.received_by,
             "channel": group.channel,
+            "relayed_by": group.relayed_by,
         }
     )
 
@@ -264,6 +265,8 @@ def _keep_facts(group: CaseGroup, facts: ComplaintFacts) -> None:
     group.administration_contacted = facts.administration_contacted
     group.court_case_pending = facts.court_case_pending
     group.channel = facts.channel
+    group.relayed_by = facts.relayed_by.model_dump(mode="json") if facts.relayed_by else None
+    group.relay_ngo_id = facts.relayed_by.ngo_id if facts.relayed_by else None
 
 
 def _part(reference: str, competent: CompetentInstitution, now: datetime) -> CasePart:
@@ -276,6 +279,7 @@ def _part(reference: str, competent: CompetentInstitution, now: datetime) -> Cas
         office_name=competent.office_name,
         role=competent.role,
         status=CaseStatus.ROUTED,
+        relay_accredited=competent.relay_accredited,
         opened_at=now,
         acknowledge_days=standards.acknowledge_days if standards else None,
         admissibility_days=standards.admissibility_days if standards else None,

@@ -68,7 +68,7 @@ async def case_for(
         group = await repository.case_group(session, reference)
         if group is None:
             return None
-        seen_as = await viewer(session, caller, group)
+        seen_as = await viewer(session, caller, group, now)
         if seen_as is None:
             return None
         view = await _view(session, sealer, group, seen_as, now, language)
@@ -94,14 +94,17 @@ async def institution_cases(
     limit: int,
     after: str | None,
 ) -> InstitutionCasePage:
-    """One page of the cases in which `institution_id` has a part, newest first.
+    """One page of the cases in which `institution_id` has a part, newest first; for an NGO's
+    client, the cases whose alert it relayed.
 
     Another institution's list looks like an empty one; a cursor this service did not hand out
     raises `cursor.BadCursor`.
     """
+    position = cursor.decode(after) if after is not None else None
+    if caller.kind == "ngo":
+        return await _relayed_cases(db, caller, filters, now, limit, position)
     if not _lists_for(caller, institution_id):
         return InstitutionCasePage(items=[])
-    position = cursor.decode(after) if after is not None else None
     async with db.sessions() as session:
         # Promised days are the institution's own: "overdue" is judged on its local day.
         country = await repository.institution_calendar(session, institution_id)
@@ -110,6 +113,31 @@ async def institution_cases(
             institution_id,
             filters=filters,
             today=institution_day(country, now),
+            after=position,
+            limit=limit + 1,
+        )
+    return _page(
+        [_listed(group, part.status, part.role, part.office_id) for group, part in rows], limit
+    )
+
+
+async def _relayed_cases(
+    db: Database,
+    caller: Principal,
+    filters: ListFilters,
+    now: datetime,
+    limit: int,
+    position: tuple[datetime, str] | None,
+) -> InstitutionCasePage:
+    """The cases whose alert the calling NGO relayed, with the lead institution's part."""
+    if caller.institution_id is None or "cases:read" not in caller.scopes:
+        return InstitutionCasePage(items=[])
+    async with db.sessions() as session:
+        rows = await repository.relayed_page(
+            session,
+            caller.institution_id,
+            filters=filters,
+            today=now.date(),
             after=position,
             limit=limit + 1,
         )
@@ -218,6 +246,7 @@ async def _view(
         messages=[_message(sealer, m, attached.get(m.message_id)) for m in messages],
         parts=[_part(sealer, part) for part in parts] if seen_as.sees_parts else None,
         invitations=await _invitations(session, sealer, group, seen_as),
+        relayed_by=group.relayed_by if seen_as.sees_parts else None,
         timeline=[
             TimelineView(
                 at=entry.at,
@@ -277,6 +306,7 @@ def _part(sealer: Sealer, part: CasePart) -> PartView:
             "outcome": part.outcome,
             "outcome_reason": open_reason(sealer, part),
             "allowed": lifecycle.allowed_steps(part_state(part)),
+            "relay_accredited": part.relay_accredited,
         }
     )
 
@@ -328,6 +358,7 @@ def _message(
             "at": message.at,
             "author": message.author,
             "institution_id": message.institution_id,
+            "relayed_by_ngo": message.relayed_by_ngo,
             "audience": message.audience,
             "body": removal_notice(message.sealed_body)
             or sealer.open(message.sealed_body, message_context(message)),

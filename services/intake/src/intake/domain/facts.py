@@ -20,5 +20,6 @@ def facts_of(record: Submission) -> ComplaintFacts:
             "language": record.language,
             "received_by": record.received_by,
             "channel": record.channel,
+            "relayed_by": record.relayed_by,
         }
     )

@@ -42,6 +42,7 @@ _STAFF_FACTS = _EXPORTED_FACTS | {
     "court_case_pending",
     "competent_institution_ids",
     "erased_at",
+    "relayed_by",
 }
 
 

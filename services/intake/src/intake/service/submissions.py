@@ -22,6 +22,7 @@ from nowrongdoor.contracts.events import (
     ComplaintContactChanged,
     ComplaintReceived,
     ComplaintResubmitted,
+    RelayingNgo,
 )
 from nowrongdoor.contracts.intake import (
     ComplaintAccepted,
@@ -69,6 +70,7 @@ async def accept(
                     sealer,
                     incoming.submission,
                     incoming.channel,
+                    relayed_by=incoming.relayed_by,
                     reference=reference,
                     receipt_hash=receipt_hash,
                     received_at=now,
@@ -85,6 +87,7 @@ def store_complaint(
     submission: ComplaintSubmission,
     channel: Channel,
     *,
+    relayed_by: RelayingNgo | None = None,
     reference: str,
     receipt_hash: str,
     received_at: datetime,
@@ -104,6 +107,7 @@ def store_complaint(
         administration_contacted=submission.administration_contacted,
         court_case_pending=submission.court_case_pending,
         language=submission.language,
+        relayed_by=relayed_by.model_dump(mode="json") if relayed_by else None,
     )
     seal(sealer, record, submission)
     repository.add_submission(session, record)

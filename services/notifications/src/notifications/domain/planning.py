@@ -175,8 +175,9 @@ def _transferred(event: CaseTransferred) -> list[Owed]:
 
 
 def _message_posted(event: CaseMessagePosted) -> list[Owed]:
-    """The complainant hears of messages written to them; institutions of those written by
-    the complainant or by another institution of the case; an internal note tells nobody."""
+    """The complainant hears of messages written to them, and so does the NGO that relayed the
+    alert; institutions of those written by the complainant (or that NGO for them) or by another
+    institution of the case; an internal note tells nobody."""
     if event.audience == "internal":
         return []
     details: dict[str, Any] = {"from": event.author, "institution_ids": list(event.institution_ids)}
@@ -185,6 +186,10 @@ def _message_posted(event: CaseMessagePosted) -> list[Owed]:
     owed: list[Owed] = []
     if event.author == "institution" and event.audience == "complainant":
         owed.append(_complainant(MESSAGE_RECEIVED, details))
+        if event.relay_ngo_id is not None:
+            # The NGO that relayed the alert passes it on to the person, who may have left it
+            # no other way to be reached; it hears through its inbox and webhooks.
+            owed.append(_institution(event.relay_ngo_id, MESSAGE_RECEIVED, details))
     writer = event.institution_id if event.author == "institution" else None
     owed.extend(
         _institution(i, MESSAGE_RECEIVED, details) for i in event.institution_ids if i != writer

@@ -1,4 +1,5 @@
-"""Accredited NGOs: an institution's criteria and list, applications, the institution's steps."""
+"""Accredited NGOs: an institution's criteria and list, applications and their evidence, the
+institution's steps."""
 
 from __future__ import annotations
 
@@ -6,8 +7,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Response
 
+from nowrongdoor.attachments import (
+    FILE_ANSWER,
+    AttachmentMissing,
+    AttachmentRefused,
+    file_response,
+    store_not_answering,
+)
 from nowrongdoor.auth import CallerDep
 from nowrongdoor.contracts.accreditations import (
     ACCREDITATION_ID_PATTERN,
@@ -24,20 +32,30 @@ from nowrongdoor.contracts.accreditations import (
     Revocation,
     Suspension,
 )
+from nowrongdoor.contracts.attachments import ATTACHMENT_ID_PATTERN
 from nowrongdoor.problems import FieldProblem, ProblemError
 from nowrongdoor.runtime import RuntimeDep
+from nowrongdoor.storage import StorageError
 from routing import service
-from routing.api.dependencies import InstitutionId, NowDep, StoreDep, database_not_answering
+from routing.api.dependencies import (
+    EvidenceDep,
+    InstitutionId,
+    NowDep,
+    StoreDep,
+    database_not_answering,
+)
 from routing.domain import accreditation as lifecycle
-from routing.service import accreditations
+from routing.service import accreditations, evidence
 from routing.service.accreditation_records import Decision
 
 router = APIRouter()
 
 AccreditationId = Annotated[str, Path(pattern=ACCREDITATION_ID_PATTERN)]
+AttachmentId = Annotated[str, Path(pattern=ATTACHMENT_ID_PATTERN)]
 
 NO_INSTITUTION = "No institution with this id."
 NO_ACCREDITATION = "No accreditation with this id."
+NO_ATTACHMENT = "No attachment with this id."
 
 
 @contextmanager
@@ -87,6 +105,14 @@ def refusals() -> Iterator[None]:
             f"{count} problem{'s' if count != 1 else ''}; nothing was changed.",
             errors=[FieldProblem(field=p.field, message=p.message) for p in rejected.problems],
         ) from None
+    except AttachmentRefused as refused:
+        raise ProblemError(
+            422,
+            "1 problem; nothing was changed.",
+            errors=[FieldProblem(field=refused.field, message=refused.message)],
+        ) from None
+    except StorageError as error:
+        raise store_not_answering() from error
     except service.RegistryBusy:
         raise ProblemError(
             503,
@@ -142,10 +168,15 @@ async def apply(
     caller: CallerDep,
     runtime: RuntimeDep,
     store: StoreDep,
+    files: EvidenceDep,
     now: NowDep,
 ) -> AccreditationView:
+    """Files come base64-encoded in each answer's `attachments`; each is kept with its metadata
+    removed, or the application is not kept at all (422 naming the file)."""
     with refusals():
-        return await accreditations.apply(runtime.sessions, store, caller, application, now=now)
+        return await accreditations.apply(
+            runtime.sessions, store, caller, application, now=now, files=files
+        )
 
 
 @router.get("/accreditations")
@@ -164,6 +195,32 @@ async def get_accreditation(
         return await accreditations.accreditation(
             runtime.sessions, caller, accreditation_id, now=now
         )
+
+
+@router.get(
+    "/accreditations/{accreditation_id}/attachments/{attachment_id}",
+    response_class=Response,
+    responses={200: FILE_ANSWER},
+)
+async def get_attachment(
+    accreditation_id: AccreditationId,
+    attachment_id: AttachmentId,
+    caller: CallerDep,
+    runtime: RuntimeDep,
+    files: EvidenceDep,
+) -> Response:
+    """A file sent with an application, for the NGO that applied and the institution it applied
+    to; the one 404 for everybody else, and for no such file."""
+    with refusals():
+        try:
+            found = await evidence.open_evidence(
+                runtime.sessions, files.store, files.sealer, caller, accreditation_id, attachment_id
+            )
+        except AttachmentMissing:
+            found = None
+    if found is None:
+        raise ProblemError(404, NO_ATTACHMENT)
+    return file_response(found)
 
 
 async def _decide(

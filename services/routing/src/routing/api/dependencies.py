@@ -1,4 +1,4 @@
-"""What every router of routing's API shares: path and query shapes, the store, common problems."""
+"""What every router of routing's API shares: path and query shapes, the stores, common problems."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from nowrongdoor.contracts.vocabulary import INSTITUTION_ID_PATTERN, Language
 from nowrongdoor.ids import REFERENCE_PATTERN
 from nowrongdoor.problems import ProblemError
 from routing.service import RegistryStore
+from routing.service.evidence import Evidence
 
 InstitutionId = Annotated[str, Path(pattern=INSTITUTION_ID_PATTERN)]
 Reference = Annotated[str, Path(pattern=REFERENCE_PATTERN)]
@@ -33,6 +34,15 @@ def now(request: Request) -> datetime:
 
 
 NowDep = Annotated[datetime, Depends(now)]
+
+
+def get_evidence(request: Request) -> Evidence:
+    """Where applications' files go and what seals them, as `create_app` made them."""
+    evidence: Evidence = request.app.state.evidence
+    return evidence
+
+
+EvidenceDep = Annotated[Evidence, Depends(get_evidence)]
 
 
 def database_not_answering() -> ProblemError:

@@ -1,5 +1,5 @@
-"""How an accreditation reads: its status on a day, its scope, its trail, and the views both
-sides are given."""
+"""How an accreditation reads: its status on a day, its scope, its trail, its evidence, and the
+views both sides are given."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from nowrongdoor import attachments
 from nowrongdoor.auth import Principal
 from nowrongdoor.contracts.accreditation_events import (
     AccreditationApplied,
@@ -29,6 +30,7 @@ from nowrongdoor.contracts.accreditations import (
     AccreditationView,
     Criterion,
     CriterionAnswer,
+    CriterionAnswerView,
     Grant,
     Refusal,
     Reinstatement,
@@ -36,12 +38,18 @@ from nowrongdoor.contracts.accreditations import (
     Revocation,
     Suspension,
 )
+from nowrongdoor.contracts.attachments import Attachment
 from nowrongdoor.contracts.vocabulary import AccreditationStatus
 from nowrongdoor.outbox import add_event
 from routing import repository
 from routing.domain import Institution, Registry, UnknownInstitution
 from routing.domain import accreditation as lifecycle
-from routing.models import Accreditation, AccreditationCriteriaRecord, AccreditationStepRecord
+from routing.models import (
+    Accreditation,
+    AccreditationAttachment,
+    AccreditationCriteriaRecord,
+    AccreditationStepRecord,
+)
 
 SOURCE = "/services/routing"
 
@@ -175,7 +183,10 @@ def record_step(
 
 
 def view(
-    record: Accreditation, trail: Sequence[AccreditationStepRecord], today: date
+    record: Accreditation,
+    trail: Sequence[AccreditationStepRecord],
+    evidence: Sequence[AccreditationAttachment],
+    today: date,
 ) -> AccreditationView:
     status = status_on(record, today)
     return AccreditationView(
@@ -184,7 +195,7 @@ def view(
         ngo_name=record.ngo_name,
         institution_id=record.institution_id,
         status=status,
-        answers=[CriterionAnswer.model_validate(answer) for answer in record.answers],
+        answers=answers_view(record, evidence),
         scope=scope_of(record),
         since=record.since,
         expires_on=record.expires_on,
@@ -192,6 +203,28 @@ def view(
         allowed=lifecycle.allowed_steps(status),
         history=[step_view(step) for step in trail],
     )
+
+
+def answers_kept(answers: Sequence[CriterionAnswer]) -> list[dict[str, object]]:
+    """The answers as their row keeps them: their words; their files are rows of their own."""
+    return [answer.model_dump(mode="json", exclude={"attachments"}) for answer in answers]
+
+
+def answers_view(
+    record: Accreditation, evidence: Sequence[AccreditationAttachment]
+) -> list[CriterionAnswerView]:
+    """Each answer with its evidence listed beside it, so a criterion is read with its proof."""
+    listed: dict[str, list[Attachment]] = {}
+    for row in evidence:
+        listed.setdefault(row.criterion_id, []).append(attachments.listed(row))
+    return [
+        CriterionAnswerView(
+            criterion_id=str(answer["criterion_id"]),
+            answer=str(answer["answer"]),
+            attachments=listed.get(str(answer["criterion_id"]), []),
+        )
+        for answer in record.answers
+    ]
 
 
 def step_view(step: AccreditationStepRecord) -> AccreditationStep:

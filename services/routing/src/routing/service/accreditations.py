@@ -1,9 +1,10 @@
 """Accrediting NGOs: criteria, applications, the institution's decisions, the public list.
 
 Each step is one transaction that moves the accreditation on, appends it to the trail both sides
-read, and writes its event to the outbox. Who may do what is decided here: an institution for its
-own institution, an NGO for itself; to anyone else an accreditation does not exist. Whether a
-granted accreditation has expired is read against `now`, which every caller passes in.
+read, and writes its event to the outbox; an application's evidence is kept with it or not at all
+(`evidence`). Who may do what is decided here: an institution for its own institution, an NGO for
+itself; to anyone else an accreditation does not exist. Whether a granted accreditation has
+expired is read against `now`, which every caller passes in.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from nowrongdoor.attachments import storing
 from nowrongdoor.auth import Principal
 from nowrongdoor.contracts.accreditations import (
     AccreditationAction,
@@ -37,9 +39,11 @@ from routing import repository
 from routing.domain import Registry, UnknownInstitution
 from routing.domain import accreditation as lifecycle
 from routing.models import Accreditation, AccreditationCriteriaRecord
+from routing.service import evidence
 from routing.service.accreditation_records import (
     Decision,
     acts_for,
+    answers_kept,
     criteria_of,
     criteria_view,
     institution_in,
@@ -50,6 +54,7 @@ from routing.service.accreditation_records import (
     visible,
 )
 from routing.service.directory import NotPermitted, RegistryStore
+from routing.service.evidence import Evidence
 from routing.service.transactions import database_answering, retried_on_lost_race
 
 SEED_CLIENT = "seed"
@@ -123,20 +128,25 @@ async def apply(
     application: AccreditationApplication,
     *,
     now: datetime,
+    files: Evidence,
 ) -> AccreditationView:
-    """The NGO applies to an institution, answering each of its criteria.
+    """The NGO applies to an institution, answering each of its criteria with its evidence.
 
-    Raises `NotPermitted` for a client that is not an NGO's, `UnknownInstitution`, `NoCriteria`,
-    `lifecycle.Rejected` for answers that do not fit the criteria, and `PendingApplication`.
+    The files are inspected first and stored sealed in `files.store` with the application; a
+    refused file, a store failure or a failed commit keeps neither the application nor a file.
+    Raises `NotPermitted` for a client that is not an NGO's, `AttachmentRefused`,
+    `UnknownInstitution`, `NoCriteria`, `lifecycle.Rejected` for answers that do not fit the
+    criteria, `PendingApplication`, and `StorageError`.
     """
     if caller.kind != "ngo" or not caller.institution_id:
         raise NotPermitted
     caller.require("accreditations:write")
     ngo_id = caller.institution_id
+    cleaned = await evidence.inspected(application.answers, files.rules)
 
     @retried_on_lost_race
     async def attempt() -> AccreditationView:
-        async with unit_of_work(sessions) as session:
+        async with storing(files.store) as stored, unit_of_work(sessions) as session:
             institution_in(await store.current(session), application.institution_id)
             published = await repository.criteria(session, application.institution_id)
             if published is None or not published.criteria:
@@ -153,14 +163,18 @@ async def apply(
                 ngo_name=application.ngo_name.strip(),
                 institution_id=application.institution_id,
                 status=AccreditationStatus.APPLIED,
-                answers=[answer.model_dump(mode="json") for answer in application.answers],
+                answers=answers_kept(application.answers),
                 applied_at=now,
                 pending_key=repository.pending_key(ngo_id, application.institution_id),
             )
             session.add(record)
-            await session.flush()
+            await session.flush()  # the application's row first: its files' rows point at it
+            kept = await evidence.put_all(
+                stored, files.sealer, record, application.answers, cleaned
+            )
+            session.add_all(kept)
             trail = [record_step(session, record, caller, "apply", None, now=now)]
-            return view(record, trail, now.date())
+            return view(record, trail, kept, now.date())
 
     with database_answering():
         return await attempt()
@@ -184,8 +198,10 @@ async def accreditations_for(
             records = await repository.accreditations(session, institution_id=caller.institution_id)
         else:
             raise NotPermitted
-        trails = await repository.steps_of(session, [record.id for record in records])
-    return [view(record, trails[record.id], now.date()) for record in records]
+        ids = [record.id for record in records]
+        trails = await repository.steps_of(session, ids)
+        files = await repository.attachments_of(session, ids)
+    return [view(record, trails[record.id], files[record.id], now.date()) for record in records]
 
 
 async def accreditation(
@@ -197,7 +213,8 @@ async def accreditation(
         if caller.kind != "admin":
             caller.require("accreditations:read")
         trails = await repository.steps_of(session, [record.id])
-    return view(record, trails[record.id], now.date())
+        files = await repository.attachments_of(session, [record.id])
+    return view(record, trails[record.id], files[record.id], now.date())
 
 
 async def accredited_ngos(
@@ -283,7 +300,8 @@ async def decide(
             )
             record_step(session, record, caller, action, current, decision=decision, now=now)
             trails = await repository.steps_of(session, [record.id])
-            return view(record, trails[record.id], today)
+            files = await repository.attachments_of(session, [record.id])
+            return view(record, trails[record.id], files[record.id], today)
 
     with database_answering():
         return await attempt()
@@ -367,7 +385,7 @@ async def load_demo_accreditations(
                 ngo_name=item.ngo_name,
                 institution_id=item.institution_id,
                 status=AccreditationStatus.GRANTED,
-                answers=[answer.model_dump(mode="json") for answer in answers],
+                answers=answers_kept(answers),
                 categories=list(item.scope.categories),
                 territories=list(item.scope.territories),
                 since=now.date(),

@@ -42,6 +42,7 @@ from routing.domain.triage import (
     suggested_rule,
 )
 from routing.models import RoutingDecision, TriageRuleProposal
+from routing.service import reliance
 from routing.service.directory import NotPermitted, RegistryStore
 from routing.service.transactions import database_answering
 
@@ -88,6 +89,9 @@ async def route_complaint(
     decision = decide(received.facts, registry)
     record = _engine_record(received, decision, revision)
     session.add(record)
+    competent = await reliance.marked(
+        session, registry, received.facts, decision.competent, record.decided_at.date()
+    )
     add_event(
         session,
         _announcement(
@@ -95,6 +99,7 @@ async def route_complaint(
             received,
             record,
             registry,
+            competent,
             received_by=_participating(received.facts.received_by, registry),
         ),
         source=SOURCE,
@@ -167,9 +172,12 @@ async def learn_transfer(
     record = _engine_record(again, decision, (latest.revision if latest else 0) + 1)
     session.add(record)
     # The door learned where the case went when it first opened; nothing is transferred from it.
+    competent = await reliance.marked(
+        session, registry, facts, decision.competent, record.decided_at.date()
+    )
     add_event(
         session,
-        _announcement(decision, again, record, registry, received_by=None),
+        _announcement(decision, again, record, registry, competent, received_by=None),
         source=SOURCE,
         subject=transferred.reference,
     )
@@ -340,7 +348,9 @@ async def _decide_at_triage(
             decision_id=record.id,
             registry_version=registry.version,
             outcome=RoutingOutcome.COMPETENT,
-            competent=list(decision.competent),
+            competent=await reliance.marked(
+                session, registry, facts, decision.competent, now.date()
+            ),
             received_by=received_by,
             received_by_name=(
                 registry.institution_name(received_by, facts.language) if received_by else None
@@ -353,6 +363,7 @@ async def _decide_at_triage(
             decided_at=now,
             triaged_by=waiting.triage_institution_id,
             explanation=decision.explain(facts.language),
+            relayed_by=facts.relayed_by,
         ),
         source=SOURCE,
         subject=reference,
@@ -399,6 +410,7 @@ def _announcement(
     received: ComplaintReceived,
     record: RoutingDecision,
     registry: Registry,
+    competent: list[CompetentInstitution],
     *,
     received_by: str | None,
 ) -> ComplaintRouted | ComplaintTriageRequired:
@@ -424,7 +436,7 @@ def _announcement(
         decision_id=record.id,
         registry_version=decision.registry_version,
         outcome=decision.outcome,
-        competent=list(decision.competent),
+        competent=competent,
         received_by=received_by,
         received_by_name=(
             registry.institution_name(received_by, facts.language) if received_by else None
@@ -436,4 +448,5 @@ def _announcement(
         received_at=received.received_at,
         decided_at=record.decided_at,
         explanation=decision.explain(facts.language),
+        relayed_by=facts.relayed_by,
     )
