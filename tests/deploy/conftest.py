@@ -6,11 +6,14 @@ import importlib
 import inspect
 import os
 import pkgutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
 
+import opentelemetry.environment_variables
+import opentelemetry.sdk.environment_variables
 import pytest
+import yaml
 from pydantic import AliasChoices
 from pydantic_settings import BaseSettings
 
@@ -19,6 +22,10 @@ DOCKERFILE = ROOT / "Dockerfile"
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 K8S = ROOT / "deploy" / "k8s"
 OVERLAYS = ("local", "production")
+COMPONENTS = tuple(sorted(p.parent.name for p in (K8S / "components").glob("*/kustomization.yaml")))
+# What `kustomize build` is run on: each overlay, and each component alone on the base.
+BUILDS = (*(f"overlays/{o}" for o in OVERLAYS), *(f"components/{c}" for c in COMPONENTS))
+NAMESPACE = "nowrongdoor"
 
 # Deployable (as `nowrongdoor migrate` and the images name it) → its Python package.
 DEPLOYABLES = {
@@ -31,6 +38,41 @@ DEPLOYABLES = {
 # Where the images mount the token keys; the Dockerfile creates these folders.
 SIGNING_KEY_DIR = "/etc/nowrongdoor/signing-key"
 VERIFICATION_KEYS_DIR = "/etc/nowrongdoor/verification-keys"
+# The standard OTEL_* variables, which the OpenTelemetry SDK reads rather than the settings.
+OTEL_VARIABLES = frozenset(
+    value
+    for module in (opentelemetry.environment_variables, opentelemetry.sdk.environment_variables)
+    for name, value in vars(module).items()
+    if name.startswith("OTEL_") and isinstance(value, str)
+)
+
+
+@pytest.fixture(scope="session")
+def build_directory(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
+    """The folder to build for one of BUILDS; a component gets a kustomization of its own that
+    adds it to the base, as an overlay would."""
+    made: dict[str, Path] = {}
+
+    def directory(build: str) -> Path:
+        folder, name = build.split("/")
+        if folder == "overlays":
+            return K8S / build
+        if build not in made:
+            scratch = tmp_path_factory.mktemp(name)
+            # kustomize takes relative paths only.
+            k8s = Path(os.path.relpath(K8S, scratch))
+            kustomization = {
+                "apiVersion": "kustomize.config.k8s.io/v1beta1",
+                "kind": "Kustomization",
+                "namespace": NAMESPACE,
+                "resources": [str(k8s / "base")],
+                "components": [str(k8s / "components" / name)],
+            }
+            (scratch / "kustomization.yaml").write_text(yaml.safe_dump(kustomization))
+            made[build] = scratch
+        return made[build]
+
+    return directory
 
 
 @cache

@@ -2,9 +2,10 @@
 
 Supported: `resources` (files and directories), `components`, `namespace`, `images` (newName,
 newTag), `replicas`, `configMapGenerator` (literals and files; behaviour create, merge or replace;
-the content-hash name suffix and the references that follow it) and `patches` given by path as
-strategic-merge patches. A kustomization or patch using anything else is refused, so a feature
-this renderer does not know can never be silently ignored.
+options labels, annotations and disableNameSuffixHash; the content-hash name suffix and the
+references that follow it) and `patches` given by path as strategic-merge patches. A
+kustomization or patch using anything else is refused, so a feature this renderer does not know
+can never be silently ignored.
 Order, as kustomize: resources, components, generators, then patches, namespace, replicas, images.
 """
 
@@ -32,7 +33,8 @@ KUSTOMIZATION_FIELDS = {
     "configMapGenerator",
     "patches",
 }
-GENERATOR_FIELDS = {"name", "behavior", "literals", "files"}
+GENERATOR_FIELDS = {"name", "behavior", "literals", "files", "options"}
+GENERATOR_OPTIONS = {"labels", "annotations", "disableNameSuffixHash"}
 # Lists merged item by item under these keys, as Kubernetes' strategic merge does for them.
 MERGE_KEYS = {
     "containers": "name",
@@ -45,6 +47,7 @@ MERGE_KEYS = {
 ATOMIC_LISTS = {"args", "command", "tls", "hosts", "rules", "paths", "accessModes"}
 CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding", "PersistentVolume"}
 WORKLOADS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
+# Marks a generated ConfigMap until the end, with whether its name takes the content hash.
 GENERATED = "__generated__"
 
 
@@ -149,24 +152,34 @@ def _generate(objects: list[Manifest], generator: Manifest, directory: Path) -> 
         if not separator:
             key, path = Path(entry).name, entry
         data[key] = (directory / path).read_text()
+    options = generator.get("options", {})
+    unknown_options = set(options) - GENERATOR_OPTIONS
+    if unknown_options:
+        raise UnsupportedKustomization(f"generator options {sorted(unknown_options)}")
     name = generator["name"]
     behavior = generator.get("behavior", "create")
-    existing = [m for m in objects if m.get(GENERATED) and m["metadata"]["name"] == name]
+    existing = [m for m in objects if GENERATED in m and m["metadata"]["name"] == name]
     if behavior == "create":
         if existing:
             raise UnsupportedKustomization(f"ConfigMap {name} is generated twice")
+        metadata: Manifest = {"name": name}
+        for field in ("labels", "annotations"):
+            if options.get(field):
+                metadata[field] = dict(options[field])
         objects.append(
             {
                 "apiVersion": "v1",
                 "kind": "ConfigMap",
-                "metadata": {"name": name},
+                "metadata": metadata,
                 "data": data,
-                GENERATED: True,
+                GENERATED: not options.get("disableNameSuffixHash", False),
             }
         )
     elif behavior in ("merge", "replace"):
         if len(existing) != 1:
             raise UnsupportedKustomization(f"no generated ConfigMap {name} to {behavior}")
+        if options:
+            raise UnsupportedKustomization(f"options on a {behavior} of ConfigMap {name}")
         if behavior == "replace":
             existing[0]["data"] = {}
         existing[0]["data"].update(data)
@@ -269,7 +282,7 @@ def split_image(reference: str) -> tuple[str, str | None]:
 def _finish(objects: list[Manifest]) -> list[Manifest]:
     renamed: dict[str, str] = {}
     for manifest in objects:
-        if manifest.pop(GENERATED, False):
+        if manifest.pop(GENERATED, False):  # generated, and named by its content
             name = manifest["metadata"]["name"]
             renamed[name] = f"{name}-{config_map_hash(name, manifest['data'])}"
             manifest["metadata"]["name"] = renamed[name]

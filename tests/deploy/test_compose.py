@@ -26,6 +26,8 @@ from .conftest import (
     DEPLOYABLES,
     DOCKERFILE,
     K8S,
+    NAMESPACE,
+    OTEL_VARIABLES,
     ROOT,
     SIGNING_KEY_DIR,
     VERIFICATION_KEYS_DIR,
@@ -167,7 +169,8 @@ def test_each_deployable_starts_in_production_with_what_compose_gives_it(
         given = environment(deployable)
         assert given["NWD_ENVIRONMENT"] == "production"
         assert given["NWD_MIGRATE_ON_START"] == "false"
-        unknown = {key for key in given if key not in environment_names(deployable)}
+        reads = environment_names(deployable) | OTEL_VARIABLES
+        unknown = {key for key in given if key not in reads}
         assert not unknown, f"{deployable} does not read {unknown}"
         start_settings(deployable, given)  # raises where production lacks a setting
         mounts = services()[deployable]["volumes"]
@@ -232,8 +235,15 @@ def test_every_committed_secret_says_it_is_for_development() -> None:
 
 def test_traces_go_from_the_services_to_the_collector_to_the_viewer() -> None:
     for deployable in DEPLOYABLES:
-        endpoint = urlsplit(environment(deployable)["NWD_OTLP_ENDPOINT"])
+        given = environment(deployable)
+        endpoint = urlsplit(given["OTEL_EXPORTER_OTLP_ENDPOINT"])
         assert (endpoint.hostname, endpoint.port) == ("otel-collector", 4318)
+        assert given["OTEL_EXPORTER_OTLP_PROTOCOL"] == "http/protobuf"
+        assert given["OTEL_SERVICE_NAME"] == deployable
+        attributes = dict(
+            pair.split("=", 1) for pair in given["OTEL_RESOURCE_ATTRIBUTES"].split(",")
+        )
+        assert attributes["service.namespace"] == NAMESPACE
     [config_mount] = services()["otel-collector"]["volumes"]
     collector = yaml.safe_load((ROOT / config_mount.split(":")[0]).read_text())
     assert collector["receivers"]["otlp"]["protocols"]["http"]["endpoint"] == "0.0.0.0:4318"

@@ -1,20 +1,23 @@
 """deploy/k8s, rendered offline: valid Kubernetes, locked down, and complete for every deployable.
 
-Each overlay is rendered with the small renderer in `kustomize.py` (the subset of kustomize the
-manifests use) and every object is validated against the Kubernetes JSON schemas that
-kubernetes-validate ships, strictly: an unknown field is an error.
+Each overlay, and each component on the base alone, is rendered with the small renderer in
+`kustomize.py` (the subset of kustomize the manifests use) and every object is validated
+against the Kubernetes JSON schemas that kubernetes-validate ships, strictly: an unknown field is
+an error. The Prometheus Operator's kinds are validated against its CRDs' schemas, kept in
+`schemas/`, as strictly.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 from ipaddress import ip_network
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import jsonschema
 import pytest
@@ -24,8 +27,11 @@ from referencing import Registry, Resource
 from nowrongdoor.supervisor import DATABASE_SERVICES
 
 from .conftest import (
+    BUILDS,
     DEPLOYABLES,
     K8S,
+    NAMESPACE,
+    OTEL_VARIABLES,
     OVERLAYS,
     SIGNING_KEY_DIR,
     VERIFICATION_KEYS_DIR,
@@ -33,32 +39,32 @@ from .conftest import (
     environment_names,
     every_environment_name,
 )
-from .kustomize import Manifest, containers, pod_spec, render, split_image
+from .kustomize import containers, pod_spec, split_image
+from .manifests import (
+    environment_of,
+    matches,
+    named,
+    of_kind,
+    pod_labels_of,
+    referenced_secrets,
+    rendered,
+    rendered_at,
+    workloads,
+)
 
 LABEL_NAME = "app.kubernetes.io/name"
 UVICORN_VARIABLES = {"FORWARDED_ALLOW_IPS"}
 PART_OF = {"app.kubernetes.io/part-of": "nowrongdoor"}
-
-
-@cache
-def rendered(overlay: str) -> tuple[Manifest, ...]:
-    return tuple(render(K8S / "overlays" / overlay))
-
-
-def of_kind(overlay: str, kind: str) -> list[Manifest]:
-    return [m for m in rendered(overlay) if m["kind"] == kind]
-
-
-def named(overlay: str, kind: str, name: str) -> Manifest:
-    [manifest] = [m for m in of_kind(overlay, kind) if m["metadata"]["name"] == name]
-    return manifest
-
-
-def workloads(overlay: str) -> Iterator[tuple[Manifest, Manifest]]:
-    for manifest in rendered(overlay):
-        spec = pod_spec(manifest)
-        if spec is not None:
-            yield manifest, spec
+CUSTOM_RESOURCE_SCHEMAS = Path(__file__).parent / "schemas"
+# The samplers OTEL_TRACES_SAMPLER may name, as the OpenTelemetry specification lists them.
+SAMPLERS = {
+    "always_on",
+    "always_off",
+    "traceidratio",
+    "parentbased_always_on",
+    "parentbased_always_off",
+    "parentbased_traceidratio",
+}
 
 
 def config(overlay: str) -> dict[str, str]:
@@ -69,27 +75,6 @@ def config(overlay: str) -> dict[str, str]:
     ]
     data: dict[str, str] = config_map["data"]
     return data
-
-
-def matches(selector: dict[str, Any], labels: dict[str, str]) -> bool:
-    """Whether a label selector (matchLabels and In/NotIn/Exists) selects these labels."""
-    if any(labels.get(key) != value for key, value in selector.get("matchLabels", {}).items()):
-        return False
-    for expression in selector.get("matchExpressions", []):
-        value = labels.get(expression["key"])
-        operator = expression["operator"]
-        if operator == "In" and value not in expression["values"]:
-            return False
-        if operator == "NotIn" and value in expression["values"]:
-            return False
-        if operator == "Exists" and value is None:
-            return False
-    return True
-
-
-def pod_labels_of(workload: Manifest) -> dict[str, str]:
-    labels: dict[str, str] = workload["spec"]["template"]["metadata"]["labels"]
-    return labels
 
 
 def pod_labels(overlay: str) -> list[dict[str, str]]:
@@ -116,17 +101,47 @@ def schema_registry() -> Registry[Any]:
 @cache
 def validator(kind: str, api_version: str) -> jsonschema.protocols.Validator:
     group_version = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
-    path = schema_directory() / f"{kind.lower()}-{group_version}.json"
-    schema = json.loads(path.read_text())
+    name = f"{kind.lower()}-{group_version}.json"
+    path = schema_directory() / name
+    if path.exists():
+        schema = json.loads(path.read_text())
+    else:
+        schema = custom_resource_schema(CUSTOM_RESOURCE_SCHEMAS / name)
     validator_class = jsonschema.validators.validator_for(schema)
     registry = Resource.from_contents(schema) @ schema_registry()
     return validator_class(schema, registry=registry)
 
 
-@pytest.mark.parametrize("overlay", OVERLAYS)
-def test_every_object_is_valid_kubernetes_with_no_unknown_field(overlay: str) -> None:
+def custom_resource_schema(path: Path) -> dict[str, Any]:
+    """A CRD's schema, as strict as the core ones: the API server would drop an unknown field of
+    a custom resource without a word, so here it is an error; metadata is Kubernetes' own."""
+    schema: dict[str, Any] = closed(json.loads(path.read_text()))
+    core = json.loads((schema_directory() / "configmap-v1.json").read_text())
+    # Its own id beside the core ones, so their references to the shared definitions resolve.
+    schema["$id"] = urljoin(core["$id"], path.stem)
+    schema["$schema"] = core["$schema"]
+    schema["properties"]["metadata"] = core["properties"]["metadata"]
+    return schema
+
+
+def closed(schema: Any) -> Any:
+    """The schema with `additionalProperties: false` on every object that lists its properties."""
+    if isinstance(schema, list):
+        return [closed(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    result = {key: closed(value) for key, value in schema.items()}
+    if "properties" in result and "additionalProperties" not in result:
+        result["additionalProperties"] = False
+    return result
+
+
+@pytest.mark.parametrize("build", BUILDS)
+def test_every_object_is_valid_kubernetes_with_no_unknown_field(
+    build: str, build_directory: Callable[[str], Path]
+) -> None:
     problems = []
-    for manifest in rendered(overlay):
+    for manifest in rendered_at(build_directory(build)):
         checker = validator(manifest["kind"], manifest["apiVersion"])
         problems += [
             f"{manifest['kind']}/{manifest['metadata']['name']} at "
@@ -142,6 +157,13 @@ def test_the_schemas_are_strict() -> None:
     typo = json.loads(json.dumps(deployment))
     typo["spec"]["template"]["spec"]["containers"][0]["readinessprobe"] = {}
     assert list(validator("Deployment", "apps/v1").iter_errors(typo))
+    monitor = named("production", "ServiceMonitor", "nowrongdoor")
+    typo = json.loads(json.dumps(monitor))
+    typo["spec"]["endpoints"][0]["scrapeInterval"] = "30s"
+    assert list(validator("ServiceMonitor", monitor["apiVersion"]).iter_errors(typo))
+    typo = json.loads(json.dumps(monitor))
+    typo["metadata"]["label"] = {}
+    assert list(validator("ServiceMonitor", monitor["apiVersion"]).iter_errors(typo))
 
 
 # -- security ---------------------------------------------------------------------------------
@@ -203,26 +225,6 @@ def test_no_secret_is_in_the_manifests(overlay: str) -> None:
             assert not re.search(r"PASSWORD|SECRET_KEY|ENCRYPTION_KEYS|DATABASE_URL|REDIS_URL", key)
 
 
-def referenced_secrets(overlay: str) -> set[tuple[str, str]]:
-    """(Secret name, key) of every reference in the manifests."""
-    found: set[tuple[str, str]] = set()
-    for _, spec in workloads(overlay):
-        for container in containers(spec):
-            for variable in container.get("env", []):
-                reference = variable.get("valueFrom", {}).get("secretKeyRef")
-                if reference:
-                    found.add((reference["name"], reference["key"]))
-        for volume in spec.get("volumes", []):
-            if "secret" in volume:
-                items = volume["secret"].get("items")
-                name = volume["secret"]["secretName"]
-                found |= {(name, item["key"]) for item in items} if items else {(name, "*")}
-    for ingress in of_kind(overlay, "Ingress"):
-        for tls in ingress["spec"].get("tls", []):
-            found |= {(tls["secretName"], "tls.crt"), (tls["secretName"], "tls.key")}
-    return found
-
-
 def documented_secrets() -> set[tuple[str, str]]:
     table = re.findall(r"^\| `([a-z0-9-]+)` \| `([^`]+)` \|", (K8S / "README.md").read_text(), re.M)
     return set(table)
@@ -231,7 +233,7 @@ def documented_secrets() -> set[tuple[str, str]]:
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_every_secret_the_manifests_reference_is_documented(overlay: str) -> None:
     documented = documented_secrets()
-    for name, key in referenced_secrets(overlay):
+    for name, key in referenced_secrets(rendered(overlay)):
         if key == "*":  # a whole Secret mounted: at least one of its keys must be documented
             assert any(secret == name for secret, _ in documented), name
         else:
@@ -239,31 +241,12 @@ def test_every_secret_the_manifests_reference_is_documented(overlay: str) -> Non
 
 
 def test_every_documented_secret_is_used() -> None:
-    used = set().union(*(referenced_secrets(overlay) for overlay in OVERLAYS))
+    used = set().union(*(referenced_secrets(rendered(overlay)) for overlay in OVERLAYS))
     for name, key in documented_secrets():
         assert (name, key) in used or (name, "*") in used, f"{name}/{key} is documented, not used"
 
 
 # -- every deployable, configured for production ---------------------------------------------
-
-
-def environment_of(overlay: str, container: Manifest) -> dict[str, str]:
-    """The variables a container starts with; secret values stand in as placeholders."""
-    environment: dict[str, str] = {}
-    for source in container.get("envFrom", []):
-        [config_map] = [
-            m
-            for m in of_kind(overlay, "ConfigMap")
-            if m["metadata"]["name"] == source["configMapRef"]["name"]
-        ]
-        environment.update(config_map["data"])
-    for variable in container.get("env", []):
-        if "value" in variable:
-            environment[variable["name"]] = variable["value"]
-        elif "secretKeyRef" in variable.get("valueFrom", {}):
-            reference = variable["valueFrom"]["secretKeyRef"]
-            environment[variable["name"]] = f"secret-{reference['name']}-{reference['key']}" * 2
-    return environment
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -278,8 +261,9 @@ def test_each_deployable_starts_in_production_with_what_the_manifests_give_it(
         assert environment["NWD_ENVIRONMENT"] == "production"
         assert environment["NWD_MIGRATE_ON_START"] == "false"  # the Job migrates
         start_settings(deployable, environment)  # raises where production lacks a setting
-        # Every variable it is given explicitly is one it, or uvicorn, reads.
-        own = {variable["name"] for variable in container.get("env", [])} - UVICORN_VARIABLES
+        # Every variable it is given explicitly is one it, uvicorn or OpenTelemetry reads.
+        own = {variable["name"] for variable in container.get("env", [])}
+        own -= UVICORN_VARIABLES | OTEL_VARIABLES
         assert own <= environment_names(deployable), own - environment_names(deployable)
         mounted = {
             f"{mount['mountPath']}/{item['path']}": (volume["secret"]["secretName"], item["key"])
@@ -307,8 +291,40 @@ def test_the_gateway_trusts_forwarded_addresses_from_the_pod_network_only(overla
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_the_shared_settings_are_all_ones_some_deployable_reads(overlay: str) -> None:
-    unknown = set(config(overlay)) - every_environment_name()
+    unknown = set(config(overlay)) - every_environment_name() - OTEL_VARIABLES
     assert not unknown, f"no deployable reads {unknown}"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_each_deployable_names_itself_in_its_traces_and_sends_them_to_the_collector(
+    overlay: str,
+) -> None:
+    collector = pod_spec(named(overlay, "Deployment", "otel-collector"))
+    assert collector is not None
+    [collector_config] = [
+        m for m in of_kind(overlay, "ConfigMap") if m["metadata"]["name"].startswith("otel-coll")
+    ]
+    for deployable in DEPLOYABLES:
+        spec = pod_spec(named(overlay, "Deployment", deployable))
+        assert spec is not None
+        environment = environment_of(overlay, spec["containers"][0])
+        assert environment["OTEL_SERVICE_NAME"] == deployable
+        assert environment["OTEL_EXPORTER_OTLP_PROTOCOL"] == "http/protobuf"
+        assert environment["OTEL_TRACES_SAMPLER"] in SAMPLERS
+        attributes = dict(
+            pair.split("=", 1) for pair in environment["OTEL_RESOURCE_ATTRIBUTES"].split(",")
+        )
+        assert attributes["service.namespace"] == NAMESPACE
+        assert attributes["deployment.environment.name"] == overlay
+        # The endpoint is the collector's OTLP/HTTP port, which its receiver listens on.
+        endpoint = urlsplit(environment["OTEL_EXPORTER_OTLP_ENDPOINT"])
+        assert endpoint.scheme == "http" and not endpoint.path.strip("/")
+        service = named(overlay, "Service", str(endpoint.hostname))
+        [port] = [p for p in service["spec"]["ports"] if p["port"] == endpoint.port]
+        assert port["targetPort"] in {p["name"] for p in collector["containers"][0]["ports"]}
+        receiver = collector_config["data"]["config.yaml"]
+        assert re.search(rf"endpoint: 0\.0\.0\.0:{endpoint.port}$", receiver, re.M)
+        assert not [name for name in environment if "OTLP" in name and name.startswith("NWD_")]
 
 
 def test_the_key_files_are_where_the_images_have_their_mount_points() -> None:

@@ -21,9 +21,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
 from nowrongdoor.plugins import ServiceDeclaration, declared_names, discover_services
 from nowrongdoor.testing.plugin import (
@@ -50,6 +53,7 @@ class Platform:
     namespace: str
     database_urls: dict[str, str]
     env: dict[str, str]
+    service_urls: dict[str, str]
 
     def pid_of(self, service: str) -> int:
         pids = json.loads((self.data_dir / "run" / "pids.json").read_text())
@@ -126,6 +130,38 @@ def _port_free(port: int) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class ExportedSpan:
+    """One span as the collector received it."""
+
+    service: str
+    trace_id: str
+    span_id: str
+    parent_id: str
+    name: str
+    kind: str
+    attributes: dict[str, str]
+    links: tuple[str, ...]
+    raw: str
+
+    @classmethod
+    def of(cls, service: str, span: Any) -> ExportedSpan:
+        return cls(
+            service=service,
+            trace_id=span.trace_id.hex(),
+            span_id=span.span_id.hex(),
+            parent_id=span.parent_span_id.hex(),
+            name=span.name,
+            kind=Span.SpanKind.Name(span.kind),
+            attributes={
+                a.key: str(getattr(a.value, a.value.WhichOneof("value") or "string_value"))
+                for a in span.attributes
+            },
+            links=tuple(link.span_id.hex() for link in span.links),
+            raw=str(span),
+        )
+
+
 class TraceCollector:
     """An OTLP/HTTP endpoint on loopback that keeps every export it receives, as raw bytes."""
 
@@ -150,6 +186,25 @@ class TraceCollector:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def spans(self, since: int = 0) -> list[ExportedSpan]:
+        """Every span exported so far, decoded from OTLP."""
+        found = []
+        for export in self.exports[since:]:
+            request = ExportTraceServiceRequest()
+            request.ParseFromString(export)
+            for resource_spans in request.resource_spans:
+                service = next(
+                    (
+                        attribute.value.string_value
+                        for attribute in resource_spans.resource.attributes
+                        if attribute.key == "service.name"
+                    ),
+                    "",
+                )
+                for scope_spans in resource_spans.scope_spans:
+                    found += [ExportedSpan.of(service, span) for span in scope_spans.spans]
+        return found
 
     def services_seen(self, since: int = 0) -> set[str]:
         exports = self.exports[since:]
@@ -178,7 +233,11 @@ def platform(
         nats_url=nats_url,
         redis_url=redis_url,
         postgres_url=nwd_postgres_server_url,
-        extra_env={"NWD_OTLP_ENDPOINT": trace_collector.url, "OTEL_BSP_SCHEDULE_DELAY": "200"},
+        extra_env={
+            "OTEL_EXPORTER_OTLP_ENDPOINT": trace_collector.url,
+            "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+            "OTEL_BSP_SCHEDULE_DELAY": "200",
+        },
         services=declared_services,
     ) as started:
         yield started
@@ -254,6 +313,10 @@ def launched_platform(
             for service in owning_databases
         },
         env=env,
+        service_urls={
+            service.name: f"http://127.0.0.1:{port_base + offset}"
+            for offset, service in enumerate(services)
+        },
     )
     try:
         _wait_until_up(platform)

@@ -21,9 +21,10 @@ from gateway.settings import GatewaySettings
 from gateway.upstreams import Upstreams
 from nowrongdoor import db, migrations
 from nowrongdoor.health import health_router
+from nowrongdoor.metrics import MetricsEndpoint
 from nowrongdoor.plugins import ServiceDeclaration
 from nowrongdoor.problems import install_problem_handlers
-from nowrongdoor.telemetry import configure_logging, configure_tracing
+from nowrongdoor.telemetry import configure_logging, configure_tracing, instrument_app
 
 MIGRATIONS_PACKAGE = "gateway.migrations"
 PROBLEM_CONTENT = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
@@ -45,7 +46,7 @@ def create_app(
     settings = settings or GatewaySettings()
     limits = limits or Limits()
     configure_logging("gateway", settings.log_level)
-    configure_tracing("gateway", settings.otlp_endpoint)
+    configure_tracing("gateway")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -104,11 +105,14 @@ def create_app(
         await db.ping(app.state.engine)
 
     edge.install(app, limits)
+    instrument_app(app)
     install_problem_handlers(app)
     document_idempotency(app, settings.idempotency_ttl_seconds)
     app.include_router(
         health_router(lambda: {"redis": redis_answers, "database": database_answers})
     )
+    # Prometheus inside the cluster scrapes the gateway directly; through the ingress it is 404.
+    app.include_router(MetricsEndpoint(lambda: (), direct_only=True).router())
     for router in ROUTERS:
         app.include_router(router)
     pages.install(app)  # after the API, whose paths the pages never shadow

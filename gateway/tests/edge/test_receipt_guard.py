@@ -7,6 +7,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from gateway.edge.limit_settings import LimitSettings
 from gateway.edge.limits import Limits
@@ -254,3 +255,32 @@ async def test_wrong_receipts_count_alike_on_every_route_that_opens_a_case(
     assert misses[0].status_code == 404
     assert services.cases.tracked[reference].view.status != "withdrawn"
     assert len(services.cases.tracked[reference].messages) == 1
+
+
+def lockouts_scraped(text: str) -> float:
+    [family] = [f for f in text_string_to_metric_families(text) if f.name == "nwd_receipt_lockouts"]
+    return sum(sample.value for sample in family.samples if sample.name.endswith("_total"))
+
+
+async def test_a_lockout_is_counted_once_on_the_gateway_metrics_without_the_reference(
+    citizen: httpx.AsyncClient,
+) -> None:
+    reference, receipt = await file(citizen)
+    before = lockouts_scraped((await citizen.get("/metrics")).text)
+
+    for _ in range(6):  # the lock comes at the fourth; later failures only restart it
+        await follow(citizen, reference, wrong(receipt))
+
+    scraped = await citizen.get("/metrics")
+    assert scraped.status_code == 200
+    assert lockouts_scraped(scraped.text) == before + 1
+    assert reference not in scraped.text
+
+
+async def test_the_gateway_metrics_do_not_answer_through_a_proxy(
+    citizen: httpx.AsyncClient,
+) -> None:
+    proxied = await citizen.get("/metrics", headers={"X-Forwarded-For": "203.0.113.7"})
+
+    assert proxied.status_code == 404
+    assert "nwd_" not in proxied.text

@@ -124,6 +124,7 @@ def test_every_service_is_told_where_every_other_one_listens(five_services: Serv
         redis_url="redis://127.0.0.1:16379/0",
     )
     assert env == {
+        "OTEL_SERVICE_NAME": "gateway",
         "NWD_ENVIRONMENT": "development",
         "NWD_DATA_DIR": "/data",
         "NWD_NATS_URL": "nats://127.0.0.1:14222",

@@ -18,6 +18,7 @@ from fastapi import Depends, Request
 from redis.asyncio import Redis
 
 from gateway.edge.limit_settings import LimitSettings
+from nowrongdoor.metrics import RECEIPT_LOCKOUTS
 from nowrongdoor.problems import ProblemError
 
 CASE_NOT_FOUND = "No case matches this reference and receipt."
@@ -80,7 +81,7 @@ class ReceiptGuard:
             raise case_not_found()
 
     async def record_failure(self, reference: str) -> None:
-        await self._record_failure(
+        failures = await self._record_failure(
             keys=[self._redis_key(reference)],
             args=[
                 self._now_ms(),
@@ -89,6 +90,8 @@ class ReceiptGuard:
                 self.settings.receipt_failure_memory_seconds * 1000,
             ],
         )
+        if int(failures) == self.settings.receipt_failures_before_lock:
+            RECEIPT_LOCKOUTS.inc()
 
     async def record_success(self, reference: str) -> None:
         await self.redis.delete(self._redis_key(reference))

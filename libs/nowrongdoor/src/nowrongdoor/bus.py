@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -26,6 +26,16 @@ from opentelemetry.propagate import extract, inject
 
 from nowrongdoor.contracts.events import Event
 from nowrongdoor.contracts.streams import EVENTS_BY_TYPE, STREAMS
+from nowrongdoor.metrics import (
+    CONSUMER_ACK_PENDING,
+    CONSUMER_PENDING,
+    DEAD_LETTERED,
+    DEAD_LETTERS_WAITING,
+    EVENTS_CONSUMED,
+    EVENTS_PUBLISHED,
+    JETSTREAM_STORAGE_LIMIT,
+    JETSTREAM_STORAGE_USED,
+)
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer("nowrongdoor.bus")
@@ -203,10 +213,43 @@ class Bus:
                 await self.js.update_stream(config)
 
     async def publish(self, envelope: Envelope, event_subject: str) -> api.PubAck:
-        """Publish and wait for the stream's acknowledgement; a duplicate id is acknowledged too."""
-        return await self.js.publish(
-            self.subject_for(event_subject), envelope.data, headers=envelope.headers(), timeout=5
-        )
+        """Publish and wait for the stream's acknowledgement; a duplicate id is acknowledged too.
+
+        The producer span is a child of the context the event was raised in, and the message
+        carries the producer span's own context, so each consumer's span hangs below it.
+        """
+        destination = self.subject_for(event_subject)
+        with tracer.start_as_current_span(
+            f"send {event_subject}",
+            context=envelope.trace_context(),
+            kind=trace.SpanKind.PRODUCER,
+            attributes={
+                **_messaging_attributes(destination, "send"),
+                "messaging.operation.name": "publish",
+                "messaging.message.id": envelope.id,
+            },
+        ):
+            carrier: dict[str, str] = {}
+            inject(carrier)
+            headers = envelope.headers() | carrier
+            ack = await self.js.publish(destination, envelope.data, headers=headers, timeout=5)
+        EVENTS_PUBLISHED.labels(envelope.type).inc()
+        return ack
+
+    async def sample(self, durables: Sequence[tuple[str, str]]) -> None:
+        """Bring the bus gauges up to date: each durable consumer's lag, storage, dead letters.
+
+        `durables` pairs each durable consumer's name with the subject it reads.
+        """
+        for durable, subject in durables:
+            info = await self.js.consumer_info(self.stream_name(_stream_of(subject)), durable)
+            CONSUMER_PENDING.labels(durable).set(info.num_pending or 0)
+            CONSUMER_ACK_PENDING.labels(durable).set(info.num_ack_pending or 0)
+        account = await self.js.account_info()
+        JETSTREAM_STORAGE_USED.set(account.storage)
+        JETSTREAM_STORAGE_LIMIT.set(max(account.limits.max_storage, 0))
+        dead_letters = await self.js.stream_info(self.stream_name("DEADLETTER"))
+        DEAD_LETTERS_WAITING.set(dead_letters.state.messages)
 
     async def ping(self) -> None:
         if not self.nc.is_connected:
@@ -231,6 +274,13 @@ class Bus:
             num_replicas=self.replicas,
         )
         stream = self.stream_name(_stream_of(spec.subject))
+        # Each series this consumer can move exists from the start at zero, so that a rate
+        # over the first event after a restart is not lost.
+        DEAD_LETTERED.labels(spec.durable)
+        event_type = _TYPE_BY_SUBJECT.get(spec.subject)
+        if event_type is not None:
+            for outcome in ("processed", "retried", "dead_lettered"):
+                EVENTS_CONSUMED.labels(spec.durable, event_type, outcome)
         return await self.js.pull_subscribe(
             self.subject_for(spec.subject), durable=spec.durable, stream=stream, config=config
         )
@@ -265,16 +315,19 @@ class Bus:
         try:
             envelope = Envelope.from_wire(message.headers, message.data)
         except UndecodableEvent as error:
-            await self._dead_letter(spec, message, str(error))
+            await self._dead_letter(spec, message, str(error), "undecodable")
             return
-        token = otel_context.attach(envelope.trace_context())
+        producer = envelope.trace_context()
+        producer_span = trace.get_current_span(producer).get_span_context()
+        token = otel_context.attach(producer)
         try:
             with tracer.start_as_current_span(
-                f"{self.local_subject(message.subject)} process",
+                f"process {self.local_subject(message.subject)}",
                 kind=trace.SpanKind.CONSUMER,
+                links=[trace.Link(producer_span)] if producer_span.is_valid else [],
                 attributes={
-                    "messaging.system": "nats",
-                    "messaging.destination.name": message.subject,
+                    **_messaging_attributes(message.subject, "process"),
+                    "messaging.operation.name": "process",
                     "messaging.message.id": envelope.id,
                     "messaging.consumer.group.name": spec.durable,
                 },
@@ -293,16 +346,20 @@ class Bus:
                 },
             )
             if delivered >= spec.max_deliver:
-                await self._dead_letter(spec, message, type(error).__name__)
+                await self._dead_letter(spec, message, type(error).__name__, _type_label(envelope))
             else:
                 delay = spec.backoff[min(delivered - 1, len(spec.backoff) - 1)]
                 await message.nak(delay=delay)
+                EVENTS_CONSUMED.labels(spec.durable, _type_label(envelope), "retried").inc()
             return
         finally:
             otel_context.detach(token)
         await message.ack()
+        EVENTS_CONSUMED.labels(spec.durable, _type_label(envelope), "processed").inc()
 
-    async def _dead_letter(self, spec: ConsumerSpec, message: Msg, reason: str) -> None:
+    async def _dead_letter(
+        self, spec: ConsumerSpec, message: Msg, reason: str, event_type: str
+    ) -> None:
         """Keep the message where an operator can inspect and replay it, then stop redelivering."""
         headers = dict(message.headers or {})
         original_id = headers.pop("Nats-Msg-Id", None) or str(uuid.uuid4())
@@ -315,6 +372,8 @@ class Bus:
         )
         await self.js.publish(subject, message.data, headers=headers, timeout=5)
         await message.term()
+        DEAD_LETTERED.labels(spec.durable).inc()
+        EVENTS_CONSUMED.labels(spec.durable, event_type, "dead_lettered").inc()
         log.error(
             "event moved to the dead-letter stream",
             extra={"consumer": spec.durable, "reason": reason, "dead_letter_subject": subject},
@@ -322,6 +381,22 @@ class Bus:
 
 
 JetStreamPull = nats.js.JetStreamContext.PullSubscription
+
+
+_TYPE_BY_SUBJECT = {cls.subject: event_type for event_type, cls in EVENTS_BY_TYPE.items()}
+
+
+def _type_label(envelope: Envelope) -> str:
+    # Label values stay a closed set, whatever a message on the wire claims to be.
+    return envelope.type if envelope.type in EVENTS_BY_TYPE else "unknown"
+
+
+def _messaging_attributes(destination: str, operation: str) -> dict[str, str]:
+    return {
+        "messaging.system": "nats",
+        "messaging.destination.name": destination,
+        "messaging.operation.type": operation,
+    }
 
 
 def _stream_of(subject: str) -> str:

@@ -20,6 +20,7 @@ from sqlmodel import Field, SQLModel, col, select
 from nowrongdoor.bus import Bus, Envelope
 from nowrongdoor.contracts.events import Event
 from nowrongdoor.db import SessionMaker, UTCDateTime, unit_of_work
+from nowrongdoor.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,24 @@ def add_event(session: AsyncSession, event: Event, *, source: str, subject: str)
         )
     )
     return envelope
+
+
+async def sample_backlog(sessions: SessionMaker) -> None:
+    """Set the outbox gauges: rows not yet published, and how long the oldest has waited."""
+    async with sessions() as session:
+        count, oldest = (
+            await session.execute(
+                select(sa.func.count(), sa.func.min(col(OutboxMessage.created_at))).where(
+                    col(OutboxMessage.published_at).is_(None)
+                )
+            )
+        ).one()
+    OUTBOX_BACKLOG.set(count)
+    if oldest is None:
+        OUTBOX_OLDEST_AGE.set(0)
+    else:
+        oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=UTC)
+        OUTBOX_OLDEST_AGE.set(max((datetime.now(UTC) - oldest).total_seconds(), 0.0))
 
 
 class OutboxRelay:

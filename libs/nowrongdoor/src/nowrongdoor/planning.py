@@ -99,8 +99,13 @@ def service_environment(
     database_url: str | None = None,
     mail_catcher_url: str | None = None,
 ) -> dict[str, str]:
-    """The NWD_* variables one service process is started with, NWD_<OTHER>_URL of every other."""
+    """The NWD_* variables one service process is started with, NWD_<OTHER>_URL of every other.
+
+    Each process is named in its traces after its service, whatever `OTEL_SERVICE_NAME` the
+    shell holds: the platform on one machine is several services, not one.
+    """
     env = {
+        "OTEL_SERVICE_NAME": service,
         "NWD_ENVIRONMENT": environment,
         "NWD_DATA_DIR": str(data_dir),
         "NWD_NATS_URL": nats_url,

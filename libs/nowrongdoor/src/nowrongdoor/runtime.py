@@ -20,10 +20,16 @@ from nowrongdoor import db, migrations
 from nowrongdoor.bus import Bus, ConsumerSpec
 from nowrongdoor.health import Check, health_router
 from nowrongdoor.inbox import TransactionalHandler, exactly_once
-from nowrongdoor.outbox import OutboxRelay
+from nowrongdoor.metrics import MetricsEndpoint, Sampler
+from nowrongdoor.outbox import OutboxRelay, sample_backlog
 from nowrongdoor.problems import install_problem_handlers
 from nowrongdoor.settings import DatabaseSettings
-from nowrongdoor.telemetry import RequestTelemetry, configure_logging, configure_tracing
+from nowrongdoor.telemetry import (
+    RequestTelemetry,
+    configure_logging,
+    configure_tracing,
+    instrument_app,
+)
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +55,8 @@ class Runtime:
     relay: OutboxRelay
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    durables: list[tuple[str, str]] = field(default_factory=list)
+    extra_samplers: Sequence[Callable[[Runtime], Sampler]] = ()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -59,6 +67,14 @@ class Runtime:
 
     def checks(self) -> Mapping[str, Check]:
         return {"database": lambda: db.ping(self.engine), "nats": self.bus.ping}
+
+    def samplers(self) -> list[Sampler]:
+        """What a scrape of `/metrics` brings up to date first."""
+        return [
+            lambda: sample_backlog(self.sessions),
+            lambda: self.bus.sample(self.durables),
+            *(sampler(self) for sampler in self.extra_samplers),
+        ]
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -77,10 +93,12 @@ def service_app(
     routers: Sequence[APIRouter] = (),
     subscriptions: Sequence[Subscription] = (),
     on_start: Callable[[Runtime], object] | None = None,
+    samplers: Sequence[Callable[[Runtime], Sampler]] = (),
     title: str | None = None,
 ) -> FastAPI:
+    """`samplers` bring this service's own gauges up to date when `/metrics` is scraped."""
     configure_logging(name, settings.log_level)
-    configure_tracing(name, settings.otlp_endpoint)
+    configure_tracing(name)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -104,6 +122,7 @@ def service_app(
             sessions=sessions,
             bus=bus,
             relay=OutboxRelay(sessions, bus),
+            extra_samplers=samplers,
         )
         app.state.runtime = runtime
         if on_start is not None:
@@ -123,6 +142,7 @@ def service_app(
             )
             # The durable consumer exists before the service says it has started.
             pull = await bus.subscribe(spec)
+            runtime.durables.append((durable, subscription.subject))
             runtime.tasks.append(asyncio.create_task(bus.consume(spec, runtime.stop, pull)))
         log.info("service started", extra={"consumers": len(subscriptions)})
         try:
@@ -144,8 +164,10 @@ def service_app(
     app.state.verification_keys = settings.verification_keys()
     app.state.data_dir = settings.data_dir
     app.add_middleware(RequestTelemetry)
+    instrument_app(app)
     install_problem_handlers(app)
     app.include_router(health_router(lambda: app.state.runtime.checks()))
+    app.include_router(MetricsEndpoint(lambda: app.state.runtime.samplers()).router())
     for router in routers:
         app.include_router(router)
     return app

@@ -41,7 +41,6 @@ class ServiceSettings(BaseSettings):
     )
     stream_replicas: int = Field(1, ge=1, le=5, validation_alias=_common("stream_replicas"))
     log_level: str = Field("INFO", validation_alias=_common("log_level"))
-    otlp_endpoint: str | None = Field(None, validation_alias=_common("otlp_endpoint"))
     migrate_on_start: bool = Field(True, validation_alias=_common("migrate_on_start"))
     token_verification_keys_file: Path | None = Field(
         None,

@@ -1,26 +1,38 @@
 """JSON logs that carry the trace id, traces that follow a complaint across HTTP and NATS.
 
 Neither ever holds a network address, a user agent or personal data: the request middleware
-records the method, the route template and the status, nothing about who asked.
+records the method, the route template and the status, nothing about who asked, and the
+exporter lets only a short list of span attributes leave the process.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
+from collections.abc import Sequence
 from typing import Any
 
+from fastapi import FastAPI
+from opentelemetry import context as otel_context
 from opentelemetry import trace
-from opentelemetry.propagate import extract, inject
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+from opentelemetry.instrumentation.redis import RedisInstrumentor
+from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
+from opentelemetry.sdk.trace import Event, ReadableSpan, TracerProvider, sampling
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
+from opentelemetry.trace import Status
+from opentelemetry.util.types import Attributes
 from pythonjsonlogger.json import JsonFormatter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from nowrongdoor.metrics import HTTP_DURATION, HTTP_REQUESTS
+
+log = logging.getLogger(__name__)
 access_log = logging.getLogger("nowrongdoor.access")
-tracer = trace.get_tracer("nowrongdoor.http")
 
 
 class _TraceIds(logging.Filter):
@@ -60,34 +72,206 @@ def configure_logging(service: str, level: str = "INFO") -> None:
 
 _configured = False
 
+EXPORTED_ATTRIBUTES = frozenset(
+    {
+        "http.request.method",
+        "http.route",
+        "http.response.status_code",
+        "messaging.system",
+        "messaging.destination.name",
+        "messaging.operation.type",
+        "messaging.operation.name",
+        "messaging.message.id",
+        "messaging.consumer.group.name",
+        "db.system",
+        "db.system.name",
+        "db.name",
+        "db.namespace",
+        "db.operation.name",
+        "db.statement",
+        "db.query.text",
+        "server.address",
+        "server.port",
+        "error.type",
+    }
+)
+"""The span attributes that leave the process; everything else stays behind.
 
-def configure_tracing(
-    service: str, otlp_endpoint: str | None, exporter: SpanExporter | None = None
-) -> None:
-    """Install a tracer provider once per process; export only where an endpoint is given."""
+Instrumentation records more than a complaint should ever reveal — full URLs holding a case
+reference, the client's address, its user agent, Redis arguments — so the exporter keeps this
+list and nothing else. SQL statements keep their placeholders, never the values bound to them.
+"""
+_REDIS_STATEMENTS = ("db.statement", "db.query.text")
+
+
+class RedactingExporter(SpanExporter):
+    """Exports each span with only the attributes in `EXPORTED_ATTRIBUTES`.
+
+    Exception events keep their type and lose their message and stack trace, and a span's
+    status keeps its code and loses its description: either may quote what a person wrote.
+    """
+
+    def __init__(self, exporter: SpanExporter) -> None:
+        self.exporter = exporter
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        return self.exporter.export([redacted(span) for span in spans])
+
+    def shutdown(self) -> None:
+        self.exporter.shutdown()
+
+    def force_flush(self, timeout_millis: int = 30_000) -> bool:
+        return self.exporter.force_flush(timeout_millis)
+
+
+def redacted(span: ReadableSpan) -> ReadableSpan:
+    attributes = dict(span.attributes or {})
+    kept = {key: value for key, value in attributes.items() if key in EXPORTED_ATTRIBUTES}
+    if attributes.get("db.system") == "redis" or attributes.get("db.system.name") == "redis":
+        for key in _REDIS_STATEMENTS:
+            kept.pop(key, None)
+    events = [
+        Event(
+            event.name,
+            {k: v for k, v in (event.attributes or {}).items() if k == "exception.type"},
+            event.timestamp,
+        )
+        for event in span.events
+    ]
+    return ReadableSpan(
+        name=span.name,
+        context=span.context,
+        parent=span.parent,
+        resource=span.resource,
+        attributes=kept,
+        events=events,
+        links=span.links,
+        kind=span.kind,
+        status=Status(span.status.status_code),
+        start_time=span.start_time,
+        end_time=span.end_time,
+        instrumentation_scope=span.instrumentation_scope,
+    )
+
+
+def configure_tracing(service: str, exporter: SpanExporter | None = None) -> None:
+    """Install a tracer provider and the instrumentation once per process.
+
+    The standard OpenTelemetry variables decide the rest, read by the SDK itself:
+    `OTEL_SERVICE_NAME` and `OTEL_RESOURCE_ATTRIBUTES` (the service's own name otherwise),
+    `OTEL_TRACES_SAMPLER`/`_ARG`, `OTEL_BSP_*`, `OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT`,
+    `_HEADERS`, `_TIMEOUT`, `_COMPRESSION`, `_CERTIFICATE` and `OTEL_EXPORTER_OTLP_PROTOCOL`.
+    Spans are exported only where an endpoint is set (or an exporter handed in), and
+    `OTEL_SDK_DISABLED=true` or `OTEL_TRACES_EXPORTER=none` turns exporting off. Database and
+    Redis calls are traced only where spans are exported: nobody would see them otherwise.
+    """
     global _configured
     if _configured:
         return
-    provider = TracerProvider(resource=Resource.create({"service.name": service}))
-    if exporter is None and otlp_endpoint:
-        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-
-        exporter = OTLPSpanExporter(endpoint=otlp_endpoint.rstrip("/") + "/v1/traces")
-    if exporter is not None:
-        provider.add_span_processor(BatchSpanProcessor(exporter))
-    trace.set_tracer_provider(provider)
     _configured = True
+    if _env_flag("OTEL_SDK_DISABLED"):
+        return
+    resource = Resource.create()
+    if str(resource.attributes.get("service.name", "")).startswith("unknown_service"):
+        resource = resource.merge(Resource({"service.name": service}))
+    # The stable HTTP and database attribute names (`http.request.method`, `db.system.name`),
+    # unless the operator chose otherwise; the instrumentations read this once, below.
+    os.environ.setdefault("OTEL_SEMCONV_STABILITY_OPT_IN", "http,database")
+    provider = TracerProvider(
+        resource=resource, sampler=WithoutLoneClientSpans(sampling._get_from_env_or_default())
+    )
+    exporter = exporter or _exporter_from_environment()
+    trace.set_tracer_provider(provider)
+    # Calls between services carry the trace either way, so every log line of one complaint
+    # has the same trace id even where nothing is exported.
+    HTTPXClientInstrumentor().instrument()
+    if exporter is None:
+        return
+    provider.add_span_processor(BatchSpanProcessor(RedactingExporter(exporter)))
+    RedisInstrumentor().instrument()
+    # SQLAlchemy 2.1 works with the instrumentation, whose declared range ends below it.
+    SQLAlchemyInstrumentor().instrument(skip_dep_check=True)
 
 
-def inject_trace_headers(headers: dict[str, str]) -> dict[str, str]:
-    inject(headers)
-    return headers
+class WithoutLoneClientSpans(sampling.Sampler):
+    """The sampler `OTEL_TRACES_SAMPLER` names, except for client spans that start a trace.
+
+    Those are the pollers' queries — the outbox relay, the senders, the deadline sweeps —
+    several a second per service, answering no one; a query made for a request or an event
+    has that span as its parent and is sampled as the variable says.
+    """
+
+    def __init__(self, delegate: sampling.Sampler) -> None:
+        self.delegate = delegate
+
+    def should_sample(
+        self,
+        parent_context: otel_context.Context | None,
+        trace_id: int,
+        name: str,
+        kind: trace.SpanKind | None = None,
+        attributes: Attributes = None,
+        links: Sequence[trace.Link] | None = None,
+        trace_state: trace.TraceState | None = None,
+    ) -> sampling.SamplingResult:
+        parent = trace.get_current_span(parent_context).get_span_context()
+        if kind == trace.SpanKind.CLIENT and not parent.is_valid:
+            return sampling.SamplingResult(sampling.Decision.DROP)
+        return self.delegate.should_sample(
+            parent_context, trace_id, name, kind, attributes, links, trace_state
+        )
+
+    def get_description(self) -> str:
+        return f"WithoutLoneClientSpans{{{self.delegate.get_description()}}}"
+
+
+def instrument_app(app: FastAPI) -> None:
+    """Server spans named by route template; probes and scrapes make none."""
+    FastAPIInstrumentor.instrument_app(
+        app, excluded_urls="/healthz,/readyz,/metrics", exclude_spans=["receive", "send"]
+    )
+
+
+def _exporter_from_environment() -> SpanExporter | None:
+    if os.environ.get("OTEL_TRACES_EXPORTER", "otlp").strip().lower() == "none":
+        return None
+    if not (
+        os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+        or os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
+    ):
+        return None
+    protocol = (
+        os.environ.get("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL")
+        or os.environ.get("OTEL_EXPORTER_OTLP_PROTOCOL")
+        or "http/protobuf"
+    ).strip()
+    if protocol != "http/protobuf":
+        log.error(
+            "traces are not exported: only OTLP over http/protobuf is supported",
+            extra={"protocol": protocol},
+        )
+        return None
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+    # Reads the endpoint (appending /v1/traces to the general one), headers, timeout,
+    # compression and certificate from the standard variables.
+    return OTLPSpanExporter()
+
+
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() == "true"
 
 
 class RequestTelemetry:
-    """ASGI middleware: one server span and one access-log line per request, with no client data."""
+    """ASGI middleware: one access-log line and the request metrics, with no client data.
 
-    def __init__(self, app: ASGIApp, quiet_paths: tuple[str, ...] = ("/healthz", "/readyz")):
+    The server span comes from the FastAPI instrumentation, outside this middleware, so the
+    log line carries its trace id.
+    """
+
+    def __init__(
+        self, app: ASGIApp, quiet_paths: tuple[str, ...] = ("/healthz", "/readyz", "/metrics")
+    ):
         self.app = app
         self.quiet_paths = quiet_paths
 
@@ -95,12 +279,7 @@ class RequestTelemetry:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        carrier = {
-            key.decode("latin-1"): value.decode("latin-1")
-            for key, value in scope.get("headers", [])
-            if key in (b"traceparent", b"tracestate")
-        }
-        method = scope["method"]
+        method = scope["method"] if scope["method"] in _METHODS else "OTHER"
         status = {"code": 500}
         started = time.perf_counter()
 
@@ -109,28 +288,26 @@ class RequestTelemetry:
                 status["code"] = message["status"]
             await send(message)
 
-        with tracer.start_as_current_span(
-            f"{method} request", context=extract(carrier), kind=trace.SpanKind.SERVER
-        ) as span:
-            try:
-                await self.app(scope, receive, send_and_record)
-            finally:
+        try:
+            await self.app(scope, receive, send_and_record)
+        finally:
+            if scope["path"] not in self.quiet_paths:
                 route = _route_template(scope)
-                span.update_name(f"{method} {route}")
-                span.set_attribute("http.request.method", method)
-                span.set_attribute("http.route", route)
-                span.set_attribute("http.response.status_code", status["code"])
-                if scope["path"] not in self.quiet_paths:
-                    access_log.info(
-                        "request",
-                        extra={
-                            "method": method,
-                            "route": route,
-                            "status": status["code"],
-                            "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-                        },
-                    )
+                elapsed = time.perf_counter() - started
+                HTTP_REQUESTS.labels(method, route, str(status["code"])).inc()
+                HTTP_DURATION.labels(method, route).observe(elapsed)
+                access_log.info(
+                    "request",
+                    extra={
+                        "method": method,
+                        "route": route,
+                        "status": status["code"],
+                        "duration_ms": round(elapsed * 1000, 1),
+                    },
+                )
 
+
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 ROUTE_TEMPLATE = "nowrongdoor.route"
 """Scope key where a middleware that matched the route early leaves its template."""

@@ -11,6 +11,7 @@ from case_tracking.api import routers
 from case_tracking.consumers import subscriptions
 from case_tracking.service.attachments import AttachmentRules
 from case_tracking.service.deadlines import Clock, check_periodically
+from case_tracking.service.gauges import case_gauges
 from case_tracking.settings import CaseTrackingSettings
 from nowrongdoor.arrivals import Arrivals
 from nowrongdoor.crypto import Sealer
@@ -49,6 +50,7 @@ def create_app(settings: CaseTrackingSettings | None = None, clock: Clock = _now
         routers=routers,
         subscriptions=subscriptions(arrivals, store),
         on_start=start_deadline_checks,
+        samplers=[case_gauges(clock)],
     )
     app.state.sealer = Sealer(settings.keys())
     app.state.store = store

@@ -14,7 +14,6 @@ from pydantic import BaseModel, ValidationError
 
 from nowrongdoor.auth import INTERNAL_AUDIENCE, Principal, SigningKey, issue_token
 from nowrongdoor.problems import PROBLEM_BASE, Problem, ProblemError
-from nowrongdoor.telemetry import inject_trace_headers
 
 Shape = TypeVar("Shape", bound=BaseModel)
 
@@ -82,7 +81,8 @@ class ServiceClient:
         token = issue_token(
             self.signing_key, caller, audience=INTERNAL_AUDIENCE, ttl_seconds=self.token_ttl_seconds
         )
-        sent = inject_trace_headers({**(headers or {}), "Authorization": f"Bearer {token}"})
+        # The httpx instrumentation adds `traceparent` to the call.
+        sent = {**(headers or {}), "Authorization": f"Bearer {token}"}
         try:
             response = await self.http.request(
                 method, f"{self.base_url}{path}", headers=sent, **kwargs

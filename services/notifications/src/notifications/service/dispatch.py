@@ -28,6 +28,7 @@ from notifications.service import Database
 from notifications.service.contacts import REMOVED_BY_COMPLAINANT, addresses
 from nowrongdoor.contracts.events import NotificationDelivered, NotificationFailed
 from nowrongdoor.crypto import Sealer
+from nowrongdoor.metrics import DELIVERIES
 from nowrongdoor.outbox import add_event
 
 log = logging.getLogger(__name__)
@@ -98,6 +99,12 @@ class Dispatcher:
     delays: Sequence[timedelta] = RETRY_DELAYS
     jitter: Jitter = random.random
     _woken: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def __post_init__(self) -> None:
+        # Every channel's series exist from the start at zero, so no first failure goes unseen.
+        for channel in SENT_CHANNELS:
+            for outcome in ("sent", "failed"):
+                DELIVERIES.labels(channel, outcome)
 
     def wake(self) -> None:
         self._woken.set()
@@ -243,6 +250,9 @@ class Dispatcher:
         primary.attempts += 1
         for delivery in (primary, *merged):
             delivery.claimed_until = None
+        DELIVERIES.labels(
+            primary.channel, "sent" if outcome.result == DELIVERED else "failed"
+        ).inc()
         if outcome.result == DELIVERED:
             primary.status = DELIVERED
             primary.delivered_at = now

@@ -1,0 +1,197 @@
+"""Traces follow the standard OpenTelemetry variables, and only harmless attributes leave.
+
+Each export check runs a small program in its own process, since a tracer provider is set once
+per process, and receives what it exports on an OTLP/HTTP endpoint here.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import NamedTuple
+
+import pytest
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.sdk.trace.sampling import ALWAYS_ON
+from opentelemetry.trace import SpanKind, Status, StatusCode
+
+from nowrongdoor.telemetry import RedactingExporter, WithoutLoneClientSpans
+
+PROGRAM = textwrap.dedent(
+    """
+    from opentelemetry import trace
+    from nowrongdoor.telemetry import configure_tracing
+
+    configure_tracing("intake")
+    with trace.get_tracer("check").start_as_current_span("filed"):
+        pass
+    provider = trace.get_tracer_provider()
+    if hasattr(provider, "force_flush"):  # none is installed when the SDK is disabled
+        provider.force_flush()
+    """
+)
+
+
+class Receiver(NamedTuple):
+    """An OTLP/HTTP endpoint, and the export requests it received."""
+
+    url: str
+    received: list[ExportTraceServiceRequest]
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    received: list[ExportTraceServiceRequest] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            request = ExportTraceServiceRequest()
+            request.ParseFromString(self.rfile.read(int(self.headers["Content-Length"])))
+            received.append(request)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield Receiver(f"http://127.0.0.1:{server.server_address[1]}", received)
+    server.shutdown()
+
+
+def run(env: dict[str, str]) -> None:
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    subprocess.run([sys.executable, "-c", PROGRAM], env=inherited | env, check=True, timeout=60)
+
+
+def resource_of(request: ExportTraceServiceRequest) -> dict[str, str]:
+    [resource_spans] = request.resource_spans
+    return {a.key: a.value.string_value for a in resource_spans.resource.attributes}
+
+
+def test_the_standard_variables_name_the_service_and_choose_the_endpoint(
+    receiver: Receiver,
+) -> None:
+    run(
+        {
+            "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.url,
+            "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+            "OTEL_SERVICE_NAME": "intake-eu-west",
+            "OTEL_RESOURCE_ATTRIBUTES": "deployment.environment.name=staging",
+        }
+    )
+
+    [export] = receiver.received
+    resource = resource_of(export)
+    assert resource["service.name"] == "intake-eu-west"
+    assert resource["deployment.environment.name"] == "staging"
+    assert [s.name for s in export.resource_spans[0].scope_spans[0].spans] == ["filed"]
+
+
+def test_without_a_service_name_each_process_is_named_after_its_service(
+    receiver: Receiver,
+) -> None:
+    run({"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.url})
+
+    [export] = receiver.received
+    assert resource_of(export)["service.name"] == "intake"
+
+
+@pytest.mark.parametrize(
+    "switch",
+    [
+        {"OTEL_TRACES_SAMPLER": "always_off"},
+        {"OTEL_SDK_DISABLED": "true"},
+        {"OTEL_TRACES_EXPORTER": "none"},
+    ],
+)
+def test_a_sampler_set_to_off_or_a_disabled_sdk_exports_nothing(
+    receiver: Receiver, switch: dict[str, str]
+) -> None:
+    run({"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.url, **switch})
+
+    assert receiver.received == []
+
+
+def test_an_unsupported_protocol_exports_nothing_and_says_so(
+    receiver: Receiver,
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", "import logging; logging.basicConfig()\n" + PROGRAM],
+        env={k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+        | {
+            "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.url,
+            "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+
+    assert receiver.received == []
+    assert "only OTLP over http/protobuf is supported" in done.stderr
+
+
+def test_only_harmless_attributes_leave_the_process() -> None:
+    kept = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(RedactingExporter(kept)))
+    tracer = provider.get_tracer("check")
+    with tracer.start_as_current_span(
+        "GET /v1/cases/{reference}",
+        kind=SpanKind.SERVER,
+        attributes={
+            "http.request.method": "GET",
+            "http.route": "/v1/cases/{reference}",
+            "url.path": "/v1/cases/NWD-7K3M9QPX2T4V",
+            "client.address": "203.0.113.7",
+            "user_agent.original": "Mozilla/5.0",
+        },
+    ) as span:
+        span.record_exception(ValueError("Omar Tracez9 <omar@example.org> is not valid"))
+        span.set_status(Status(StatusCode.ERROR, "omar@example.org"))
+    with tracer.start_as_current_span(
+        "HSET",
+        kind=SpanKind.CLIENT,
+        attributes={"db.system.name": "redis", "db.query.text": "HSET key omar@example.org"},
+    ):
+        pass
+
+    server, redis = kept.get_finished_spans()
+    assert dict(server.attributes or {}) == {
+        "http.request.method": "GET",
+        "http.route": "/v1/cases/{reference}",
+    }
+    [event] = server.events
+    assert dict(event.attributes or {}) == {"exception.type": "ValueError"}
+    assert server.status.status_code == StatusCode.ERROR and not server.status.description
+    assert dict(redis.attributes or {}) == {"db.system.name": "redis"}
+
+
+def test_client_spans_that_start_a_trace_are_not_sampled_and_others_are() -> None:
+    kept = InMemorySpanExporter()
+    provider = TracerProvider(sampler=WithoutLoneClientSpans(ALWAYS_ON))
+    provider.add_span_processor(SimpleSpanProcessor(kept))
+    tracer = provider.get_tracer("check")
+    with tracer.start_as_current_span("SELECT outbox", kind=SpanKind.CLIENT):
+        pass
+    with (
+        tracer.start_as_current_span("process complaint.received", kind=SpanKind.CONSUMER),
+        tracer.start_as_current_span("SELECT inbox", kind=SpanKind.CLIENT),
+    ):
+        pass
+
+    assert [span.name for span in kept.get_finished_spans()] == [
+        "SELECT inbox",
+        "process complaint.received",
+    ]
