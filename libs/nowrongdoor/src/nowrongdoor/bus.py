@@ -168,22 +168,17 @@ class Bus:
         deadline = asyncio.get_running_loop().time() + wait
         delay = 0.2
         while True:
+            remaining = max(deadline - asyncio.get_running_loop().time(), 0.5)
             try:
-                nc = await nats.connect(
-                    url,
-                    name=name,
-                    allow_reconnect=True,
-                    max_reconnect_attempts=-1,
-                    reconnect_time_wait=0.5,
-                    connect_timeout=2,
-                    error_cb=_log_nats_error,
-                    disconnected_cb=_log_disconnected,
-                    reconnected_cb=_log_reconnected,
-                )
+                # Bounded: with unlimited reconnects the client would retry a first connection
+                # that never succeeds for ever, and `wait` would mean nothing.
+                nc = await asyncio.wait_for(_connect(url, name), timeout=remaining)
                 return cls(nc, namespace=namespace, replicas=replicas)
-            except (OSError, nats.errors.Error) as error:
+            except (OSError, nats.errors.Error, TimeoutError) as error:
                 if asyncio.get_running_loop().time() > deadline:
-                    raise ConnectionError(f"NATS at {url} did not answer: {error}") from error
+                    raise ConnectionError(
+                        f"NATS at {url} did not answer within {wait:g} s"
+                    ) from error
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 2.0)
 
@@ -405,6 +400,21 @@ def _stream_of(subject: str) -> str:
         if any(s.split(".", 1)[0] == root for s in subjects):
             return stream
     raise ValueError(f"no stream holds subject {subject}")
+
+
+async def _connect(url: str, name: str) -> NatsClient:
+    """A connection that, once made, reconnects for ever."""
+    return await nats.connect(
+        url,
+        name=name,
+        allow_reconnect=True,
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=0.5,
+        connect_timeout=2,
+        error_cb=_log_nats_error,
+        disconnected_cb=_log_disconnected,
+        reconnected_cb=_log_reconnected,
+    )
 
 
 async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:

@@ -32,6 +32,7 @@ from nowrongdoor.plugins import (
     discover_services,
     origin,
 )
+from nowrongdoor.streams_backup import streams_app
 from nowrongdoor.supervisor import Platform, plan_platform
 
 app = typer.Typer(
@@ -44,6 +45,7 @@ schemas_app = typer.Typer(help="The event contracts as JSON Schema and AsyncAPI 
 app.add_typer(schemas_app, name="schemas")
 deadletters_app = typer.Typer(help="Events consumers gave up on: list them, send them back.")
 app.add_typer(deadletters_app, name="deadletters")
+app.add_typer(streams_app, name="streams")
 app.add_typer(keys_app, name="keys")
 app.add_typer(mail_app, name="mail")
 
