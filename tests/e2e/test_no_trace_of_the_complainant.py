@@ -145,7 +145,8 @@ async def test_a_complainant_leaves_no_clear_trace_anywhere(
     async def every_service_traced() -> bool:
         return trace_collector.services_seen(since=exports_before) == set(SERVICES)
 
-    await eventually(every_service_traced, timeout=30)
+    # Behind a backlog (a burst another test filed) the last service may take a while.
+    await eventually(every_service_traced, timeout=90)
 
     problems: list[str] = []
     problems += findings(platform.log.read_bytes(), markers, "the platform's logs")

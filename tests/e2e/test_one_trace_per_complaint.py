@@ -61,7 +61,7 @@ async def test_a_complaint_is_one_trace_across_the_five_services_in_the_order_it
         ]
         return trace if told else None
 
-    trace = await eventually(whole_trace, timeout=30, interval=0.5)
+    trace = await eventually(whole_trace, timeout=90, interval=0.5)
     by_service: dict[str, list[ExportedSpan]] = {}
     for span in trace.values():
         by_service.setdefault(span.service, []).append(span)

@@ -289,7 +289,9 @@ class Bus:
                 if subscription is None:
                     subscription = await self.subscribe(spec)
                 messages = await subscription.fetch(spec.batch, timeout=1.0)
-            except nats.errors.TimeoutError:
+            except TimeoutError:
+                # Nothing to fetch. The client raises its own TimeoutError or asyncio's, and
+                # the latter is an OSError too: it must not pass for a broken connection.
                 continue
             except (nats.errors.Error, nats.js.errors.Error, OSError) as error:
                 log.warning(

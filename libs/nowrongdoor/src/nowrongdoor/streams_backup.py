@@ -177,7 +177,6 @@ async def _write_stream(bus: Bus, stream: str, info: Any, target: Path) -> int:
 
 async def _read_stream(bus: Bus, stream: str, last: int) -> AsyncIterator[dict[str, Any]]:
     """Messages 1…`last` of a stream, through a consumer of its own that acknowledges nothing."""
-    import nats.errors
     from nats.js import api
 
     name = bus.stream_name(stream)
@@ -198,7 +197,7 @@ async def _read_stream(bus: Bus, stream: str, last: int) -> AsyncIterator[dict[s
         while True:
             try:
                 batch = await subscription.fetch(FETCH_BATCH, timeout=FETCH_TIMEOUT_SECONDS)
-            except nats.errors.TimeoutError:
+            except TimeoutError:
                 # Nothing came: either the end, or the last messages were deleted meanwhile.
                 pending = await bus.js.consumer_info(name, consumer)
                 if not pending.num_pending:
