@@ -61,6 +61,17 @@ async def accredited(
     return accreditation_id
 
 
+async def relayed(institution: Institution, reference: str) -> dict[str, Any]:
+    """The case once case tracking has the complaint's facts: `complaint.routed` can reach it
+    before `complaint.received`, and the relaying NGO comes with the latter."""
+
+    async def with_facts() -> dict[str, Any] | None:
+        case, _ = await institution.read(reference)
+        return case if case["relayed_by"] is not None else None
+
+    return await eventually(with_facts, timeout=30, interval=0.2)
+
+
 async def test_an_accredited_ngo_relays_an_alert_and_talks_with_the_institution_to_closure(
     platform: Platform, gateway: httpx.AsyncClient
 ) -> None:
@@ -81,7 +92,7 @@ async def test_an_accredited_ngo_relays_an_alert_and_talks_with_the_institution_
     reference = accepted["reference"]
     await follow_until(gateway, accepted, "routed")
 
-    case, _ = await hatvp.read(reference)
+    case = await relayed(hatvp, reference)
     complaint_read = await gateway.get(f"/v1/cases/{reference}/complaint", headers=hatvp_headers)
     assert case["relayed_by"] == {
         "ngo_id": "fr-anticor",
@@ -212,7 +223,7 @@ async def test_an_alert_for_an_institution_that_did_not_accredit_the_ngo_is_rout
     filed = await gateway.post("/v1/complaints", json=whistle, headers=ngo)
     assert filed.status_code == 201, filed.text
     await follow_until(gateway, filed.json(), "routed")
-    case, _ = await ddd.read(filed.json()["reference"])
+    case = await relayed(ddd, filed.json()["reference"])
 
     assert case["relayed_by"]["accredited_by"] == "fr-hatvp"
     assert [(p["institution_id"], p["relay_accredited"]) for p in case["parts"]] == [
