@@ -46,7 +46,8 @@ def create_app(
     settings = settings or GatewaySettings()
     limits = limits or Limits()
     configure_logging("gateway", settings.log_level)
-    configure_tracing("gateway")
+    # The public door starts each request's trace; a caller's `traceparent` is not believed.
+    configure_tracing("gateway", trust_incoming=False)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

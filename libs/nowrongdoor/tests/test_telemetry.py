@@ -16,14 +16,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import NamedTuple
 
 import pytest
+from opentelemetry import trace
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.sdk.trace.sampling import ALWAYS_ON
 from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
-from nowrongdoor.telemetry import RedactingExporter, WithoutLoneClientSpans
+from nowrongdoor.telemetry import OutgoingOnly, RedactingExporter, WithoutLoneClientSpans
 
 PROGRAM = textwrap.dedent(
     """
@@ -195,3 +197,19 @@ def test_client_spans_that_start_a_trace_are_not_sampled_and_others_are() -> Non
         "SELECT inbox",
         "process complaint.received",
     ]
+
+
+def test_a_public_door_takes_no_trace_from_a_caller_and_passes_its_own_on() -> None:
+    door = OutgoingOnly(TraceContextTextMapPropagator())
+    # A caller asking that nothing of its request be sampled.
+    unsampled = {"traceparent": f"00-{'ab' * 16}-{'cd' * 8}-00"}
+
+    taken = door.extract(unsampled)
+
+    assert not trace.get_current_span(taken).get_span_context().is_valid
+    tracer = TracerProvider().get_tracer("check")
+    with tracer.start_as_current_span("POST /v1/complaints", context=taken) as span:
+        outgoing: dict[str, str] = {}
+        door.inject(outgoing)
+    assert span.get_span_context().trace_flags.sampled
+    assert outgoing["traceparent"].split("-")[1] == format(span.get_span_context().trace_id, "032x")

@@ -16,11 +16,19 @@ from typing import Any
 
 from fastapi import FastAPI
 from opentelemetry import context as otel_context
-from opentelemetry import trace
+from opentelemetry import propagate, trace
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from opentelemetry.instrumentation.redis import RedisInstrumentor
 from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+from opentelemetry.propagators.textmap import (
+    CarrierT,
+    Getter,
+    Setter,
+    TextMapPropagator,
+    default_getter,
+    default_setter,
+)
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import Event, ReadableSpan, TracerProvider, sampling
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
@@ -154,7 +162,9 @@ def redacted(span: ReadableSpan) -> ReadableSpan:
     )
 
 
-def configure_tracing(service: str, exporter: SpanExporter | None = None) -> None:
+def configure_tracing(
+    service: str, exporter: SpanExporter | None = None, *, trust_incoming: bool = True
+) -> None:
     """Install a tracer provider and the instrumentation once per process.
 
     The standard OpenTelemetry variables decide the rest, read by the SDK itself:
@@ -164,6 +174,10 @@ def configure_tracing(service: str, exporter: SpanExporter | None = None) -> Non
     Spans are exported only where an endpoint is set (or an exporter handed in), and
     `OTEL_SDK_DISABLED=true` or `OTEL_TRACES_EXPORTER=none` turns exporting off. Database and
     Redis calls are traced only where spans are exported: nobody would see them otherwise.
+
+    A public door passes `trust_incoming=False`: it starts a trace of its own for each request
+    rather than continue one a caller names, since a caller's `traceparent` could switch
+    sampling off for what it sends, or on for as many requests as it likes.
     """
     global _configured
     if _configured:
@@ -177,6 +191,8 @@ def configure_tracing(service: str, exporter: SpanExporter | None = None) -> Non
     # The stable HTTP and database attribute names (`http.request.method`, `db.system.name`),
     # unless the operator chose otherwise; the instrumentations read this once, below.
     os.environ.setdefault("OTEL_SEMCONV_STABILITY_OPT_IN", "http,database")
+    if not trust_incoming:
+        propagate.set_global_textmap(OutgoingOnly(propagate.get_global_textmap()))
     provider = TracerProvider(
         resource=resource, sampler=WithoutLoneClientSpans(sampling._get_from_env_or_default())
     )
@@ -191,6 +207,33 @@ def configure_tracing(service: str, exporter: SpanExporter | None = None) -> Non
     RedisInstrumentor().instrument()
     # SQLAlchemy 2.1 works with the instrumentation, whose declared range ends below it.
     SQLAlchemyInstrumentor().instrument(skip_dep_check=True)
+
+
+class OutgoingOnly(TextMapPropagator):
+    """Puts the trace into the calls this process makes; takes none from what it receives."""
+
+    def __init__(self, propagator: TextMapPropagator) -> None:
+        self.propagator = propagator
+
+    def extract(
+        self,
+        carrier: CarrierT,
+        context: otel_context.Context | None = None,
+        getter: Getter[CarrierT] = default_getter,
+    ) -> otel_context.Context:
+        return context if context is not None else otel_context.Context()
+
+    def inject(
+        self,
+        carrier: CarrierT,
+        context: otel_context.Context | None = None,
+        setter: Setter[CarrierT] = default_setter,
+    ) -> None:
+        self.propagator.inject(carrier, context, setter)
+
+    @property
+    def fields(self) -> set[str]:
+        return self.propagator.fields
 
 
 class WithoutLoneClientSpans(sampling.Sampler):
