@@ -102,8 +102,8 @@ SITUATIONS = [
         office="ma-mediateur-casablanca-settat",
     ),
     S(
-        "ma-mediateur: a public enterprise where there is no delegation",
-        {"respondent_type": "public-enterprise", "territory": "MA-04"},
+        "ma-mediateur: a public enterprise of no one region is served centrally",
+        {"respondent_type": "public-enterprise", "territory": "MA"},
         "competent",
         lead="ma-mediateur",
     ),
@@ -112,6 +112,15 @@ SITUATIONS = [
         {"complainant_role": "public-official", "territory": "MA-RAB"},
         "competent",
         lead="ma-mediateur",
+        office="ma-mediateur-rabat-sale-kenitra",
+    ),
+    S(
+        "ma-mediateur: a commune in Marrakech-Safi, in Arabic",
+        {"respondent_type": "local-authority", "territory": "MA-07"},
+        "competent",
+        lead="ma-mediateur",
+        office="ma-mediateur-marrakech-safi",
+        language="ar",
     ),
     S(
         "ma-mediateur: administration not contacted first",
@@ -188,10 +197,11 @@ SITUATIONS = [
         language="ar",
     ),
     S(
-        "ma-cndh: children's rights where there is no commission",
+        "ma-cndh: children's rights in Marrakech-Safi go to its commission",
         {"category": "children-rights", "respondent_type": "local-authority", "territory": "MA-07"},
         "competent",
         lead="ma-cndh",
+        office="ma-cndh-marrakech-safi",
     ),
     S(
         "ma-cndh: a court decision is not for it",
@@ -298,6 +308,23 @@ SITUATIONS = [
         {"respondent_type": "public-enterprise", "territory": "BE-WHT"},
         "competent",
         lead="be-wallonie",
+    ),
+    S(
+        "be-ostbelgien: a German-speaking Community administration, in German",
+        {"respondent_type": "regional-administration", "territory": "BE-DG"},
+        "competent",
+        lead="be-ostbelgien",
+        language="de",
+    ),
+    S(
+        "be-ostbelgien: a municipality there, the administration not contacted",
+        {
+            "respondent_type": "local-authority",
+            "territory": "BE-DG",
+            "administration_contacted": False,
+        },
+        "prerequisite-missing",
+        advice="contact-administration-first",
     ),
     S(
         "be-vlaanderen: a Flemish administration in Antwerp",
@@ -407,7 +434,18 @@ SITUATIONS = [
         lead="fr-ddd",
     ),
     S(
-        "fr-ddd: a public official blowing the whistle is guided",
+        "fr-ddd: a public official reporting an integrity breach of a commune is guided",
+        {
+            "category": "integrity",
+            "respondent_type": "local-authority",
+            "territory": "FR-OCC",
+            "complainant_role": "public-official",
+        },
+        "competent",
+        lead="fr-ddd",
+    ),
+    S(
+        "fr joint: a public official blows the whistle on corruption, AFA leads and DDD guides",
         {
             "category": "corruption",
             "respondent_type": "local-authority",
@@ -415,7 +453,20 @@ SITUATIONS = [
             "complainant_role": "public-official",
         },
         "competent",
-        lead="fr-ddd",
+        lead="fr-afa",
+        associated=("fr-ddd",),
+    ),
+    S(
+        "fr-afa: an association reports corruption in a company, in English",
+        {
+            "category": "corruption",
+            "respondent_type": "private-company",
+            "territory": "FR-IDF",
+            "complainant_role": "ngo",
+        },
+        "competent",
+        lead="fr-afa",
+        language="en",
     ),
     S(
         "fr-hatvp: a citizen reports a conflict of interest",
@@ -548,8 +599,10 @@ def test_the_situations_cover_the_seed_directory() -> None:
         "be-wallonie",
         "be-vlaanderen",
         "be-unia",
+        "be-ostbelgien",
         "fr-ddd",
         "fr-hatvp",
+        "fr-afa",
     } <= leads
     assert {s.advice for s in SITUATIONS} >= {
         "contact-administration-first",

@@ -37,6 +37,29 @@ async def test_anyone_lists_the_institutions_in_their_language(
     assert (asked.operation, asked.caller.kind, asked.sent) == ("institutions", "public", "ar")
 
 
+async def test_a_search_is_asked_of_routing_and_only_what_it_finds_is_listed(
+    client: httpx.AsyncClient, services: FakeServices
+) -> None:
+    response = await client.get("/v1/institutions", params={"lang": "fr", "q": "droits"})
+
+    assert response.status_code == 200
+    assert [i["institution_id"] for i in response.json()] == ["ma-cndh"]
+    assert response.json()[0]["former_names"] == []
+    [asked] = services.routing.calls
+    assert (asked.operation, asked.sent) == ("institutions", ("fr", "droits"))
+
+
+async def test_an_empty_or_overlong_search_is_refused_before_routing_is_asked(
+    client: httpx.AsyncClient, services: FakeServices
+) -> None:
+    empty = await client.get("/v1/institutions", params={"q": ""})
+    overlong = await client.get("/v1/institutions", params={"q": "x" * 201})
+
+    assert (empty.status_code, overlong.status_code) == (422, 422)
+    assert empty.headers["content-type"] == "application/problem+json"
+    assert services.routing.calls == []
+
+
 async def test_one_institution_is_read_in_the_language_asked(
     client: httpx.AsyncClient, services: FakeServices
 ) -> None:

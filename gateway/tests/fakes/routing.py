@@ -110,9 +110,19 @@ class FakeRouting(AccreditingRouting):
         )
 
     @override
-    async def institutions(self, caller: Principal, language: Language) -> list[InstitutionView]:
-        await self.reached("institutions", caller, language)
-        return [self._view(institution_id, language) for institution_id in NAMES]
+    async def institutions(
+        self, caller: Principal, language: Language, query: str | None = None
+    ) -> list[InstitutionView]:
+        await self.reached("institutions", caller, language if query is None else (language, query))
+        found = [
+            institution_id
+            for institution_id, names in NAMES.items()
+            if query is None
+            or any(
+                query.casefold() in text.casefold() for text in (institution_id, *names.values())
+            )
+        ]
+        return [self._view(institution_id, language) for institution_id in found]
 
     @override
     async def institution(

@@ -39,6 +39,31 @@ async def test_maladministration_in_casablanca_goes_to_the_regional_delegation(
     assert envelope.id != "" and envelope.type == "org.nowrongdoor.complaint.routed.v1"
 
 
+async def test_the_routed_event_carries_the_territories_containing_the_respondent(
+    decide_over_the_bus: Decide,
+    received: Callable[..., ComplaintReceived],
+    last_event: Callable[[str], Awaitable[Envelope | None]],
+) -> None:
+    async def routed_event(territory: str) -> dict[str, Any]:
+        event = received(respondent_territory=territory)
+        await decide_over_the_bus(event)
+
+        async def announced() -> Envelope | None:
+            envelope = await last_event("complaint.routed")
+            return (
+                envelope if envelope is not None and envelope.subject == event.reference else None
+            )
+
+        return (await eventually(announced)).event().model_dump()
+
+    inside = await routed_event("MA-CAS")
+    outside = await routed_event("DE-BY")
+
+    assert inside["territory_path"] == ["MA", "MA-06", "MA-CAS"]
+    assert inside["competent"][0]["office_id"] == "ma-mediateur-casablanca-settat"
+    assert (outside["outcome"], outside["territory_path"]) == ("not-competent", ["DE", "DE-BY"])
+
+
 async def test_a_private_dispute_gets_advice_not_a_case(decide_over_the_bus: Decide) -> None:
     decision = await decide_over_the_bus(respondent_type="private-company")
 

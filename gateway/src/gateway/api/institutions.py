@@ -32,6 +32,20 @@ LanguageQuery = Annotated[
     ),
 ]
 
+SearchQuery = Annotated[
+    str | None,
+    Query(
+        alias="q",
+        min_length=1,
+        max_length=200,
+        description=(
+            "Only the institutions whose name in any language, former name, regional office or "
+            "id contains every word of this, ignoring case and accents"
+        ),
+        examples=["ICPC", "Marrakech", "médiateur"],
+    ),
+]
+
 _VALIDATION_EXAMPLE = {
     "type": "/problems/invalid-mandate",
     "title": "Invalid mandate",
@@ -52,19 +66,25 @@ _VALIDATION_EXAMPLE = {
     summary="List the participating institutions",
     description=(
         "Every institution of the network with its regional offices, languages, service "
-        "standards and the subjects its mandate covers, named in the language asked for."
+        "standards, former names and the subjects its mandate covers, named in the language "
+        "asked for. With `q`, only those it finds: an institution is found under the names it "
+        "had before, as the INPPLC is under ICPC."
     ),
     responses={
-        200: {"description": "The institutions, by id"},
-        422: {**PROBLEM, "description": "A language the API does not speak"},
+        200: {"description": "The institutions, by id; none when the search finds none"},
+        422: {**PROBLEM, "description": "A language the API does not speak, or a search too long"},
         503: UNAVAILABLE,
     },
     openapi_extra=ANONYMOUS_ALLOWED,
 )
 async def list_institutions(
-    upstreams: UpstreamsDep, caller: CallerDep, response: Response, language: LanguageQuery = "en"
+    upstreams: UpstreamsDep,
+    caller: CallerDep,
+    response: Response,
+    language: LanguageQuery = "en",
+    query: SearchQuery = None,
 ) -> list[InstitutionView]:
-    institutions = await upstreams.routing.institutions(caller, language)
+    institutions = await upstreams.routing.institutions(caller, language, query)
     response.headers.update(PUBLIC_BRIEFLY)
     return institutions
 

@@ -101,6 +101,47 @@ async def test_the_answer_names_the_office_and_explains_in_the_asked_language(
     assert result["advice"] is None
 
 
+async def test_the_guide_ends_at_the_german_speaking_communitys_ombudsman_in_german(
+    client: httpx.AsyncClient,
+) -> None:
+    result = (
+        await client.post(
+            "/internal/guide/answers",
+            params={"lang": "de"},
+            json=answers(respondent_type="regional-administration", territory="BE-DG"),
+        )
+    ).json()
+
+    assert (result["outcome"], result["reason"]) == ("competent", "single-institution")
+    [ombudsman] = result["institutions"]
+    assert ombudsman["institution_id"] == "be-ostbelgien"
+    assert ombudsman["name"] == "Ombudsdienst der Deutschsprachigen Gemeinschaft"
+    assert ombudsman["name"] in result["explanation"]
+
+
+async def test_the_guide_ends_at_the_afa_with_the_defender_of_rights_for_a_whistleblower(
+    client: httpx.AsyncClient,
+) -> None:
+    result = (
+        await client.post(
+            "/internal/guide/answers",
+            params={"lang": "en"},
+            json=answers(
+                category="corruption",
+                respondent_type="public-enterprise",
+                territory="FR-IDF",
+                complainant_role="public-official",
+            ),
+        )
+    ).json()
+
+    assert [(i["institution_id"], i["role"]) for i in result["institutions"]] == [
+        ("fr-afa", "lead"),
+        ("fr-ddd", "associated"),
+    ]
+    assert result["institutions"][0]["name"] == "French Anti-Corruption Agency"
+
+
 async def test_a_missing_prerequisite_is_told_with_the_advice_and_who_could_take_it(
     client: httpx.AsyncClient,
 ) -> None:

@@ -287,15 +287,52 @@ async def test_the_registry_is_listed_with_its_regional_offices(client: httpx.As
     institutions = (await client.get("/internal/institutions", params={"lang": "ar"})).json()
 
     by_id = {item["institution_id"]: item for item in institutions}
-    assert len(by_id) == 10
+    assert len(by_id) == len(load_seed_registry().institutions) == 12
     mediateur = by_id["ma-mediateur"]
     assert mediateur["name"] == "مؤسسة وسيط المملكة"
-    assert {o["office_id"] for o in mediateur["offices"]} == {
+    assert len(mediateur["offices"]) == 12
+    assert {
         "ma-mediateur-casablanca-settat",
         "ma-mediateur-tanger-tetouan-al-hoceima",
-    }
+        "ma-mediateur-marrakech-safi",
+    } <= {o["office_id"] for o in mediateur["offices"]}
+    assert sorted(t for o in by_id["ma-cndh"]["offices"] for t in o["territories"]) == [
+        f"MA-{n:02d}" for n in range(1, 13)
+    ]
     assert mediateur["service_standards"]["acknowledge_days"] > 0
     assert mediateur["categories"] == ["maladministration"]
+
+
+async def test_the_anti_corruption_authority_is_found_under_its_former_name(
+    client: httpx.AsyncClient,
+) -> None:
+    found = await client.get("/internal/institutions", params={"lang": "fr", "q": "ICPC"})
+    accented = await client.get("/internal/institutions", params={"q": "médiateur du royaume"})
+    nothing = await client.get("/internal/institutions", params={"q": "nobody"})
+    empty = await client.get("/internal/institutions", params={"q": ""})
+
+    assert found.status_code == 200
+    [inpplc] = found.json()
+    assert inpplc["institution_id"] == "ma-inpplc"
+    assert inpplc["name"].startswith("Instance Nationale de la Probité")
+    assert any("ICPC" in name for name in inpplc["former_names"])
+    assert [i["institution_id"] for i in accented.json()] == ["ma-mediateur"]
+    assert nothing.json() == []
+    assert empty.status_code == 422
+
+
+async def test_the_new_institutions_are_listed_in_their_language(
+    client: httpx.AsyncClient,
+) -> None:
+    german = await client.get("/internal/institutions/be-ostbelgien", params={"lang": "de"})
+    english = await client.get("/internal/institutions/fr-afa", params={"lang": "en"})
+
+    assert "Deutschsprachigen" in german.json()["name"]
+    assert german.json()["territory"] == "BE-DG"
+    assert german.json()["categories"] == ["maladministration"]
+    assert english.json()["name"] == "French Anti-Corruption Agency"
+    assert english.json()["categories"] == ["corruption"]
+    assert english.json()["offices"] == []
 
 
 async def test_one_institution_is_answered_and_an_unknown_one_is_a_problem(

@@ -80,6 +80,7 @@ async def test_the_triage_desk_decides_and_the_complaint_is_routed_under_its_ref
     assert announced.reference == event.reference
     assert [c.institution_id for c in announced.competent] == ["be-wallonie"]
     assert (announced.triaged_by, announced.received_by) == ("be-vlaanderen", "be-vlaanderen")
+    assert announced.territory_path == ["BE", "BE-BRU"]
     assert str(CHOICE["reason"]) not in announced.model_dump_json()
 
 

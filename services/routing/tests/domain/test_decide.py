@@ -10,7 +10,8 @@ import pytest
 
 from nowrongdoor.contracts.events import ComplaintFacts, ComplaintRouted
 from nowrongdoor.contracts.vocabulary import RoutingOutcome
-from routing.domain import Decision, decide, load_seed_registry
+from routing.domain import Decision, decide, load_seed_registry, mandate_of
+from routing.domain.mandate import with_mandate
 
 SEED = load_seed_registry()
 Facts = Callable[..., ComplaintFacts]
@@ -71,16 +72,24 @@ SCENARIOS = [
         office="ma-mediateur-casablanca-settat",
     ),
     Scenario(
-        "ma-mediateur: public enterprise in a region without a delegation is served centrally",
+        "ma-mediateur: a public enterprise of no one region is served centrally",
+        {"respondent_type": "public-enterprise", "respondent_territory": "MA"},
+        RoutingOutcome.COMPETENT,
+        lead="ma-mediateur",
+    ),
+    Scenario(
+        "ma-mediateur: a public enterprise in Rabat-Salé-Kénitra goes to that delegation",
         {"respondent_type": "public-enterprise", "respondent_territory": "MA-04"},
         RoutingOutcome.COMPETENT,
         lead="ma-mediateur",
+        office="ma-mediateur-rabat-sale-kenitra",
     ),
     Scenario(
         "ma-mediateur: a public official complaining about their own administration",
         {"complainant_role": "public-official", "respondent_territory": "MA-RAB"},
         RoutingOutcome.COMPETENT,
         lead="ma-mediateur",
+        office="ma-mediateur-rabat-sale-kenitra",
     ),
     Scenario(
         "ma-mediateur: administration not contacted first",
@@ -189,12 +198,19 @@ SCENARIOS = [
         office="ma-cndh-tanger-tetouan-al-hoceima",
     ),
     Scenario(
-        "ma-cndh: children's rights where there is no regional commission",
+        "ma-cndh: children's rights in Marrakech-Safi go to that region's commission",
         {
             "category": "children-rights",
             "respondent_type": "local-authority",
             "respondent_territory": "MA-07",
         },
+        RoutingOutcome.COMPETENT,
+        lead="ma-cndh",
+        office="ma-cndh-marrakech-safi",
+    ),
+    Scenario(
+        "ma-cndh: a national administration of no one region is served centrally",
+        {"category": "human-rights", "respondent_territory": "MA"},
         RoutingOutcome.COMPETENT,
         lead="ma-cndh",
     ),
@@ -352,6 +368,59 @@ SCENARIOS = [
         missing=("be-vlaanderen/administration-contacted", "be-wallonie/administration-contacted"),
     ),
     Scenario(
+        "be-wallonie: a regional administration in Liège, outside the German-speaking Community",
+        {"respondent_type": "regional-administration", "respondent_territory": "BE-WLG"},
+        RoutingOutcome.COMPETENT,
+        lead="be-wallonie",
+        matched=("be-wallonie/maladministration-walloon-and-french-community",),
+    ),
+    Scenario(
+        "be-ostbelgien: a German-speaking Community administration is its ombudsman's alone",
+        {"respondent_type": "regional-administration", "respondent_territory": "BE-DG"},
+        RoutingOutcome.COMPETENT,
+        lead="be-ostbelgien",
+        matched=("be-ostbelgien/maladministration-german-speaking-community",),
+        excluding=("be-wallonie/german-speaking-community-body",),
+        extra={"reason": "single-institution"},
+    ),
+    Scenario(
+        "be-ostbelgien: a municipality of the German-speaking Community, in German",
+        {"respondent_type": "local-authority", "respondent_territory": "be-dg", "language": "de"},
+        RoutingOutcome.COMPETENT,
+        lead="be-ostbelgien",
+        extra={"reason": "single-institution"},
+    ),
+    Scenario(
+        "be-ostbelgien: a public body there, the administration not contacted first",
+        {
+            "respondent_type": "public-enterprise",
+            "respondent_territory": "BE-DG",
+            "administration_contacted": False,
+        },
+        RoutingOutcome.PREREQUISITE_MISSING,
+        advice="contact-administration-first",
+        candidates=("be-ostbelgien",),
+        missing=("be-ostbelgien/administration-contacted",),
+        excluding=("be-wallonie/german-speaking-community-body",),
+    ),
+    Scenario(
+        "be-ostbelgien: a court case pending is told as such, not as the Walloon carve-out",
+        {
+            "respondent_type": "regional-administration",
+            "respondent_territory": "BE-DG",
+            "court_case_pending": True,
+        },
+        RoutingOutcome.NOT_COMPETENT,
+        advice="court-case-pending",
+        excluding=("be-ostbelgien/court-case-pending", "be-wallonie/court-case-pending"),
+    ),
+    Scenario(
+        "be-federal: a federal administration in the German-speaking Community",
+        {"respondent_type": "national-administration", "respondent_territory": "BE-DG"},
+        RoutingOutcome.COMPETENT,
+        lead="be-federal",
+    ),
+    Scenario(
         "be-unia: discrimination by a company in Flanders",
         {
             "category": "discrimination",
@@ -466,9 +535,9 @@ SCENARIOS = [
         matched=("fr-ddd/security-forces-ethics",),
     ),
     Scenario(
-        "fr-ddd: a public official blowing the whistle on a local authority is guided",
+        "fr-ddd: a public official reporting an integrity breach of a commune is guided",
         {
-            "category": "corruption",
+            "category": "integrity",
             "respondent_type": "local-authority",
             "respondent_territory": "FR-OCC",
             "complainant_role": "public-official",
@@ -476,6 +545,69 @@ SCENARIOS = [
         RoutingOutcome.COMPETENT,
         lead="fr-ddd",
         matched=("fr-ddd/whistleblower-guidance",),
+    ),
+    Scenario(
+        "fr joint: a public official blowing the whistle on corruption, AFA leads, DDD guides",
+        {
+            "category": "corruption",
+            "respondent_type": "local-authority",
+            "respondent_territory": "FR-OCC",
+            "complainant_role": "public-official",
+        },
+        RoutingOutcome.COMPETENT,
+        lead="fr-afa",
+        associated=("fr-ddd",),
+        matched=("fr-afa/probity-breach-reports", "fr-ddd/whistleblower-guidance"),
+        extra={"reason": "joint-case"},
+    ),
+    Scenario(
+        "fr-afa: an NGO reports corruption in a company, without a prerequisite",
+        {
+            "category": "corruption",
+            "respondent_type": "private-company",
+            "respondent_territory": "FR-IDF",
+            "complainant_role": "ngo",
+            "administration_contacted": False,
+        },
+        RoutingOutcome.COMPETENT,
+        lead="fr-afa",
+        matched=("fr-afa/probity-breach-reports",),
+        extra={"reason": "single-institution"},
+    ),
+    Scenario(
+        "fr-afa: an NGO's report of corruption by a ministry, already before a court",
+        {
+            "category": "corruption",
+            "respondent_territory": "FR",
+            "complainant_role": "ngo",
+            "court_case_pending": True,
+        },
+        RoutingOutcome.COMPETENT,
+        lead="fr-afa",
+    ),
+    Scenario(
+        "fr-afa: a court decision is not for it",
+        {
+            "category": "corruption",
+            "respondent_type": "court",
+            "respondent_territory": "FR",
+            "complainant_role": "ngo",
+        },
+        RoutingOutcome.NOT_COMPETENT,
+        advice="court-decision",
+        excluding=("fr-afa/court-decision",),
+    ),
+    Scenario(
+        "fr: integrity reported by an NGO stays the HATVP's, never the AFA's",
+        {
+            "category": "integrity",
+            "respondent_type": "public-official",
+            "respondent_territory": "FR-CVL",
+            "complainant_role": "ngo",
+        },
+        RoutingOutcome.COMPETENT,
+        lead="fr-hatvp",
+        matched=("fr-hatvp/integrity-public-officials",),
     ),
     Scenario(
         "fr-ddd: a private dispute",
@@ -601,13 +733,36 @@ def test_scenarios_cover_every_institution_as_lead() -> None:
     assert leads >= set(SEED.institutions)
 
 
+ONLY_AFTER_A_MANDATE_CHANGE = {"be-dg-ombudsman"}
+"""Advice the seed never gives: the German-speaking Community's ombudsman takes every complaint
+the Walloon carve-out sets aside, so that carve-out's advice shows only if its mandate shrinks."""
+
+
 def test_scenarios_cover_every_outcome_exclusion_prerequisite_and_advice() -> None:
     assert {s.outcome for s in SCENARIOS} == set(RoutingOutcome)
     excluded_by = {rule.split("/", 1)[1] for s in SCENARIOS for rule in s.excluding}
     assert excluded_by == set(SEED.exclusions)
     missing = {rule.split("/", 1)[1] for s in SCENARIOS for rule in s.missing}
     assert missing == set(SEED.prerequisites)
-    assert {s.advice for s in SCENARIOS} - {None} == set(SEED.advice)
+    assert {s.advice for s in SCENARIOS} - {None} == set(SEED.advice) - ONLY_AFTER_A_MANDATE_CHANGE
+
+
+def test_the_walloon_carve_out_names_the_community_ombudsman_if_its_mandate_shrinks(
+    facts: Facts,
+) -> None:
+    municipalities_only = [
+        rule | {"respondent_types": ["local-authority"]}
+        for rule in mandate_of(SEED, "be-ostbelgien")
+    ]
+    narrowed = with_mandate(SEED, "be-ostbelgien", municipalities_only)
+
+    decision = decide(
+        facts(respondent_type="regional-administration", respondent_territory="BE-DG"), narrowed
+    )
+
+    assert (decision.outcome, decision.reason) == (RoutingOutcome.NOT_COMPETENT, "excluded")
+    assert decision.advice == "be-dg-ombudsman"
+    assert decision.excluding_rules == ("be-wallonie/german-speaking-community-body",)
 
 
 def test_a_competent_decision_is_what_the_routed_event_carries(facts: Facts) -> None:

@@ -34,14 +34,17 @@ def test_the_seed_declares_the_directory_the_design_names() -> None:
         "be-wallonie",
         "be-vlaanderen",
         "be-unia",
+        "be-ostbelgien",
         "fr-ddd",
         "fr-hatvp",
+        "fr-afa",
     }
     assert {f"MA-{n:02d}" for n in range(1, 13)} <= set(SEED.territory_chains)
     assert {"BE-BRU", "BE-VLG", "BE-WAL", "BE-WHT", "BE-VAN", "FR-IDF"} <= set(
         SEED.territory_chains
     )
     assert SEED.territory_chains["BE-WHT"] == ("BE-WHT", "BE-WAL", "BE")
+    assert SEED.territory_chains["BE-DG"] == ("BE-DG", "BE-WLG", "BE-WAL", "BE")
     for advice in SEED.advice.values():
         assert set(advice.texts) >= {"ar", "fr", "en"}
 
@@ -99,6 +102,18 @@ def test_a_broken_directory_is_refused_with_its_reason(
         Registry.from_dict(data)
 
     assert any(problem in p for p in refused.value.problems), refused.value.problems
+
+
+def test_a_directory_without_former_names_keeps_its_version() -> None:
+    without = SEED.to_dict()
+    for institution in without["institutions"]:
+        institution.pop("former_names", None)
+    emptied = copy.deepcopy(without)
+    for institution in emptied["institutions"]:
+        institution["former_names"] = []
+
+    assert Registry.from_dict(without).version == Registry.from_dict(emptied).version
+    assert Registry.from_dict(without).version != SEED.version
 
 
 def test_a_territory_is_known_however_it_is_written() -> None:

@@ -175,6 +175,12 @@ class ComplaintRouted(Event):
         description="The decision in plain words, in the complainant's language; written by the "
         "platform from the directory, never containing anything the complainant wrote",
     )
+    territory_path: list[str] = Field(
+        default_factory=list,
+        description="The respondent's territory and every territory containing it, widest "
+        "first, as the directory the decision used knows them; empty from older producers",
+        examples=[["MA", "MA-06", "MA-CAS"]],
+    )
 
 
 class ComplaintTriageRequired(Event):

@@ -83,6 +83,11 @@ class InstitutionView(BaseModel):
         examples=[["maladministration"]],
     )
     registry_version: str | None = Field(None, examples=["sha256:5f1c0a9e2b7d4c31"])
+    former_names: list[str] = Field(
+        default_factory=list,
+        description="Names it was known by before, as they were written then",
+        examples=[["Instance Centrale de Prévention de la Corruption (ICPC)"]],
+    )
 
 
 # --- Mandates -----------------------------------------------------------------------------------
@@ -379,10 +384,12 @@ class RoutingClient(AccreditationsClient):
 
     service = "routing"
 
-    async def institutions(self, caller: Principal, language: Language) -> list[InstitutionView]:
-        response = await self.call(
-            caller, "GET", "/internal/institutions", params={"lang": language}
-        )
+    async def institutions(
+        self, caller: Principal, language: Language, query: str | None = None
+    ) -> list[InstitutionView]:
+        """Every institution, or those whose names, former names, offices or id match `query`."""
+        params = {"lang": language} if query is None else {"lang": language, "q": query}
+        response = await self.call(caller, "GET", "/internal/institutions", params=params)
         return self.read_list(response, InstitutionView)
 
     async def institution(

@@ -17,6 +17,7 @@ from routing.service.evidence import Evidence
 InstitutionId = Annotated[str, Path(pattern=INSTITUTION_ID_PATTERN)]
 Reference = Annotated[str, Path(pattern=REFERENCE_PATTERN)]
 LanguageQuery = Annotated[Language, Query(alias="lang")]
+SearchQuery = Annotated[str | None, Query(alias="q", min_length=1, max_length=200)]
 
 
 def get_store(request: Request) -> RegistryStore:

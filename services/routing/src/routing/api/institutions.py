@@ -20,8 +20,15 @@ from nowrongdoor.contracts.routing import (
 from nowrongdoor.problems import FieldProblem, ProblemError
 from nowrongdoor.runtime import RuntimeDep
 from routing import service
-from routing.api.dependencies import InstitutionId, LanguageQuery, StoreDep, database_not_answering
+from routing.api.dependencies import (
+    InstitutionId,
+    LanguageQuery,
+    SearchQuery,
+    StoreDep,
+    database_not_answering,
+)
 from routing.domain import Institution
+from routing.domain.search import search
 from routing.service import VersionSummary
 
 router = APIRouter()
@@ -31,12 +38,16 @@ NO_INSTITUTION = "No institution with this id."
 
 @router.get("/institutions")
 async def list_institutions(
-    runtime: RuntimeDep, store: StoreDep, language: LanguageQuery = "en"
+    runtime: RuntimeDep,
+    store: StoreDep,
+    language: LanguageQuery = "en",
+    query: SearchQuery = None,
 ) -> list[InstitutionView]:
+    """Every institution by id, or those a search query finds (see `routing.domain.search`)."""
     current = await service.current_registry(runtime.sessions, store)
     return [
         institution_view(institution, language, current.version)
-        for institution in sorted(current.institutions.values(), key=lambda i: i.id)
+        for institution in search(current, query)
     ]
 
 
@@ -72,6 +83,7 @@ def institution_view(institution: Institution, language: str, version: str) -> I
         service_standards=ServiceStandardsView.model_validate(standards.model_dump()),
         categories=sorted({c for rule in institution.rules for c in rule.categories}),
         registry_version=version,
+        former_names=list(institution.former_names),
     )
 
 

@@ -90,6 +90,7 @@ class Institution:
     # The country whose business days its promises count in, and its own closing days.
     calendar: str
     closing_days: tuple[date, ...] = ()
+    former_names: tuple[str, ...] = ()
 
     def name(self, language: str) -> str:
         """The name in `language`, or the official one when none is declared."""
@@ -148,7 +149,11 @@ class Registry:
         for institution in document["institutions"]:
             institution["rules"].sort(key=lambda rule: rule["id"])
             # Left out when not declared, so a directory without them keeps its version.
-            for optional, default in (("calendar", None), ("closing_days", [])):
+            for optional, default in (
+                ("calendar", None),
+                ("closing_days", []),
+                ("former_names", []),
+            ):
                 if institution.get(optional, default) == default:
                     institution.pop(optional, None)
         source = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
@@ -170,6 +175,19 @@ class Registry:
         """The territory, however written, with its ancestors; `None` when the directory does not
         know it."""
         return self.territory_chains.get(territory.strip().upper())
+
+    def territory_path(self, territory: str) -> tuple[str, ...]:
+        """The territory and every territory containing it, widest first: MA, MA-06, MA-CAS.
+
+        A code the directory does not know keeps what can be read from it: its country, then
+        itself.
+        """
+        code = territory.strip().upper()
+        chain = self.territory_chains.get(code)
+        if chain is not None:
+            return chain[::-1]
+        country = code.split("-", 1)[0]
+        return (country, code) if country != code else (code,)
 
     def territory_name(self, code: str, language: str) -> str:
         """The territory's name in `language`, or the one the directory gives it."""
@@ -240,6 +258,7 @@ def _compile(spec: DirectorySpec, version: str, source: str) -> Registry:
             ),
             calendar=declared.calendar_country,
             closing_days=tuple(sorted(declared.closing_days)),
+            former_names=tuple(declared.former_names),
         )
         by_country.setdefault(chains[declared.territory][-1], []).append(declared.id)
 

@@ -108,6 +108,8 @@ class ServiceStandards(_Spec):
 class InstitutionSpec(_Spec):
     id: str = Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9-]*$")
     names: dict[str, str]
+    # Names it was known by before, so that a person who knows only those still finds it.
+    former_names: list[str] = []
     languages: list[str]
     territory: str
     offices: list[OfficeSpec] = []

@@ -364,6 +364,7 @@ async def _decide_at_triage(
             triaged_by=waiting.triage_institution_id,
             explanation=decision.explain(facts.language),
             relayed_by=facts.relayed_by,
+            territory_path=list(registry.territory_path(facts.respondent_territory)),
         ),
         source=SOURCE,
         subject=reference,
@@ -449,4 +450,5 @@ def _announcement(
         decided_at=record.decided_at,
         explanation=decision.explain(facts.language),
         relayed_by=facts.relayed_by,
+        territory_path=list(registry.territory_path(facts.respondent_territory)),
     )
