@@ -14,6 +14,7 @@ from nowrongdoor.contracts.http import ServiceClient
 from nowrongdoor.contracts.intake import IntakeClient
 from nowrongdoor.contracts.notifications import NotificationsClient
 from nowrongdoor.contracts.routing import RoutingClient
+from nowrongdoor.contracts.statistics import StatisticsClient
 
 Client = TypeVar("Client", bound=ServiceClient)
 
@@ -26,6 +27,7 @@ class Upstreams:
     routing: RoutingClient
     cases: CasesClient
     notifications: NotificationsClient
+    statistics: StatisticsClient
 
     @classmethod
     def over(cls, http: httpx.AsyncClient, settings: GatewaySettings) -> Upstreams:
@@ -40,6 +42,7 @@ class Upstreams:
             routing=client(RoutingClient, settings.routing_url),
             cases=client(CasesClient, settings.case_tracking_url),
             notifications=client(NotificationsClient, settings.notifications_url),
+            statistics=client(StatisticsClient, settings.case_tracking_url),
         )
 
 

@@ -19,6 +19,7 @@ from .joining import FakeJointCases
 from .notifications import FakeNotifications
 from .routing import FakeRouting
 from .stand_in import Call, Switchboard
+from .statistics import FakeStatistics
 
 __all__ = ["Call", "FakeServices", "Filed", "complaint"]
 
@@ -34,6 +35,7 @@ class FakeServices:
         self.routing = FakeRouting(self.switchboard)
         self.cases = FakeJointCases(self.switchboard)
         self.notifications = FakeNotifications(self.switchboard)
+        self.statistics = FakeStatistics(self.switchboard)
 
     def upstreams(self) -> Upstreams:
         return Upstreams(
@@ -41,6 +43,7 @@ class FakeServices:
             routing=self.routing,
             cases=self.cases,
             notifications=self.notifications,
+            statistics=self.statistics,
         )
 
     def _filed(self, reference: str, complaint: IncomingComplaint) -> None:

@@ -5,7 +5,7 @@ import pytest
 
 from ..fakes import FakeServices
 
-PAGES = ["", "help", "accessibility", "privacy", "guide", "submit", "track"]
+PAGES = ["", "help", "accessibility", "privacy", "guide", "submit", "track", "statistics"]
 
 
 @pytest.mark.parametrize(

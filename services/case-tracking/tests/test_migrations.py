@@ -241,3 +241,18 @@ async def test_entries_kept_before_keep_their_facts_where_their_english_says_the
     assert [wording for _, wording, _ in kept[6:]] == [None, None]
     assert not {"wording", "facts"} & downgraded
     assert sorted(row[0] for row in summaries) == sorted(summary for _, summary in WRITTEN)
+
+
+async def test_the_territory_path_comes_with_its_migration_and_goes_with_its_way_back(
+    database_url: str,
+) -> None:
+    engine = db.create_engine(database_url)
+    try:
+        await migrations.upgrade(engine, PACKAGE)
+        assert "territory_path" in await columns(engine, "case_groups")
+        await downgrade(engine, "2026_12_03_0002")
+        assert "territory_path" not in await columns(engine, "case_groups")
+        await migrations.upgrade(engine, PACKAGE)
+        assert "territory_path" in await columns(engine, "case_groups")
+    finally:
+        await engine.dispose()

@@ -13,6 +13,7 @@ from gateway.api import (
     institutions,
     oauth,
     personal_data,
+    statistics,
     triage,
     webhooks,
 )
@@ -28,4 +29,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     triage.router,
     webhooks.router,
     inbox.router,
+    statistics.router,
 )

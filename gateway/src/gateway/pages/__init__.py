@@ -11,7 +11,7 @@ from importlib import resources
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from gateway.pages import guide, institutions, site, submit, track
+from gateway.pages import guide, institutions, scoreboard, site, submit, track
 
 ROUTERS: tuple[APIRouter, ...] = (
     site.router,
@@ -19,6 +19,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     guide.router,
     submit.router,
     track.router,
+    scoreboard.router,
 )
 
 

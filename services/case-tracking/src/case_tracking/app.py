@@ -12,6 +12,7 @@ from case_tracking.consumers import subscriptions
 from case_tracking.service.attachments import AttachmentRules
 from case_tracking.service.deadlines import Clock, check_periodically
 from case_tracking.service.gauges import case_gauges
+from case_tracking.service.statistics import StatisticsCache
 from case_tracking.settings import CaseTrackingSettings
 from nowrongdoor.arrivals import Arrivals
 from nowrongdoor.crypto import Sealer
@@ -58,6 +59,7 @@ def create_app(settings: CaseTrackingSettings | None = None, clock: Clock = _now
         max_bytes=settings.attachment_max_bytes, per_message=settings.attachments_per_message
     )
     app.state.clock = clock
+    app.state.statistics = StatisticsCache()
     app.state.arrivals = arrivals
     app.state.received_wait = settings.received_wait_seconds
     return app

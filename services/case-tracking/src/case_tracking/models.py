@@ -74,6 +74,12 @@ class CaseGroup(SQLModel, table=True):
     category: str | None = Field(default=None, max_length=40, index=True)
     respondent_type: str | None = Field(default=None, max_length=40)
     respondent_territory: str | None = Field(default=None, max_length=10, index=True)
+    territory_path: list[str] | None = Field(
+        default=None,
+        sa_type=sa.JSON,
+        description="The respondent's territory and those containing it, widest first, as "
+        "routing's decision placed it; for the statistics at each level",
+    )
     complainant_role: str | None = Field(default=None, max_length=20)
     anonymous: bool | None = None
     administration_contacted: bool | None = None

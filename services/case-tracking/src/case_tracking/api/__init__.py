@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from case_tracking.api import cases, joining, messages, triage
+from case_tracking.api import cases, joining, messages, statistics, triage
 
-routers = [cases.router, joining.router, messages.router, triage.router]
+routers = [cases.router, joining.router, messages.router, statistics.router, triage.router]

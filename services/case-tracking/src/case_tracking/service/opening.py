@@ -134,6 +134,8 @@ async def open_from_decision(session: AsyncSession, routed: ComplaintRouted, eve
     group.advice = routed.advice
     group.explanation = routed.explanation
     group.registry_version = routed.registry_version
+    if routed.territory_path:  # older producers send none; the statistics then fall back
+        group.territory_path = list(routed.territory_path)
     group.updated_at = now
     await add_entry(
         session,

@@ -1,0 +1,63 @@
+"""The network's statistics: anonymous facts per case part, a month's tables, and disclosure
+control over them. Pure: the caller reads the facts and says which month.
+
+What is counted. Each institution's part of a case is one fact (`facts.CaseFact`): who handled
+it (institution, regional office), what it was about (category, type of body, territory, the
+channel it came through), the month it was received and the month it ended, its outcome, how
+many days each step took from receipt, and for each promised date whether it was kept. A
+complaint no participating institution was competent for, which ended in advice only, is one
+fact under the institution `none`. No reference, no free text, no date finer than the month
+leaves a fact.
+
+How small numbers are protected (`disclosure`). Every published count is a cell, named by its
+measure, the month, and the value of each dimension it is broken down by (`all` dimensions are
+left out of the name). A cell that appears in several tables, an institution's total for
+instance, is one cell: it is withheld everywhere or nowhere. The tables tie the cells together
+by sums: each total is the sum of its parts, along every margin of every table, across the
+levels of the territory hierarchy, and offices within their institution.
+
+1. Primary suppression: every count from 1 to the threshold minus one is withheld. A zero is
+   published; it points at no one.
+2. Complementary suppression: in each sum where something is withheld, someone who knows the
+   published cells could recover it if exactly one cell is withheld (by subtraction), or if the
+   withheld parts of a sum whose total is published add up to fewer than the threshold (they
+   are known to be small together) or to exactly their number (each must be 1). Then the
+   smallest published non-zero cell of that sum is withheld too, a part before the total.
+   Each new withheld cell is checked again in every sum it belongs to, until nothing changes.
+3. Audit: sums checked one at a time can still pin a cell down together. So all the sums and
+   published counts are taken at once as equations, every withheld cell an unknown of at least
+   1, and two linear programs give the least and the greatest value each small count could
+   take (`audit`). If no other whole number fits, the smallest published non-zero cell of a sum
+   around it is withheld too (widening to the sums around those when none is left), step 2 runs
+   again, and so on until every small count could be at least two values.
+
+Times to acknowledge, to decide admissibility and to close are published only with the number
+of cases measured, which is a cell like any other; a withheld number withholds its times too.
+The share of promised dates kept is published with the promises due; kept and missed are cells
+as well, so a share that would reveal a small number of kept or missed dates is withheld.
+"""
+
+from case_tracking.domain.statistics.disclosure import CellKey, Relation, suppressed_cells
+from case_tracking.domain.statistics.facts import (
+    NONE,
+    CaseFact,
+    KeptPromise,
+    days_between,
+    month_of,
+    territory_path,
+)
+from case_tracking.domain.statistics.tables import months_with_figures, published
+
+__all__ = [
+    "NONE",
+    "CaseFact",
+    "CellKey",
+    "KeptPromise",
+    "Relation",
+    "days_between",
+    "month_of",
+    "months_with_figures",
+    "published",
+    "suppressed_cells",
+    "territory_path",
+]

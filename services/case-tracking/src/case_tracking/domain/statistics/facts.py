@@ -1,0 +1,73 @@
+"""One anonymous fact per institution's part of a case: what the statistics are counted from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from nowrongdoor.contracts.vocabulary import ServiceStandard
+
+NONE = "none"
+"""No institution (advice only), the head office, or an ending without a resolution."""
+
+UNKNOWN = "unknown"
+"""A fact the complaint's receipt would have told, never heard."""
+
+_SECONDS_A_DAY = 86_400
+
+
+@dataclass(frozen=True)
+class KeptPromise:
+    """A promised date that fell due in `due_month`, and whether the step was taken by then."""
+
+    standard: ServiceStandard
+    due_month: str
+    kept: bool
+
+
+@dataclass(frozen=True)
+class CaseFact:
+    """An institution's part of a case, as the statistics see it: codes, months and days."""
+
+    institution: str
+    office: str
+    category: str
+    respondent_type: str
+    territory_path: tuple[str, ...]
+    channel: str
+    received_month: str
+    ended_month: str | None = None
+    outcome: str | None = None  # once ended: its outcome code, or `none`
+    acknowledged_month: str | None = None
+    acknowledge_days: float | None = None
+    admissibility_month: str | None = None
+    admissibility_days: float | None = None
+    end_days: float | None = None
+    promises: tuple[KeptPromise, ...] = ()
+
+    def territory_at(self, level: int) -> str:
+        """The territory at `level` (1 the country); the deepest known when placed no deeper."""
+        if not self.territory_path:
+            return UNKNOWN
+        return self.territory_path[min(level, len(self.territory_path)) - 1]
+
+
+def month_of(at: datetime) -> str:
+    """The month of an instant, in UTC, as `YYYY-MM`: no finer date is published."""
+    return at.astimezone(UTC).strftime("%Y-%m")
+
+
+def days_between(start: datetime, end: datetime) -> float:
+    """Days from `start` to `end`, to one decimal; never negative."""
+    return round(max((end - start).total_seconds(), 0) / _SECONDS_A_DAY, 1)
+
+
+def territory_path(code: str | None, path: list[str] | None = None) -> tuple[str, ...]:
+    """Where a territory lies, widest first: routing's path when it sent one, else the country
+    and the code (`MA-06` lies in `MA`), or the country alone."""
+    if path:
+        return tuple(path)
+    if not code:
+        return ()
+    country = code[:2]
+    return (country,) if code == country else (country, code)

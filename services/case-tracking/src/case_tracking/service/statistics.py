@@ -1,0 +1,175 @@
+"""The published statistics: the month's tables computed from the parts' codes and instants,
+kept for a short while so the public API does not count everything on each request.
+
+A month still running is kept for seconds, so a case opened shows within a quarter of a
+minute; a month gone by changes rarely (a transfer opens a part for a complaint received
+then) and is kept for minutes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Generic, TypeVar
+
+from case_tracking import repository
+from case_tracking.domain import statistics
+from case_tracking.domain.statistics import NONE, CaseFact, KeptPromise
+from case_tracking.domain.statistics.facts import UNKNOWN
+from case_tracking.models import PartPause
+from case_tracking.service import Database
+from case_tracking.service.deadlines import part_promises
+from nowrongdoor.contracts.statistics import ALL, Statistics, StatisticsMonths
+
+FRESH_SECONDS = 10.0
+"""How long a running month's figures, and the list of months, are kept."""
+
+SETTLED_SECONDS = 300.0
+"""How long a past month's figures are kept."""
+
+T = TypeVar("T")
+
+
+class Kept(Generic[T]):
+    """Values kept until a moment of `timer`, each under its key."""
+
+    def __init__(self, timer: Callable[[], float]) -> None:
+        self._timer = timer
+        self._values: dict[str, tuple[float, T]] = {}
+
+    def get(self, key: str) -> tuple[T] | None:
+        """The value kept under `key`, in a 1-tuple; None when there is none still fresh."""
+        found = self._values.get(key)
+        if found is None or found[0] <= self._timer():
+            return None
+        return (found[1],)
+
+    def keep(self, key: str, value: T, seconds: float) -> None:
+        self._values[key] = (self._timer() + seconds, value)
+
+
+@dataclass
+class StatisticsCache:
+    """Figures computed in this process, and how long each kind stays fresh."""
+
+    fresh_seconds: float = FRESH_SECONDS
+    settled_seconds: float = SETTLED_SECONDS
+    timer: Callable[[], float] = time.monotonic
+    months: Kept[StatisticsMonths] = field(init=False)
+    figures: Kept[Statistics | None] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.months = Kept(self.timer)
+        self.figures = Kept(self.timer)
+
+
+async def months(db: Database, cache: StatisticsCache) -> StatisticsMonths:
+    """The months with anything received or closed, oldest first."""
+    kept = cache.months.get(ALL)
+    if kept is not None:
+        return kept[0]
+    found = StatisticsMonths(months=statistics.months_with_figures(await _facts(db, now=None)))
+    cache.months.keep(ALL, found, cache.fresh_seconds)
+    return found
+
+
+async def month(
+    db: Database, cache: StatisticsCache, wanted: str, now: datetime
+) -> Statistics | None:
+    """Everything published for the month `wanted` (`YYYY-MM`); None when nothing happened in it.
+
+    Promised dates count once decided: kept when the step was taken by the day, missed when it
+    was not and the day has passed by `now`."""
+    kept = cache.figures.get(wanted)
+    if kept is not None:
+        return kept[0]
+    # Counting and auditing every cell is CPU work: off the event loop, so consumers go on.
+    figures = await asyncio.to_thread(statistics.published, await _facts(db, now=now), wanted)
+    settled = wanted < statistics.month_of(now)
+    cache.figures.keep(wanted, figures, cache.settled_seconds if settled else cache.fresh_seconds)
+    return figures
+
+
+async def _facts(db: Database, *, now: datetime | None) -> list[CaseFact]:
+    """Every part, and every complaint ended in advice, as an anonymous fact; promises are
+    judged at `now`, and left out without one."""
+    async with db.sessions() as session:
+        parts = await repository.counted_parts(session)
+        advice = await repository.counted_advice(session)
+        pauses = (
+            await repository.pauses(session, (c.part.id for c in parts if c.part.id is not None))
+            if now is not None
+            else {}
+        )
+    facts = [_part_fact(counted, pauses.get(counted.part.id or 0, []), now) for counted in parts]
+    facts.extend(_advice_fact(counted) for counted in advice)
+    return facts
+
+
+def _part_fact(
+    counted: repository.CountedPart, pauses: list[PartPause], now: datetime | None
+) -> CaseFact:
+    part, received_at = counted.part, counted.received_at
+
+    def days_to(at: datetime | None) -> float | None:
+        return statistics.days_between(received_at, at) if at is not None else None
+
+    def month(at: datetime | None) -> str | None:
+        return statistics.month_of(at) if at is not None else None
+
+    return CaseFact(
+        institution=part.institution_id,
+        office=part.office_id or NONE,
+        category=counted.category or UNKNOWN,
+        respondent_type=counted.respondent_type or UNKNOWN,
+        territory_path=statistics.territory_path(
+            counted.respondent_territory, counted.territory_path
+        ),
+        channel=counted.channel or UNKNOWN,
+        received_month=statistics.month_of(received_at),
+        ended_month=month(part.ended_at),
+        outcome=(part.outcome or NONE) if part.ended_at is not None else None,
+        acknowledged_month=month(part.acknowledged_at),
+        acknowledge_days=days_to(part.acknowledged_at),
+        admissibility_month=month(part.admissibility_decided_at),
+        admissibility_days=days_to(part.admissibility_decided_at),
+        end_days=days_to(part.ended_at),
+        promises=_decided_promises(counted, pauses, now) if now is not None else (),
+    )
+
+
+def _decided_promises(
+    counted: repository.CountedPart, pauses: list[PartPause], now: datetime
+) -> tuple[KeptPromise, ...]:
+    decided = []
+    for promise in part_promises(counted.part, pauses, counted.respondent_territory, now=now):
+        if promise.due is None:
+            continue
+        if promise.met_on is not None:
+            kept = promise.met_on <= promise.due
+        elif promise.breached:
+            kept = False
+        else:  # still open, its day not yet passed
+            continue
+        decided.append(KeptPromise(promise.standard, promise.due.strftime("%Y-%m"), kept))
+    return tuple(decided)
+
+
+def _advice_fact(counted: repository.CountedAdvice) -> CaseFact:
+    return CaseFact(
+        institution=NONE,
+        office=NONE,
+        category=counted.category or UNKNOWN,
+        respondent_type=counted.respondent_type or UNKNOWN,
+        territory_path=statistics.territory_path(
+            counted.respondent_territory, counted.territory_path
+        ),
+        channel=counted.channel or UNKNOWN,
+        received_month=statistics.month_of(counted.received_at),
+        ended_month=statistics.month_of(counted.ended_at),
+        outcome=NONE,
+        end_days=statistics.days_between(counted.received_at, counted.ended_at),
+    )

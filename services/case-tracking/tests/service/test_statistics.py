@@ -1,0 +1,149 @@
+"""The month's statistics as case tracking computes them from its own cases."""
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from case_tracking_support import consumed, publish, received, routed
+from fastapi import FastAPI
+
+from case_tracking import repository
+from case_tracking.models import CaseGroup, CasePart
+from case_tracking.service import statistics
+from case_tracking.service.statistics import StatisticsCache
+from nowrongdoor.bus import Bus
+from nowrongdoor.contracts.statistics import Statistics
+from nowrongdoor.contracts.vocabulary import CaseStatus, RoutingOutcome, ServiceStandard
+from nowrongdoor.ids import new_reference
+
+RECEIVED = datetime(2026, 10, 5, 9, tzinfo=UTC)
+NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
+
+
+def count(figures: Statistics, table_id: str, **values: str) -> int | None:
+    table = next(t for t in figures.counts if t.id == table_id)
+    return next(row.count for row in table.rows if row.values == values)
+
+
+async def populate(app: FastAPI) -> None:
+    """Seven cases at the Médiateur (two acknowledged late), two at the CNDH, one advice."""
+    async with app.state.runtime.transaction() as session:
+        for number in range(10):
+            reference = new_reference()
+            institution = "ma-mediateur" if number < 7 else "ma-cndh"
+            session.add(
+                CaseGroup(
+                    reference=reference,
+                    status=CaseStatus.ROUTED,
+                    language="fr",
+                    received_at=RECEIVED,
+                    opened_at=RECEIVED,
+                    updated_at=RECEIVED,
+                    category="maladministration" if number < 9 else "human-rights",
+                    respondent_type="local-authority",
+                    respondent_territory="MA-06",
+                    territory_path=["MA", "MA-06", "MA-CAS"] if number % 2 else None,
+                    channel="web",
+                )
+            )
+            await session.flush()
+            session.add(
+                CasePart(
+                    reference=reference,
+                    institution_id=institution,
+                    institution_name=institution,
+                    role="lead",
+                    status=CaseStatus.ACKNOWLEDGED if number < 7 else CaseStatus.ROUTED,
+                    opened_at=RECEIVED,
+                    acknowledged_at=RECEIVED + timedelta(days=2 if number < 5 else 20)
+                    if number < 7
+                    else None,
+                    sealed_outcome_reason="never read by the statistics",
+                    acknowledge_days=5,
+                    admissibility_days=10,
+                    resolve_days=60,
+                    calendar="MA",
+                )
+            )
+        session.add(
+            CaseGroup(
+                reference=new_reference(),
+                status=CaseStatus.CLOSED,
+                language="fr",
+                received_at=RECEIVED,
+                opened_at=RECEIVED,
+                updated_at=RECEIVED + timedelta(minutes=1),
+                advice="court",
+                category="private-dispute",
+                respondent_territory="MA",
+                channel="web",
+            )
+        )
+
+
+async def test_a_month_counts_each_part_once_and_advice_under_no_institution(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    await populate(app)
+
+    figures = await statistics.month(app.state.runtime, StatisticsCache(), "2026-10", NOW)
+
+    assert figures is not None
+    assert count(figures, "received-by-institution", institution="all") == 11
+    # The CNDH's 3 and the advice's 1 are small, and so are they together: the 7 beside them
+    # is withheld too, or 11 - 7 would tell them.
+    assert count(figures, "received-by-institution", institution="ma-mediateur") is None
+    assert count(figures, "received-by-institution", institution="ma-cndh") is None
+    assert count(figures, "received-by-institution", institution="none") is None
+    assert count(figures, "received-by-institution-and-territory-1", institution="all",
+                 territory="MA") == 11  # fmt: skip
+    # Paths from routing reach the third level; the others stay at the country's region.
+    level_3 = next(t for t in figures.counts if t.id == "received-by-institution-and-territory-3")
+    assert {row.values["territory"] for row in level_3.rows} == {"MA", "MA-06", "MA-CAS", "all"}
+    assert count(figures, "closed-by-institution", institution="all") is None
+    acknowledge = {t.institution: t for t in figures.timings if t.step == "acknowledge"}
+    assert acknowledge["ma-mediateur"].cases_measured == 7
+    assert acknowledge["ma-mediateur"].median_days == 2.0
+    promised = {(p.institution, p.standard): p for p in figures.promises}
+    # Five kept and two missed: the share would tell the two.
+    assert promised[("ma-mediateur", ServiceStandard.ACKNOWLEDGE)].suppressed
+    assert promised[("ma-mediateur", ServiceStandard.ACKNOWLEDGE)].kept_share is None
+    admissibility = promised[("ma-mediateur", ServiceStandard.ADMISSIBILITY)]
+    assert admissibility.promises_due is not None and admissibility.promises_due >= 5
+    assert admissibility.kept_share == 0.0  # never decided, every day since passed
+    months = await statistics.months(app.state.runtime, StatisticsCache())
+    assert months.months == ["2026-10"]
+    assert await statistics.month(app.state.runtime, StatisticsCache(), "2026-09", NOW) is None
+
+
+async def test_a_month_is_kept_for_a_short_while_then_counted_again(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    now = [0.0]
+    cache = StatisticsCache(timer=lambda: now[0])
+    await populate(app)
+    first = await statistics.month(app.state.runtime, cache, "2026-10", NOW)
+    await populate(app)
+
+    kept = await statistics.month(app.state.runtime, cache, "2026-10", NOW)
+    now[0] += cache.settled_seconds + 1
+    counted = await statistics.month(app.state.runtime, cache, "2026-10", NOW)
+
+    assert first is not None and kept is not None and counted is not None
+    assert count(kept, "received-by-institution", institution="all") == 11
+    assert count(counted, "received-by-institution", institution="all") == 22
+
+
+async def test_routing_places_the_territory_in_its_hierarchy(
+    app: FastAPI, client: httpx.AsyncClient, bus: Bus
+) -> None:
+    await publish(bus, received())
+    envelope = await publish(
+        bus, routed(outcome=RoutingOutcome.COMPETENT, territory_path=["MA", "MA-06", "MA-CAS"])
+    )
+    assert envelope is not None
+    await consumed(bus, "complaint.routed", 2)
+
+    async with app.state.runtime.sessions() as session:
+        group = await repository.case_group(session, received().reference)
+    assert group is not None
+    assert group.territory_path == ["MA", "MA-06", "MA-CAS"]
