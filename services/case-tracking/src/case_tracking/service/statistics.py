@@ -20,6 +20,7 @@ from case_tracking.domain import statistics
 from case_tracking.domain.statistics import NONE, CaseFact, KeptPromise
 from case_tracking.domain.statistics.facts import UNKNOWN
 from case_tracking.models import PartPause
+from case_tracking.repository import counting
 from case_tracking.service import Database
 from case_tracking.service.deadlines import part_promises
 from nowrongdoor.contracts.statistics import ALL, Statistics, StatisticsMonths
@@ -97,8 +98,8 @@ async def _facts(db: Database, *, now: datetime | None) -> list[CaseFact]:
     """Every part, and every complaint ended in advice, as an anonymous fact; promises are
     judged at `now`, and left out without one."""
     async with db.sessions() as session:
-        parts = await repository.counted_parts(session)
-        advice = await repository.counted_advice(session)
+        parts = await counting.counted_parts(session)
+        advice = await counting.counted_advice(session)
         pauses = (
             await repository.pauses(session, (c.part.id for c in parts if c.part.id is not None))
             if now is not None
@@ -110,7 +111,7 @@ async def _facts(db: Database, *, now: datetime | None) -> list[CaseFact]:
 
 
 def _part_fact(
-    counted: repository.CountedPart, pauses: list[PartPause], now: datetime | None
+    counted: counting.CountedPart, pauses: list[PartPause], now: datetime | None
 ) -> CaseFact:
     part, received_at = counted.part, counted.received_at
 
@@ -142,7 +143,7 @@ def _part_fact(
 
 
 def _decided_promises(
-    counted: repository.CountedPart, pauses: list[PartPause], now: datetime
+    counted: counting.CountedPart, pauses: list[PartPause], now: datetime
 ) -> tuple[KeptPromise, ...]:
     decided = []
     for promise in part_promises(counted.part, pauses, counted.respondent_territory, now=now):
@@ -158,7 +159,7 @@ def _decided_promises(
     return tuple(decided)
 
 
-def _advice_fact(counted: repository.CountedAdvice) -> CaseFact:
+def _advice_fact(counted: counting.CountedAdvice) -> CaseFact:
     return CaseFact(
         institution=NONE,
         office=NONE,

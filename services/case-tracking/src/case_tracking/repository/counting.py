@@ -1,0 +1,101 @@
+"""What the statistics read of the cases: codes and instants, never a sealed column or free text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from case_tracking.models import CaseGroup, CasePart
+
+
+@dataclass(frozen=True)
+class CountedPart:
+    """What the statistics read of a part and its case: codes, instants and promises only."""
+
+    part: CasePart  # built from the columns below, never loaded whole nor added to a session
+    category: str | None
+    respondent_type: str | None
+    respondent_territory: str | None
+    territory_path: list[str] | None
+    channel: str | None
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class CountedAdvice:
+    """A complaint that ended in advice only, with no institution taking it."""
+
+    category: str | None
+    respondent_type: str | None
+    respondent_territory: str | None
+    territory_path: list[str] | None
+    channel: str | None
+    received_at: datetime
+    ended_at: datetime
+
+
+_COUNTED_PART_COLUMNS = (
+    "id",
+    "reference",
+    "institution_id",
+    "institution_name",
+    "office_id",
+    "role",
+    "status",
+    "outcome",
+    "opened_at",
+    "acknowledged_at",
+    "admissibility_decided_at",
+    "admissible",
+    "resolved_at",
+    "ended_at",
+    "acknowledge_days",
+    "admissibility_days",
+    "resolve_days",
+    "calendar",
+    "closing_days",
+)
+_COUNTED_CASE_COLUMNS = (
+    "category",
+    "respondent_type",
+    "respondent_territory",
+    "territory_path",
+    "channel",
+    "received_at",
+)
+
+
+async def counted_parts(session: AsyncSession) -> list[CountedPart]:
+    """Every part with its case's codes: no sealed column, no handler, no free text is read."""
+    part_columns = [getattr(CasePart, name) for name in _COUNTED_PART_COLUMNS]
+    case_columns = [getattr(CaseGroup, name) for name in _COUNTED_CASE_COLUMNS]
+    rows = await session.execute(
+        sa.select(*part_columns, *case_columns)
+        .join(CaseGroup, col(CaseGroup.reference) == col(CasePart.reference))
+        .order_by(col(CasePart.id))
+    )
+    found = []
+    for row in rows.all():
+        part_values = dict(zip(_COUNTED_PART_COLUMNS, row[: len(part_columns)], strict=True))
+        case_values = dict(zip(_COUNTED_CASE_COLUMNS, row[len(part_columns) :], strict=True))
+        found.append(CountedPart(part=CasePart(**part_values), **case_values))
+    return found
+
+
+async def counted_advice(session: AsyncSession) -> list[CountedAdvice]:
+    """Every complaint that ended in advice with no part: routing found no one competent, or a
+    prerequisite missing. Its last change is when it ended."""
+    has_part = select(CasePart.id).where(col(CasePart.reference) == col(CaseGroup.reference))
+    rows = await session.execute(
+        sa.select(*(getattr(CaseGroup, name) for name in (*_COUNTED_CASE_COLUMNS, "updated_at")))
+        .where(col(CaseGroup.advice).is_not(None), ~has_part.exists())
+        .order_by(col(CaseGroup.received_at))
+    )
+    return [
+        CountedAdvice(**dict(zip(_COUNTED_CASE_COLUMNS, row[:-1], strict=True)), ended_at=row[-1])
+        for row in rows.all()
+    ]
