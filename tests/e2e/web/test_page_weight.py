@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Final
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Page, Request, Response, Route
+from playwright.sync_api import BrowserContext, Page, Request, Response, Route
 
 from ..conftest import Platform
 from .conftest import OpenContext
@@ -31,6 +32,45 @@ def body_size(response: Response) -> int:
     return len(response.body())
 
 
+@dataclass
+class Watched:
+    """What a page opened by `watched_page` loaded, and what it asked of other websites."""
+
+    responses: list[Response] = field(default_factory=list)
+    elsewhere: list[str] = field(default_factory=list)
+
+    def clear(self) -> None:
+        self.responses.clear()
+        self.elsewhere.clear()
+
+
+def watched_page(context: BrowserContext, gateway: str) -> tuple[Page, Watched]:
+    """A new page whose every request to another origin is refused and noted, and whose
+    responses are kept for weighing."""
+    own = origin(gateway)
+    watched = Watched()
+
+    def only_the_gateway(route: Route) -> None:
+        # Routing every request also keeps the browser's cache out: each page loads in full.
+        if origin(route.request.url) == own:
+            route.continue_()
+        else:
+            route.abort()
+
+    def note(request: Request) -> None:
+        if origin(request.url) != own:
+            watched.elsewhere.append(request.url)
+
+    def keep(response: Response) -> None:
+        watched.responses.append(response)
+
+    context.route("**/*", only_the_gateway)
+    page = context.new_page()
+    page.on("response", keep)
+    page.on("request", note)
+    return page, watched
+
+
 def weight_of_the_page_shown(page: Page, responses: list[Response]) -> tuple[int, list[str]]:
     """The bodies of the document shown and of everything it loaded; what they were."""
     documents = [
@@ -48,42 +88,19 @@ def weight_of_the_page_shown(page: Page, responses: list[Response]) -> tuple[int
 def test_every_page_is_light_and_asks_nothing_of_other_sites(
     open_context: OpenContext, platform: Platform, language: str
 ) -> None:
-    context = open_context(language)
-    own = origin(platform.gateway)
-    elsewhere: list[str] = []
-
-    def only_the_gateway(route: Route) -> None:
-        # Routing every request also keeps the browser's cache out: each page loads in full.
-        if origin(route.request.url) == own:
-            route.continue_()
-        else:
-            route.abort()
-
-    def note(request: Request) -> None:
-        if origin(request.url) != own:
-            elsewhere.append(request.url)
-
-    def keep(response: Response) -> None:
-        responses.append(response)
-
-    context.route("**/*", only_the_gateway)
-    responses: list[Response] = []
-    page = context.new_page()
-    page.on("response", keep)
-    page.on("request", note)
+    page, watched = watched_page(open_context(language), platform.gateway)
     heavy: list[str] = []
     foreign: list[str] = []
     weighed: list[str] = []
 
     for name in every_page(page, language):
         page.wait_for_load_state("load")
-        weight, parts = weight_of_the_page_shown(page, responses)
+        weight, parts = weight_of_the_page_shown(page, watched.responses)
         weighed.append(f"{name}: {weight} B")
         if weight >= LIMIT_BYTES:
             heavy.append(f"[{language}] {name}: {weight} B — " + ", ".join(parts))
-        foreign += [f"[{language}] {name}: {url}" for url in elsewhere]
-        elsewhere.clear()
-        responses.clear()
+        foreign += [f"[{language}] {name}: {url}" for url in watched.elsewhere]
+        watched.clear()
 
     print(f"[{language}] " + "; ".join(weighed))
     assert len(weighed) == len(PAGES), weighed

@@ -14,13 +14,14 @@ from typing import Any, Final
 import httpx
 import pytest
 from babel import numbers
-from playwright.sync_api import Page, Request, Response, Route, expect
+from playwright.sync_api import Page, expect
 
 from ..conftest import Platform
+from ..test_complaint_to_case import complaint
 from .conftest import OpenContext
 from .journey import LANGUAGES, expect_page, navigating, needs_chromium, sync_eventually, words
 from .test_accessibility import violations
-from .test_page_weight import LIMIT_BYTES, origin, weight_of_the_page_shown
+from .test_page_weight import LIMIT_BYTES, watched_page, weight_of_the_page_shown
 
 pytestmark = needs_chromium
 
@@ -34,23 +35,6 @@ Cells = dict[tuple[str, str, str], str]
 
 def plain(text: str) -> str:
     return " ".join(text.split())
-
-
-def complaint() -> dict[str, Any]:
-    return {
-        "description": "The commune has not answered my request for a birth certificate "
-        "for five months despite three visits.",
-        "category": "maladministration",
-        "respondent": {
-            "name": "Commune de Casablanca",
-            "type": "local-authority",
-            "territory": "MA-06",
-        },
-        "complainant": {"role": "citizen", "anonymous": True},
-        "administration_contacted": True,
-        "court_case_pending": False,
-        "language": "fr",
-    }
 
 
 @pytest.fixture(scope="module")
@@ -219,36 +203,14 @@ def test_the_month_is_chosen_with_a_plain_form(
 def test_the_scoreboard_is_accessible_light_and_asks_nothing_of_other_sites(
     open_context: OpenContext, platform: Platform, month: str, language: str
 ) -> None:
-    context = open_context(language)
-    own = origin(platform.gateway)
-    elsewhere: list[str] = []
-    responses: list[Response] = []
-
-    def only_the_gateway(route: Route) -> None:
-        # Routing every request also keeps the browser's cache out: the page loads in full.
-        if origin(route.request.url) == own:
-            route.continue_()
-        else:
-            route.abort()
-
-    def note(request: Request) -> None:
-        if origin(request.url) != own:
-            elsewhere.append(request.url)
-
-    def keep(response: Response) -> None:
-        responses.append(response)
-
-    context.route("**/*", only_the_gateway)
-    page = context.new_page()
-    page.on("response", keep)
-    page.on("request", note)
+    page, watched = watched_page(open_context(language), platform.gateway)
 
     page.goto(f"/{language}/statistics?month={month}")
     page.wait_for_load_state("load")
 
     expect_page(page, language, words(language, "The network in figures"))
-    weight, parts = weight_of_the_page_shown(page, responses)
+    weight, parts = weight_of_the_page_shown(page, watched.responses)
     assert weight < LIMIT_BYTES, f"{weight} B: " + ", ".join(parts)
-    assert not elsewhere, elsewhere
+    assert not watched.elsewhere, watched.elsewhere
     found = violations(page)
     assert not found, "\n".join(f"{v['id']}: {v['nodes'][0]['html']}" for v in found)
