@@ -661,6 +661,18 @@ MATRIX: dict[str, Check] = {
     "GET /v1/institutions/{institution_id}/accreditation-criteria": nothing_to_own,
     "GET /v1/institutions/{institution_id}/accredited-ngos": nothing_to_own,
     "POST /v1/guide/answers": nothing_to_own,
+    # The network's statistics are public and about no one: nothing in them belongs to a party.
+    "GET /v1/statistics": nothing_to_own,
+    "GET /v1/statistics/cases": nothing_to_own,
+    "GET /v1/statistics/timings": nothing_to_own,
+    "GET /v1/statistics/promises": nothing_to_own,
+    "GET /v1/statistics/months": nothing_to_own,
+    "GET /v1/statistics/downloads/{month}/{dataset}.csv": nothing_to_own,
+    "GET /v1/statistics/downloads/{month}/{dataset}.json": nothing_to_own,
+    "GET /v1/statistics/downloads/{month}.json": nothing_to_own,
+    "GET /v1/statistics/dictionary": nothing_to_own,
+    "GET /v1/statistics/dictionary.csv": nothing_to_own,
+    "GET /v1/statistics/catalogue.jsonld": nothing_to_own,
     "GET /healthz": nothing_to_own,
     "GET /readyz": nothing_to_own,
 }
