@@ -587,6 +587,37 @@ async def publish_their_criteria(world: World) -> None:
     assert (await world.gateway.get(path)).json() == before
 
 
+async def follow_their_open311_request(world: World) -> None:
+    """Through Open311 too, another institution's case answers like one that does not exist."""
+    for path in ("/open311/v2/requests/{ref}.json", "/open311/v2/tokens/{ref}.json"):
+        await same_as_unknown(world, "GET", path)
+
+
+async def list_their_open311_requests(world: World) -> None:
+    async def listed(headers: dict[str, str], reference: str) -> list[Any]:
+        response = await world.gateway.get(
+            "/open311/v2/requests.json",
+            params={"service_request_id": reference},
+            headers=headers,
+        )
+        assert response.status_code == 200, response.text
+        found: list[Any] = response.json()
+        return found
+
+    assert await listed(world.mine.headers, world.theirs.case["reference"]) == []
+    [own] = await listed(world.mine.headers, world.mine.case["reference"])
+    assert own["service_request_id"] == world.mine.case["reference"]
+
+
+async def file_through_open311(world: World) -> None:
+    """A request filed through Open311 is received at the caller's own door, and at no other:
+    the form has no field to name another; an NGO's client may not file through it."""
+    response = await world.gateway.post(
+        "/open311/v2/requests.json", data={"service_code": "corruption"}, headers=world.ngo
+    )
+    assert response.status_code == 403, response.text
+
+
 async def nothing_to_own(world: World) -> None:
     """Public information or the caller's own credentials: no other party's object exists."""
 
@@ -673,6 +704,13 @@ MATRIX: dict[str, Check] = {
     "GET /v1/statistics/dictionary": nothing_to_own,
     "GET /v1/statistics/dictionary.csv": nothing_to_own,
     "GET /v1/statistics/catalogue.jsonld": nothing_to_own,
+    "POST /open311/v2/requests.{format}": file_through_open311,
+    "GET /open311/v2/requests.{format}": list_their_open311_requests,
+    "GET /open311/v2/requests/{service_request_id}.{format}": follow_their_open311_request,
+    "GET /open311/v2/tokens/{token}.{format}": follow_their_open311_request,
+    "GET /open311/v2/discovery.{format}": nothing_to_own,
+    "GET /open311/v2/services.{format}": nothing_to_own,
+    "GET /open311/v2/services/{service_code}.{format}": nothing_to_own,
     "GET /healthz": nothing_to_own,
     "GET /readyz": nothing_to_own,
 }

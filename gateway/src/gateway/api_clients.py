@@ -268,9 +268,16 @@ def principal_of(client: ApiClient, scopes: frozenset[str]) -> Principal:
     )
 
 
-def record_refusal(session: AsyncSession, client_id: str, reason: str, *, now: datetime) -> None:
+def record_refusal(
+    session: AsyncSession,
+    client_id: str,
+    reason: str,
+    *,
+    now: datetime,
+    actor: str = "token endpoint",
+) -> None:
     """Count a refused token request against the client it named; no secret, no address."""
-    _audit(session, client_id, "token-refused", "token endpoint", now, reason)
+    _audit(session, client_id, "token-refused", actor, now, reason)
 
 
 async def is_active(session: AsyncSession, client_id: str) -> bool:

@@ -16,6 +16,9 @@ from gateway.api.oauth import TokenIssuer
 from gateway.edge.authentication import ClientStatusCache, api_verification_keys
 from gateway.edge.idempotency import IdempotencyStore, document_idempotency
 from gateway.edge.limits import Limits
+from gateway.open311 import document_errors as document_open311_errors
+from gateway.open311 import router as open311_router
+from gateway.open311.door import ApiKeys
 from gateway.pages.sessions import TrackingSessions
 from gateway.settings import GatewaySettings
 from gateway.upstreams import Upstreams
@@ -69,6 +72,12 @@ def create_app(
                 app.state.token_issuer = TokenIssuer(
                     settings.signing_key(), settings.access_token_ttl_seconds
                 )
+                app.state.open311_keys = ApiKeys(
+                    app.state.sessions,
+                    app.state.token_issuer,
+                    secret=settings.resolved_secret_key(),
+                )
+                app.state.open311_jurisdiction = settings.open311_jurisdiction
                 app.state.upstreams = upstreams or Upstreams.over(http, settings)
                 app.state.idempotency = IdempotencyStore(
                     redis,
@@ -116,6 +125,8 @@ def create_app(
     app.include_router(MetricsEndpoint(lambda: (), direct_only=True).router())
     for router in ROUTERS:
         app.include_router(router)
+    app.include_router(open311_router)
+    document_open311_errors(app)
     pages.install(app)  # after the API, whose paths the pages never shadow
     return app
 

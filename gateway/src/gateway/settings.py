@@ -63,6 +63,12 @@ class GatewaySettings(DatabaseSettings):
         10.0, ge=0, le=10, description="How long a revoked client's tokens may still pass"
     )
 
+    open311_jurisdiction: str = Field(
+        "nowrongdoor",
+        min_length=1,
+        max_length=100,
+        description="The `jurisdiction_id` the Open311 facade answers for",
+    )
     tracking_session_minutes: int = Field(
         20, ge=1, le=240, description="How long a case stays open on the web without a click"
     )

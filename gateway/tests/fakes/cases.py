@@ -15,6 +15,8 @@ from nowrongdoor.contracts.cases import (
     CasePart,
     CasesClient,
     CaseView,
+    FiledRequest,
+    FiledRequestFilters,
     InstitutionCase,
     InstitutionCasePage,
     Message,
@@ -30,11 +32,13 @@ from nowrongdoor.contracts.vocabulary import (
     CaseOutcome,
     CaseStatus,
     Category,
+    Channel,
     Language,
     ServiceStandard,
 )
 from nowrongdoor.problems import FieldProblem
 
+from .filed_requests import as_filed, filed_with
 from .stand_in import StandIn, Switchboard
 
 CURSOR_PREFIX = "after:"
@@ -111,6 +115,8 @@ class Tracked:
     version: int = 1
     triage_desk: str | None = None
     overdue: bool = False
+    received_by: str | None = None
+    channel: Channel = "web"
 
     @property
     def etag(self) -> str:
@@ -181,16 +187,22 @@ class FakeCases(StandIn, CasesClient):
         *,
         category: Category | None = None,
         territory: str | None = None,
+        received_by: str | None = None,
+        channel: Channel = "web",
+        received_at: datetime | None = None,
     ) -> CaseView:
-        """The case as case-tracking opens it when it hears a complaint was received."""
-        now = datetime.now(UTC)
+        """The case as case-tracking opens it when it hears a complaint was received: through
+        `channel`, at the door of `received_by`, at `received_at` (now, unless said)."""
+        now = received_at or datetime.now(UTC)
         view = CaseView(
             reference=reference,
             status=S.RECEIVED,
             institutions=[],
             timeline=[TimelineEntry(at=now, kind="received", actor="platform", summary="Received")],
         )
-        self.tracked[reference] = Tracked(view, language, now, category, territory)
+        self.tracked[reference] = Tracked(
+            view, language, now, category, territory, received_by=received_by, channel=channel
+        )
         return view
 
     def routed(self, reference: str, *parts: InstitutionSummary) -> CaseView:
@@ -312,6 +324,18 @@ class FakeCases(StandIn, CasesClient):
             if _matches(tracked, institution_id, filters or CaseFilters())
         ]
         return self._page(kept, institution_id, limit, cursor)
+
+    @override
+    async def filed_requests(
+        self, caller: Principal, institution_id: str, *, filters: FiledRequestFilters, limit: int
+    ) -> list[FiledRequest]:
+        await self.reached("filed_requests", caller, (institution_id, filters))
+        own = (caller.kind, caller.institution_id) == ("institution", institution_id)
+        if not own or "cases:read" not in caller.scopes:
+            return []
+        kept = [t for t in self.tracked.values() if filed_with(t, institution_id, filters)]
+        ordered = sorted(kept, key=lambda t: (t.opened_at, t.view.reference), reverse=True)
+        return [as_filed(tracked) for tracked in ordered[:limit]]
 
     @override
     async def triage_queue(

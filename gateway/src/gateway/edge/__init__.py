@@ -3,7 +3,8 @@
 `install` adds them in their one right order. Starlette runs the middleware added last first, so
 they are added from the innermost out:
 
-    telemetry → security headers → error pages → edge context (route and caller, once) →
+    telemetry → security headers → error pages → Open311 door (its `api_key` in, its error
+    format out) → edge context (route and caller, once) →
     rate limits → body size → idempotency → anonymous submission limit → the route
 """
 
@@ -15,6 +16,7 @@ from gateway.edge.authentication import EdgeContext
 from gateway.edge.headers import SecurityHeaders
 from gateway.edge.idempotency import IdempotentRequests
 from gateway.edge.limits import Limits
+from gateway.open311.door import Open311Door
 from gateway.pages.errors import PageErrors
 from nowrongdoor.telemetry import RequestTelemetry
 
@@ -28,6 +30,7 @@ def install(app: FastAPI, limits: Limits) -> None:
     app.add_middleware(IdempotentRequests, gateway=app)
     limits.install(app)
     app.add_middleware(EdgeContext, gateway=app)
+    app.add_middleware(Open311Door, gateway=app)
     # Pages show the edge's refusals (413, 429) as pages; the API keeps its problem documents.
     app.add_middleware(PageErrors)
     app.add_middleware(SecurityHeaders)

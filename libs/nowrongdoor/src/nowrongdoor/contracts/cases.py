@@ -22,6 +22,7 @@ from nowrongdoor.contracts.vocabulary import (
     INSTITUTION_ID_PATTERN,
     CaseOutcome,
     CaseStatus,
+    Category,
     Language,
     MessageAudience,
     PartRole,
@@ -254,6 +255,37 @@ class InstitutionCasePage(BaseModel):
     )
 
 
+class FiledRequest(BaseModel):
+    """A case as the Open311 facade describes it to an institution that filed it through Open311
+    or has a part in it: how it progresses, never what it says nor who complained."""
+
+    reference: str = Field(examples=["NWD-7K3M9QX2VD4H"])
+    status: CaseStatus = Field(examples=["routed"], description="The status of the whole case")
+    category: Category = Field(examples=["maladministration"])
+    institutions: list[InstitutionSummary] = Field(
+        description="The institutions with an active part in it, the lead first"
+    )
+    received_at: datetime
+    updated_at: datetime = Field(description="When anything last happened to the case")
+    expected: date | None = Field(
+        None, description="The earliest promised day not yet met, if any is running"
+    )
+
+
+class FiledRequestFilters(BaseModel):
+    """What a list of filed requests may be narrowed to; every filter given must hold."""
+
+    references: list[str] | None = Field(None, description="Only these cases")
+    categories: list[Category] | None = None
+    received_from: datetime | None = Field(None, description="Inclusive")
+    received_until: datetime | None = Field(None, description="Inclusive")
+    concluded: bool | None = Field(
+        None,
+        description="True for cases concluded (inadmissible, resolved, closed or withdrawn), "
+        "false for the others",
+    )
+
+
 class CasesClient(ServiceClient):
     """Case-tracking's internal API, typed."""
 
@@ -311,6 +343,26 @@ class CasesClient(ServiceClient):
                 return None
             raise
         return self.read(response, CaseView), response.headers.get("etag", "")
+
+    async def filed_requests(
+        self,
+        caller: Principal,
+        institution_id: str,
+        *,
+        filters: FiledRequestFilters,
+        limit: int,
+    ) -> list[FiledRequest]:
+        """The cases `institution_id` filed through Open311 or has a part in, newest first, at
+        most `limit`; for anyone but that institution's client with `cases:read`, none."""
+        if filters.references == [] or filters.categories == []:
+            return []  # an empty list would leave the query string and filter nothing
+        params: dict[str, str | int | list[str]] = {
+            "institution_id": institution_id,
+            "limit": limit,
+        }
+        params.update(filters.model_dump(mode="json", exclude_none=True))
+        response = await self.call(caller, "GET", "/internal/filed-requests", params=params)
+        return self.read_list(response, FiledRequest)
 
     async def triage_queue(
         self, caller: Principal, institution_id: str, *, limit: int, cursor: str | None = None

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
-from case_tracking.api import cases, joining, messages, statistics, triage
+from case_tracking.api import cases, joining, messages, requests, statistics, triage
 
-routers = [cases.router, joining.router, messages.router, statistics.router, triage.router]
+routers = [
+    cases.router,
+    joining.router,
+    messages.router,
+    requests.router,
+    statistics.router,
+    triage.router,
+]
