@@ -165,7 +165,7 @@ async def submission(
 ) -> ComplaintSubmission:
     """The REST API's submission for a posted request, validated as the REST API validates it;
     a 400 naming each field as the client sent it when anything is wrong. `known` are the
-    territories `lat` and `long` may be placed in, finest first."""
+    directory's territories, the ones `lat` and `long` are placed in."""
     attribute = {
         name[len("attribute[") : -1]: value
         for name, value in form.items()

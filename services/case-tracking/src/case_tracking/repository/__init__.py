@@ -1,6 +1,7 @@
 """Queries over case tracking's own tables; the caller's transaction commits, never this module.
 
-What the statistics read is apart, in `counting`: codes and instants only."""
+What the statistics read is apart, in `counting`, and what the Open311 facade reads in
+`filed_requests`: codes and instants only."""
 
 from __future__ import annotations
 

@@ -10,6 +10,7 @@ messages    posting a message to its audience, sealed
 attachments the files sent with messages: sealed in the blob store, opened for their readers
 deadlines   promised dates, and announcing each one broken exactly once
 reading     a case as each reader sees it, an institution's list, a triage desk's queue
+filed_requests  the cases an institution follows through Open311: filed there, or its own
 access      who may read a case, and which part an institution acts on
 recording   what every use case writes alike: entries, the derived status, its announcement
 sealing     what a sealed value is bound to, so none can be moved to another row
