@@ -37,7 +37,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+from importlib.util import find_spec
+from pathlib import Path
 from typing import Any, Final
 
 import pyarrow as pa  # type: ignore[import-untyped]
@@ -100,7 +101,7 @@ def territories_at(latitude: float, longitude: float) -> tuple[str, ...]:
 
 @cache
 def _world() -> _Layer:
-    data = resources.files("giso") / "data" / "ne_10m_admin_1_states_provinces.parquet"
+    data = _data_folder() / "ne_10m_admin_1_states_provinces.parquet"
     columns = ["iso_a2", "iso_3166_2", "region", "region_cod", "geometry"]
     table = pq.read_table(data, columns=columns)
     polygons = shapely.from_wkb(table.column("geometry").to_numpy())
@@ -112,6 +113,15 @@ def _world() -> _Layer:
     del table
     pa.default_memory_pool().release_unused()  # the parquet buffers, no longer needed
     return _Layer(shapely.STRtree(polygons), codes)
+
+
+def _data_folder() -> Path:
+    """Where the giso wheel keeps its data, found without importing giso: its package imports
+    geopandas and a query engine, hundreds of megabytes the lookup never uses."""
+    spec = find_spec("giso")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the giso package, which holds the boundaries, is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "data"
 
 
 def _codes(country: str, subdivision: str, region: str, region_code: str) -> tuple[str, ...]:
