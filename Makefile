@@ -34,8 +34,10 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: install  ## benchmarks, each reported as a ratio to a baseline measured in the same run
+BENCH ?=
+bench: install  ## benchmarks, each a ratio to a baseline measured in the same run (BENCH="intake --seconds 30")
 	$(BIN)/python bench/routing_decisions.py
+	$(BIN)/python -m bench $(BENCH)
 
 schemas: install  ## regenerate the event JSON Schemas and the AsyncAPI document
 	$(BIN)/nowrongdoor schemas export

@@ -1,0 +1,75 @@
+"""`python -m bench [name …]`: the benchmarks, each a ratio to a baseline measured in the same run.
+
+Starts the platform as `nowrongdoor up` does (embedded NATS and Redis, SQLite, rate limits off;
+on PostgreSQL with `--database-url`) and the baselines' bare server, runs the benchmarks named
+(all by default) with a progress bar, prints the table, writes `bench/results/latest.json` and
+draws `bench/results/throughput.png` and `latency.png`. Exits 1 when a target is not met.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+from bench import report, running
+from bench.intake import intake
+from bench.suite import Bench
+from bench.tracking import tracking
+
+BENCHMARKS: dict[str, Callable[[Bench], Awaitable[None]]] = {
+    "intake": intake,
+    "tracking": tracking,
+}
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("names", nargs="*", choices=[[], *BENCHMARKS], default=[])
+    parser.add_argument("--seconds", type=float, default=20.0, help="measured, per load")
+    parser.add_argument("--warmup", type=float, default=5.0, help="not counted, per load")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument(
+        "--database-url", help="a PostgreSQL server (postgresql://…) instead of SQLite"
+    )
+    parser.add_argument("--results", type=Path, default=RESULTS)
+    return parser.parse_args()
+
+
+async def main() -> int:
+    given = arguments()
+    names = given.names or list(BENCHMARKS)
+    console = Console()
+    columns = (TextColumn("{task.description}"), BarColumn(), TimeRemainingColumn())
+    with (
+        tempfile.TemporaryDirectory(prefix="nwd-bench-") as folder,
+        running.platform(Path(folder), database_url=given.database_url) as platform,
+        running.baseline_server() as baseline_url,
+        Progress(*columns, console=console) as progress,
+    ):
+        bench = Bench(
+            platform=platform,
+            baseline_url=baseline_url,
+            progress=progress,
+            connections=given.connections,
+            seconds=given.seconds,
+            warmup=given.warmup,
+        )
+        for name in names:
+            await BENCHMARKS[name](bench)
+    report.print_table(bench.results, console)
+    console.print(f"written: {report.write_json(bench.results, given.results)}")
+    for chart in report.draw_charts(bench.measured, given.results):
+        console.print(f"drawn:   {chart}")
+    return 0 if all(found.met for found in bench.results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))

@@ -1,0 +1,175 @@
+"""What the benchmarks run against: the platform as `nowrongdoor up` starts it, and the baselines'
+bare server, each in its own processes, started and stopped the way an operator would.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+STARTUP_SECONDS = 180
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Platform:
+    gateway: str
+    data_dir: Path
+    env: dict[str, str]
+    log: Path
+
+    def create_client(self, institution: str, *scopes: str) -> tuple[str, str]:
+        """An institution's API client, made with the operator's command; its id and secret."""
+        command = [sys.executable, "-m", "nowrongdoor.cli", "clients", "create"]
+        command += ["--kind", "institution", "--institution", institution]
+        command += ["--name", f"{institution} benchmark", "--data-dir", str(self.data_dir)]
+        for scope in scopes:
+            command += ["--scope", scope]
+        done = subprocess.run(
+            command, env=self.env, capture_output=True, text=True, timeout=120, check=True
+        )
+        fields = dict(
+            line.split(":", 1) for line in done.stdout.splitlines() if line.startswith("client_")
+        )
+        return fields["client_id"].strip(), fields["client_secret"].strip()
+
+    def token(self, client_id: str, secret: str) -> str:
+        answer = httpx.post(
+            f"{self.gateway}/v1/oauth/token",
+            data={"grant_type": "client_credentials"},
+            auth=(client_id, secret),
+            timeout=60,
+        )
+        answer.raise_for_status()
+        token: str = answer.json()["access_token"]
+        return token
+
+
+def free_port_base(count: int) -> int:
+    """The first of `count` consecutive free ports."""
+    for base in range(21000, 29000, 10):
+        if all(_free(base + offset) for offset in range(count)):
+            return base
+    raise RuntimeError(f"no {count} consecutive free ports")
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+@contextlib.contextmanager
+def platform(data_dir: Path, *, database_url: str | None = None) -> Iterator[Platform]:
+    """`nowrongdoor up` in `data_dir` on embedded NATS and Redis, with SQLite or, given a
+    PostgreSQL server URL, a database of its own per service there; rate limits off."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("NWD_")}
+    env |= {"NWD_ENVIRONMENT": "development", "NWD_RATE_LIMITS": "off"}
+    if database_url:
+        env |= _postgres_databases(database_url)
+    base = free_port_base(5)
+    log = data_dir / "platform.log"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "nowrongdoor.cli", "up", "--data-dir", str(data_dir)]
+    command += ["--port-base", str(base)]
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            command, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        _wait_for(process, lambda: "No Wrong Door is up" in log.read_text(errors="replace"), log)
+        gateway = _gateway_url(log.read_text(errors="replace"))
+        yield Platform(gateway=gateway, data_dir=data_dir, env=env, log=log)
+    finally:
+        _stop(process)
+
+
+@contextlib.contextmanager
+def baseline_server() -> Iterator[str]:
+    """The baselines' bare FastAPI server; its URL."""
+    port = free_port_base(1)
+    command = [sys.executable, "-m", "uvicorn", "bench.baseline_app:app"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
+    command += ["--log-level", "warning"]
+    process = subprocess.Popen(command, cwd=ROOT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for(process, lambda: _answers(f"{url}/ping"), None)
+        yield url
+    finally:
+        _stop(process)
+
+
+def _postgres_databases(server_url: str) -> dict[str, str]:
+    """A fresh database per service on the server, named for this run."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    run = f"nwd_bench_{int(time.time())}"
+    urls: dict[str, str] = {}
+    engine = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        for service in ("gateway", "intake", "routing", "case_tracking", "notifications"):
+            name = f"{run}_{service}"
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+            database = make_url(server_url).set(database=name)
+            urls[f"NWD_{service.upper()}_DATABASE_URL"] = database.render_as_string(
+                hide_password=False
+            )
+    engine.dispose()
+    return urls
+
+
+def _gateway_url(log: str) -> str:
+    """The gateway's address, from the table `nowrongdoor up` prints once everything is up."""
+    table = log.split("No Wrong Door is up:", 1)[-1]
+    for line in table.splitlines():
+        words = line.split()
+        if len(words) >= 2 and words[0] == "gateway" and words[1].startswith("http"):
+            return words[1]
+    raise RuntimeError("the platform printed no gateway address")
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _wait_for(
+    process: subprocess.Popen[bytes], ready: Callable[[], bool], log: Path | None
+) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            tail = log.read_text(errors="replace")[-3000:] if log else ""
+            raise RuntimeError(f"a process of the benchmark exited while starting:\n{tail}")
+        if ready():
+            return
+        time.sleep(0.3)
+    raise RuntimeError(f"not up within {STARTUP_SECONDS} s")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
