@@ -20,11 +20,13 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from bench import report, running
 from bench.intake import intake
+from bench.pipeline import pipeline
 from bench.suite import Bench
 from bench.tracking import tracking
 
 BENCHMARKS: dict[str, Callable[[Bench], Awaitable[None]]] = {
     "intake": intake,
+    "pipeline": pipeline,
     "tracking": tracking,
 }
 RESULTS = Path(__file__).resolve().parent / "results"

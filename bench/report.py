@@ -18,7 +18,9 @@ from bench.load import Run
 class Result:
     """One figure, the baseline measured beside it in the same run, and whether it met its target.
 
-    `ratio` is `value / baseline`; `target` is the least ratio that meets it.
+    `ratio` is `value / baseline`; `target` is the least ratio that meets it. For a figure with
+    a limit rather than a baseline (a latency), `baseline` is the limit and `ratio` is how many
+    times the figure stays under it: `limit / value`, met from 1.
     """
 
     name: str
@@ -40,6 +42,19 @@ def result(name: str, value: float, unit: str, baseline: float, target: float) -
         ratio=round(ratio, 3),
         target=target,
         met=ratio >= target,
+    )
+
+
+def limit_result(name: str, value: float, unit: str, limit: float) -> Result:
+    ratio = limit / value if value else float("inf")
+    return Result(
+        name=name,
+        value=round(value, 2),
+        unit=unit,
+        baseline=limit,
+        ratio=round(ratio, 3),
+        target=1.0,
+        met=ratio >= 1.0,
     )
 
 

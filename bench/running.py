@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 @dataclass(frozen=True)
 class Platform:
     gateway: str
+    nats_url: str
     data_dir: Path
     env: dict[str, str]
     log: Path
@@ -91,8 +92,14 @@ def platform(data_dir: Path, *, database_url: str | None = None) -> Iterator[Pla
         )
     try:
         _wait_for(process, lambda: "No Wrong Door is up" in log.read_text(errors="replace"), log)
-        gateway = _gateway_url(log.read_text(errors="replace"))
-        yield Platform(gateway=gateway, data_dir=data_dir, env=env, log=log)
+        table = log.read_text(errors="replace").split("No Wrong Door is up:", 1)[-1]
+        yield Platform(
+            gateway=_address(table, "gateway"),
+            nats_url=_address(table, "NATS"),
+            data_dir=data_dir,
+            env=env,
+            log=log,
+        )
     finally:
         _stop(process)
 
@@ -133,14 +140,13 @@ def _postgres_databases(server_url: str) -> dict[str, str]:
     return urls
 
 
-def _gateway_url(log: str) -> str:
-    """The gateway's address, from the table `nowrongdoor up` prints once everything is up."""
-    table = log.split("No Wrong Door is up:", 1)[-1]
+def _address(table: str, label: str) -> str:
+    """An address from the table `nowrongdoor up` prints once everything is up."""
     for line in table.splitlines():
         words = line.split()
-        if len(words) >= 2 and words[0] == "gateway" and words[1].startswith("http"):
+        if len(words) >= 2 and words[0] == label and "://" in words[1]:
             return words[1]
-    raise RuntimeError("the platform printed no gateway address")
+    raise RuntimeError(f"the platform printed no {label} address")
 
 
 def _answers(url: str) -> bool:
