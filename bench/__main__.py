@@ -20,6 +20,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from bench import report, running
 from bench.intake import intake
+from bench.memory import memory
 from bench.pipeline import pipeline
 from bench.suite import Bench
 from bench.tracking import tracking
@@ -28,6 +29,7 @@ BENCHMARKS: dict[str, Callable[[Bench], Awaitable[None]]] = {
     "intake": intake,
     "pipeline": pipeline,
     "tracking": tracking,
+    "memory": memory,
 }
 RESULTS = Path(__file__).resolve().parent / "results"
 

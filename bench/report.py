@@ -90,7 +90,10 @@ def write_json(results: Sequence[Result], folder: Path) -> Path:
 
 
 def draw_charts(measured: Sequence[Measured], folder: Path) -> list[Path]:
-    """Throughput over time and latency percentiles of every load, as PNG files."""
+    """Throughput over time and latency percentiles of every load, as PNG files; none when no
+    load ran."""
+    if not measured:
+        return []
     import matplotlib
 
     matplotlib.use("Agg")  # files only, no display

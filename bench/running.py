@@ -25,6 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 class Platform:
     gateway: str
     nats_url: str
+    pid: int
+    """The `nowrongdoor up` process; each service runs as a child of it."""
     data_dir: Path
     env: dict[str, str]
     log: Path
@@ -54,6 +56,28 @@ class Platform:
         answer.raise_for_status()
         token: str = answer.json()["access_token"]
         return token
+
+
+def service_memory(platform: Platform) -> dict[str, int]:
+    """The resident memory of each service's process, in bytes, by service name."""
+    found: dict[str, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+            status = (entry / "status").read_text()
+        except OSError:
+            continue  # the process ended meanwhile
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        factories = [part.decode() for part in command if b":create_app" in part]
+        if parent != platform.pid or not factories:
+            continue
+        name = factories[0].split(".", 1)[0].replace("_", "-")
+        rss = next(line for line in status.splitlines() if line.startswith("VmRSS:"))
+        found[name] = int(rss.split()[1]) * 1024
+    return found
 
 
 def free_port_base(count: int) -> int:
@@ -96,6 +120,7 @@ def platform(data_dir: Path, *, database_url: str | None = None) -> Iterator[Pla
         yield Platform(
             gateway=_address(table, "gateway"),
             nats_url=_address(table, "NATS"),
+            pid=process.pid,
             data_dir=data_dir,
             env=env,
             log=log,

@@ -41,10 +41,6 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, Final
 
-import pyarrow as pa  # type: ignore[import-untyped]
-import pyarrow.parquet as pq  # type: ignore[import-untyped]
-import shapely  # type: ignore[import-untyped]
-
 # About 2 km: generalised coastlines leave some seafront points just offshore.
 _SNAP_DEGREES: Final = 0.02
 
@@ -96,11 +92,18 @@ def territories_at(latitude: float, longitude: float) -> tuple[str, ...]:
         raise ValueError(f"latitude {latitude} is not between -90 and 90")
     if not -180 <= longitude <= 180:
         raise ValueError(f"longitude {longitude} is not between -180 and 180")
+    import shapely  # type: ignore[import-untyped]
+
     return _world().codes_at(shapely.Point(longitude, latitude))
 
 
 @cache
 def _world() -> _Layer:
+    # Imported here, not with the module: a gateway that never places a point never loads them.
+    import pyarrow as pa  # type: ignore[import-untyped]
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+    import shapely
+
     data = _data_folder() / "ne_10m_admin_1_states_provinces.parquet"
     columns = ["iso_a2", "iso_3166_2", "region", "region_cod", "geometry"]
     table = pq.read_table(data, columns=columns)
