@@ -9,6 +9,7 @@ list of `{code, description}`.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 from xml.etree.ElementTree import Element, fromstring
@@ -517,3 +518,15 @@ def test_the_table_holds_a_refusal_for_every_endpoint() -> None:
     assert answered - refused <= {("GET", "discovery")}, (
         "every endpoint that can refuse is asked to"
     )
+
+
+async def test_a_post_sent_again_with_its_idempotency_key_files_once(
+    keys: Keys, gateway: httpx.AsyncClient
+) -> None:
+    sent = {**FACTS, **MARRAKECH, "api_key": keys.keys["filer"]}
+    key = {"Idempotency-Key": f"open311-{secrets.token_hex(8)}"}
+    first = await gateway.post(f"{BASE}/requests.json", data=sent, headers=key)
+    again = await gateway.post(f"{BASE}/requests.json", data=sent, headers=key)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json() == first.json()
