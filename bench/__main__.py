@@ -36,7 +36,9 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("names", nargs="*", choices=[[], *BENCHMARKS], default=[])
+    parser.add_argument(
+        "names", nargs="*", metavar="name", help=f"any of {', '.join(BENCHMARKS)}; all by default"
+    )
     parser.add_argument("--seconds", type=float, default=20.0, help="measured, per load")
     parser.add_argument("--warmup", type=float, default=5.0, help="not counted, per load")
     parser.add_argument("--connections", type=int, default=16)
@@ -50,6 +52,10 @@ def arguments() -> argparse.Namespace:
 async def main() -> int:
     given = arguments()
     names = given.names or list(BENCHMARKS)
+    unknown = [name for name in names if name not in BENCHMARKS]
+    if unknown:
+        print(f"no benchmark named {', '.join(unknown)}; there are {', '.join(BENCHMARKS)}")
+        return 2
     console = Console()
     columns = (TextColumn("{task.description}"), BarColumn(), TimeRemainingColumn())
     with (
