@@ -67,8 +67,11 @@ async def test_each_service_counts_what_a_complaint_did_and_no_label_names_anyon
 
     async def moved() -> dict[str, Samples] | None:
         now = await scrape_all(platform)
-        notified = total(now["notifications"], "nwd_deliveries_total", outcome="sent")
-        return now if notified > total(before["notifications"], "nwd_deliveries_total") else None
+        # Sent against sent: deliveries that failed or wait for a retry before this test would
+        # otherwise be counted on one side only.
+        sent = total(now["notifications"], "nwd_deliveries_total", outcome="sent")
+        sent_before = total(before["notifications"], "nwd_deliveries_total", outcome="sent")
+        return now if sent > sent_before else None
 
     # A busy platform may hold a delivery for its merge window before sending it.
     after = await eventually(moved, timeout=120, interval=1)
