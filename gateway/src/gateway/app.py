@@ -78,6 +78,7 @@ def create_app(
                     secret=settings.resolved_secret_key(),
                 )
                 app.state.open311_jurisdiction = settings.open311_jurisdiction
+                app.state.open311_rate_limits = limits.settings.rate_limits
                 app.state.upstreams = upstreams or Upstreams.over(http, settings)
                 app.state.idempotency = IdempotencyStore(
                     redis,

@@ -53,6 +53,7 @@ def app() -> FastAPI:
     app.add_middleware(Open311Door, gateway=app)
     app.state.open311_keys = StandInKeys()
     app.state.rate_limiter = OpenLimiter()
+    app.state.open311_rate_limits = True
 
     @app.api_route("/open311/v2/echo.{format}", methods=["GET", "POST"])
     async def echo(
@@ -154,3 +155,12 @@ async def test_the_rest_api_keeps_its_problem_documents(client: httpx.AsyncClien
     answer = await client.get("/v1/refuse", params={"api_key": "eyJ.a.b"})
     assert answer.headers["content-type"] == "application/problem+json"
     assert answer.json()["detail"] == "Not here."
+
+
+async def test_with_rate_limits_off_no_check_is_charged(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    app.state.rate_limiter = OpenLimiter(refuse=True)
+    app.state.open311_rate_limits = False
+    answer = await client.get("/open311/v2/echo.json", params={"api_key": GOOD_CREDENTIALS})
+    assert answer.json()["authorization"] == "Bearer token-for-good"

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -25,6 +26,7 @@ from typing import Any, Final
 from urllib.parse import parse_qsl
 
 from fastapi import FastAPI
+from redis.exceptions import RedisError
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -35,6 +37,8 @@ from gateway.edge.limits import RateLimiter
 from gateway.open311.formats import Format, answer, errors_document
 from nowrongdoor.db import SessionMaker, unit_of_work
 from nowrongdoor.problems import PROBLEM_JSON, problem_response
+
+log = logging.getLogger(__name__)
 
 PREFIX: Final = "/open311/"
 MAX_FORM_BYTES: Final = 1024 * 1024
@@ -151,11 +155,21 @@ class Open311Door:
         token = keys.remembered(api_key)
         if token is not None:
             return token
-        limiter: RateLimiter = self.gateway.state.rate_limiter
-        admission = await limiter.admit(scope, TOKEN_URL)
-        if admission.retry_after is not None:
-            raise _Throttled(admission.retry_after, admission.detail)
+        if self.gateway.state.open311_rate_limits:
+            await _admit(self.gateway.state.rate_limiter, scope)
         return await keys.exchange(api_key)
+
+
+async def _admit(limiter: RateLimiter, scope: Scope) -> None:
+    """Charge the caller's network for a credential check, as the token endpoint is charged;
+    without Redis the check goes on, as every other limit does."""
+    try:
+        admission = await limiter.admit(scope, TOKEN_URL)
+    except RedisError as error:
+        log.warning("rate limits unavailable", extra={"error": type(error).__name__})
+        return
+    if admission.retry_after is not None:
+        raise _Throttled(admission.retry_after, admission.detail)
 
 
 class _Throttled(Exception):
