@@ -54,7 +54,7 @@ async def test_every_reader_sees_the_promised_dates_counted_in_business_days(
     client: httpx.AsyncClient, bus: Bus, as_: As, clock: MovableClock
 ) -> None:
     reference = await open_case(client, bus, "ma-mediateur")
-    opened = clock().date()
+    opened = institution_day("MA", clock())
     person, mediateur = as_(complainant(reference)), as_(staff("ma-mediateur"))
 
     at_first = promised((await person.read(reference)).json())
@@ -79,7 +79,7 @@ async def test_each_status_change_announces_the_next_promised_step_and_none_whil
     client: httpx.AsyncClient, bus: Bus, as_: As, clock: MovableClock, app: FastAPI
 ) -> None:
     reference = await open_case(client, bus, "ma-mediateur")
-    opened = clock().date()
+    opened = institution_day("MA", clock())
     mediateur = as_(staff("ma-mediateur"))
     await mediateur.step(reference, "acknowledged")
     await mediateur.step(reference, "awaiting-complainant", reason="Which office?")
@@ -113,11 +113,11 @@ async def test_the_clock_stops_while_awaiting_the_complainant_and_the_day_moves_
     reference = await open_case(client, bus, "ma-mediateur")
     mediateur = as_(staff("ma-mediateur"))
     await mediateur.step(reference, "acknowledged")
-    acknowledged_on = clock().date()
+    acknowledged_on = institution_day("MA", clock())
     await mediateur.step(reference, "awaiting-complainant", reason="Which office?")
     paused = promised((await as_(complainant(reference)).read(reference)).json())
     clock.move(days=14)
-    resumed_on = clock().date()
+    resumed_on = institution_day("MA", clock())
     await mediateur.step(reference, "acknowledged")
 
     moved = promised((await as_(complainant(reference)).read(reference)).json())
@@ -149,7 +149,7 @@ async def test_a_breach_is_announced_once_however_often_and_wherever_the_check_r
         "ma-mediateur",
         "acknowledge",
     )
-    assert breach["due"] == business_days(app.state.clock().date(), 5).isoformat()
+    assert breach["due"] == business_days(institution_day("MA", app.state.clock()), 5).isoformat()
 
     # After a restart, the same database: the claim is still there.
     restarted = create_app(settings, clock=lambda: later)
@@ -179,7 +179,7 @@ async def test_a_step_taken_late_announces_the_promise_it_broke(
     client: httpx.AsyncClient, bus: Bus, app: FastAPI, as_: As, clock: MovableClock
 ) -> None:
     reference = await open_case(client, bus, "ma-mediateur")
-    due = business_days(clock().date(), 5)
+    due = business_days(institution_day("MA", clock()), 5)
     clock.move_to(due + timedelta(days=1))
 
     await as_(staff("ma-mediateur")).step(reference, "acknowledged")
@@ -189,7 +189,7 @@ async def test_a_step_taken_late_announces_the_promise_it_broke(
     assert await check_deadlines(app.state.runtime, clock()) == 0
     view = promised((await as_(complainant(reference)).read(reference)).json())
     assert view["acknowledge"]["breached"] is True
-    assert view["acknowledge"]["met_on"] == clock().date().isoformat()
+    assert view["acknowledge"]["met_on"] == institution_day("MA", clock()).isoformat()
 
 
 async def test_no_promise_without_standards_and_none_after_a_withdrawal(
@@ -214,7 +214,7 @@ async def test_the_overdue_filter_lists_the_cases_past_a_promised_day(
     on_time = await open_case(client, bus, "ma-mediateur", standards=patient)
     mediateur = as_(staff("ma-mediateur"))
     await mediateur.step(on_time, "acknowledged")
-    clock.move_to(business_days(clock().date(), 5) + timedelta(days=1))
+    clock.move_to(business_days(institution_day("MA", clock()), 5) + timedelta(days=1))
 
     assert await mediateur.listed("ma-mediateur", overdue="true") == [late]
     assert await mediateur.listed("ma-mediateur", overdue="false") == [on_time]
