@@ -58,7 +58,7 @@ class TokenIssuer:
         )
 
 
-def current_time() -> datetime:
+async def current_time() -> datetime:
     """The token endpoint's clock, a dependency so that it can be replaced."""
     return datetime.now(UTC)
 

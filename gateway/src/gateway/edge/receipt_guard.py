@@ -107,7 +107,7 @@ class ReceiptGuard:
         return answer
 
 
-def receipt_guard(request: Request) -> ReceiptGuard:
+async def receipt_guard(request: Request) -> ReceiptGuard:
     guard: ReceiptGuard = request.app.state.receipt_guard
     return guard
 

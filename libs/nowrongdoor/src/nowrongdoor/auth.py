@@ -202,7 +202,7 @@ def development_signing_key(data_dir: Path) -> SigningKey:
 # -- services: verify the identity the gateway passes inward -----------------------------------
 
 
-def internal_principal(request: Request) -> Principal:
+async def internal_principal(request: Request) -> Principal:
     """FastAPI dependency for internal APIs: the gateway-signed principal, or 401."""
     keys: list[VerificationKey] = request.app.state.verification_keys
     header = request.headers.get("authorization", "")

@@ -39,22 +39,22 @@ NO_MATCH = "No case matches this reference and receipt."
 NOT_YOURS = "No complaint with this reference for your institution."
 
 
-def _sealer(request: Request) -> Sealer:
+async def _sealer(request: Request) -> Sealer:
     sealer: Sealer = request.app.state.sealer
     return sealer
 
 
-def _transport_keys(request: Request) -> StaticKeys:
+async def _transport_keys(request: Request) -> StaticKeys:
     keys: StaticKeys = request.app.state.transport_keys
     return keys
 
 
-def _now(request: Request) -> datetime:
+async def _now(request: Request) -> datetime:
     now: datetime = request.app.state.clock()
     return now
 
 
-def _waiters(request: Request) -> DecisionWaiters:
+async def _waiters(request: Request) -> DecisionWaiters:
     waiters: DecisionWaiters = request.app.state.decision_waiters
     return waiters
 

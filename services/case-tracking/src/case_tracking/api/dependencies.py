@@ -26,17 +26,17 @@ from nowrongdoor.problems import PROBLEM_JSON, FieldProblem, Problem, ProblemErr
 NOT_FOUND = "No case with this reference for this caller."
 
 
-def _sealer(request: Request) -> Sealer:
+async def _sealer(request: Request) -> Sealer:
     sealer: Sealer = request.app.state.sealer
     return sealer
 
 
-def _now(request: Request) -> datetime:
+async def _now(request: Request) -> datetime:
     now: datetime = request.app.state.clock()
     return now
 
 
-def _version(request: Request) -> int:
+async def _version(request: Request) -> int:
     """The version named by `If-Match`: 428 without one, 412 for a tag never handed out."""
     header = request.headers.get("if-match")
     if header is None or not header.strip():

@@ -42,7 +42,7 @@ _SLUGS = {
 }
 
 
-def _store(request: Request) -> BlobStore:
+async def _store(request: Request) -> BlobStore:
     store: BlobStore = request.app.state.store
     return store
 

@@ -22,7 +22,7 @@ router = APIRouter(
 )
 
 
-def _cache(request: Request) -> StatisticsCache:
+async def _cache(request: Request) -> StatisticsCache:
     cache: StatisticsCache = request.app.state.statistics
     return cache
 

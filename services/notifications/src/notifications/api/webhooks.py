@@ -20,7 +20,7 @@ router = APIRouter(
 EndpointId = Annotated[str, Path(pattern=r"^wh-[0-9a-f]{32}$")]
 
 
-def get_settings(runtime: RuntimeDep) -> NotificationsSettings:
+async def get_settings(runtime: RuntimeDep) -> NotificationsSettings:
     settings = runtime.settings
     assert isinstance(settings, NotificationsSettings), "notifications runs on its own settings"
     return settings
@@ -29,7 +29,7 @@ def get_settings(runtime: RuntimeDep) -> NotificationsSettings:
 SettingsDep = Annotated[NotificationsSettings, Depends(get_settings)]
 
 
-def get_now(request: Request) -> datetime:
+async def get_now(request: Request) -> datetime:
     """The service's clock (tests hand one in to `create_app`), else the wall clock."""
     clock = getattr(request.app.state, "clock", None)
     return clock() if callable(clock) else datetime.now(UTC)

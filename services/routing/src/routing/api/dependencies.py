@@ -20,7 +20,7 @@ LanguageQuery = Annotated[Language, Query(alias="lang")]
 SearchQuery = Annotated[str | None, Query(alias="q", min_length=1, max_length=200)]
 
 
-def get_store(request: Request) -> RegistryStore:
+async def get_store(request: Request) -> RegistryStore:
     store: RegistryStore = request.app.state.registry_store
     return store
 
@@ -28,7 +28,7 @@ def get_store(request: Request) -> RegistryStore:
 StoreDep = Annotated[RegistryStore, Depends(get_store)]
 
 
-def now(request: Request) -> datetime:
+async def now(request: Request) -> datetime:
     """What time it is, by the app's clock: tests set `app.state.clock` to move it."""
     clock: Callable[[], datetime] = request.app.state.clock
     return clock()
@@ -37,7 +37,7 @@ def now(request: Request) -> datetime:
 NowDep = Annotated[datetime, Depends(now)]
 
 
-def get_evidence(request: Request) -> Evidence:
+async def get_evidence(request: Request) -> Evidence:
     """Where applications' files go and what seals them, as `create_app` made them."""
     evidence: Evidence = request.app.state.evidence
     return evidence
