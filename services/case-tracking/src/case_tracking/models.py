@@ -97,7 +97,11 @@ class CasePart(SQLModel, table=True):
     """One institution's share of a case, with its own status, clocks and promises."""
 
     __tablename__ = "case_parts"
-    __table_args__ = (sa.UniqueConstraint("reference", "institution_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("reference", "institution_id"),
+        # An institution's list, newest first, a page at a time, however many cases it holds.
+        sa.Index("ix_case_parts_institution_newest", "institution_id", "opened_at", "reference"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     reference: str = Field(foreign_key="case_groups.reference", index=True, max_length=16)

@@ -355,13 +355,15 @@ async def institution_page(
     after: tuple[datetime, str] | None,
     limit: int,
 ) -> list[tuple[CaseGroup, CasePart]]:
-    """Up to `limit` cases in which `institution_id` has a part, newest first, after `after`."""
+    """Up to `limit` cases in which `institution_id` has a part, the part opened last first,
+    after `after`: the institution's own parts, in the order of the index that holds them."""
     query = (
         select(CaseGroup, CasePart)
         .join(CasePart, col(CasePart.reference) == col(CaseGroup.reference))
         .where(col(CasePart.institution_id) == institution_id, *_narrowed(filters, today))
     )
-    rows = (await session.execute(_paged(query, after, limit))).all()
+    paged = _paged(query, after, limit, col(CasePart.opened_at), col(CasePart.reference))
+    rows = (await session.execute(paged)).all()
     return [(group, part) for group, part in rows]
 
 
@@ -426,15 +428,20 @@ def _narrowed(filters: ListFilters, today: date) -> list[Any]:
     return conditions
 
 
-def _paged(query: Any, after: tuple[datetime, str] | None, limit: int) -> Any:
+def _paged(
+    query: Any,
+    after: tuple[datetime, str] | None,
+    limit: int,
+    opened: Any = None,
+    reference: Any = None,
+) -> Any:
+    """`query` newest first by `opened` then `reference` (the case group's by default), from
+    just after `after`."""
+    opened = col(CaseGroup.opened_at) if opened is None else opened
+    reference = col(CaseGroup.reference) if reference is None else reference
     if after is not None:
-        opened_at, reference = after
+        last_opened, last_reference = after
         query = query.where(
-            or_(
-                col(CaseGroup.opened_at) < opened_at,
-                and_(col(CaseGroup.opened_at) == opened_at, col(CaseGroup.reference) < reference),
-            )
+            or_(opened < last_opened, and_(opened == last_opened, reference < last_reference))
         )
-    return query.order_by(col(CaseGroup.opened_at).desc(), col(CaseGroup.reference).desc()).limit(
-        limit
-    )
+    return query.order_by(opened.desc(), reference.desc()).limit(limit)

@@ -116,9 +116,8 @@ async def institution_cases(
             after=position,
             limit=limit + 1,
         )
-    return _page(
-        [_listed(group, part.status, part.role, part.office_id) for group, part in rows], limit
-    )
+    items = [_listed(group, part.status, part.role, part.office_id) for group, part in rows]
+    return _page(items, limit, [(part.opened_at, part.reference) for _, part in rows])
 
 
 async def _relayed_cases(
@@ -186,11 +185,20 @@ def _listed(
     )
 
 
-def _page(items: list[InstitutionCase], limit: int) -> InstitutionCasePage:
+def _page(
+    items: list[InstitutionCase],
+    limit: int,
+    positions: list[tuple[datetime, str]] | None = None,
+) -> InstitutionCasePage:
+    """The first `limit` items, and a cursor when more follow: the last item's position in the
+    list's order, its case's opening unless `positions` gives each item's own."""
     shown = items[:limit]
-    more = len(items) > limit
-    next_cursor = cursor.encode(shown[-1].opened_at, shown[-1].reference) if more else None
-    return InstitutionCasePage(items=shown, next_cursor=next_cursor)
+    if len(items) <= limit:
+        return InstitutionCasePage(items=shown)
+    at, reference = (
+        positions[limit - 1] if positions else (shown[-1].opened_at, shown[-1].reference)
+    )
+    return InstitutionCasePage(items=shown, next_cursor=cursor.encode(at, reference))
 
 
 async def _view(
