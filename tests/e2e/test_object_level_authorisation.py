@@ -292,6 +292,48 @@ async def withdraw_their_case(world: World) -> None:
     assert await their_case_as_they_see_it(world) == (before, tag)
 
 
+async def session_of(world: World, case: dict[str, str]) -> dict[str, str]:
+    """The Authorization header of a case session opened with the case's receipt."""
+    opened = await world.gateway.post(
+        f"/v1/cases/{case['reference']}/session", headers={"X-Receipt": case["receipt"]}
+    )
+    assert opened.status_code == 201, opened.text
+    return {"Authorization": f"Bearer {opened.json()['access_token']}"}
+
+
+async def open_a_session_on_their_case(world: World) -> None:
+    # The receipt of one's own case opens no session on another.
+    await same_as_unknown(
+        world, "POST", "/v1/cases/{ref}/session", headers={"X-Receipt": world.mine.case["receipt"]}
+    )
+    # A session of one's own case opens no other, and is no institution's token.
+    own = await session_of(world, world.mine.case)
+    before, tag = await their_case_as_they_see_it(world)
+    await same_as_unknown(world, "GET", "/v1/cases/{ref}", caller=own)
+    note = {"body": "Written with the session of another case"}
+    await same_as_unknown(world, "POST", "/v1/cases/{ref}/messages", json=note, caller=own)
+    await same_as_unknown(world, "POST", "/v1/cases/{ref}/withdraw", json={}, caller=own)
+    assert await their_case_as_they_see_it(world) == (before, tag)
+    listed = await world.gateway.get("/v1/cases", headers=own)
+    assert listed.status_code == 401, listed.text
+    read = await world.gateway.get(f"/v1/cases/{world.mine.case['reference']}", headers=own)
+    assert read.status_code == 200, read.text
+
+
+async def end_a_session_on_their_case(world: World) -> None:
+    own = await session_of(world, world.mine.case)
+    await same_as_unknown(world, "DELETE", "/v1/cases/{ref}/session", caller=own)
+    by_institution = await world.gateway.delete(
+        f"/v1/cases/{world.mine.case['reference']}/session", headers=world.theirs.headers
+    )
+    assert by_institution.status_code == 401, by_institution.text
+    mine = f"/v1/cases/{world.mine.case['reference']}"
+    assert (await world.gateway.get(mine, headers=own)).status_code == 200
+    ended = await world.gateway.delete(f"{mine}/session", headers=own)
+    assert ended.status_code == 204, ended.text
+    assert (await world.gateway.get(mine, headers=own)).status_code == 401
+
+
 async def read_triage_queue(world: World) -> None:
     async def queued(headers: dict[str, str]) -> set[str]:
         response = await world.gateway.get("/v1/triage/cases", headers=headers)
@@ -638,6 +680,8 @@ MATRIX: dict[str, Check] = {
     "POST /v1/cases/{reference}/messages": write_in_their_case,
     "GET /v1/cases/{reference}/attachments/{attachment_id}": read_their_attachment,
     "POST /v1/cases/{reference}/withdraw": withdraw_their_case,
+    "POST /v1/cases/{reference}/session": open_a_session_on_their_case,
+    "DELETE /v1/cases/{reference}/session": end_a_session_on_their_case,
     "POST /v1/cases/{reference}/relay/withdrawal": withdraw_the_ngo_from_their_case,
     "PUT /v1/institutions/{institution_id}/mandate": change_their_mandate,
     "POST /v1/triage/{reference}/decision": decide_their_triage,

@@ -5,6 +5,11 @@ the request scope; the limits, the idempotency store and the routes all read it 
 is checked for its signature, expiry, issuer and audience, and its client for revocation (through a
 cache of a few seconds, so a revoked client is locked out everywhere within that time). No
 Authorization header at all means the public principal, which may only file complaints.
+
+A bearer token that begins with `nwdt_` is no signed token but a complainant's case session,
+opened with the receipt: it stands for the public holding the receipt of that one case, and is
+counted, limited and refused as the public is. An ended or unknown one is refused like an invalid
+access token.
 """
 
 from __future__ import annotations
@@ -12,12 +17,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Final, Protocol
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlows
 from fastapi.routing import iter_route_contexts
-from fastapi.security import OAuth2
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, OAuth2
 from starlette.datastructures import Headers
 from starlette.routing import Match, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -39,6 +44,9 @@ from nowrongdoor.problems import ProblemError, problem_response
 from nowrongdoor.telemetry import ROUTE_TEMPLATE
 
 TOKEN_URL = "/v1/oauth/token"  # noqa: S105
+CASE_SESSION_PREFIX: Final = "nwdt_"
+"""How a case session's token begins (t for tracking), so that it is never taken for a signed
+access token (which begins `eyJ`), nor one of those for it."""
 
 # FastAPI has no ready-made client-credentials class; the generic one describes the flow.
 oauth2_scheme = OAuth2(
@@ -49,7 +57,20 @@ oauth2_scheme = OAuth2(
     description=(
         "Institutions, NGOs and administrators exchange their client id and secret for a "
         "short-lived access token at the token endpoint, then send `Authorization: Bearer "
-        "<token>`. Citizens send no Authorization header."
+        "<token>`. Citizens send no Authorization header, or the token of their case session "
+        "(`caseSession`)."
+    ),
+    auto_error=False,
+)
+case_session_scheme = HTTPBearer(
+    scheme_name="caseSession",
+    bearerFormat="nwdt_…",
+    description=(
+        "A complainant sends the receipt once, in `X-Receipt`, to "
+        "`POST /v1/cases/{reference}/session`, then the `access_token` of its answer as "
+        "`Authorization: Bearer <token>` instead of the receipt, for that one case only. It "
+        "holds no scope, ends after `expires_in` seconds without use or with "
+        "`DELETE /v1/cases/{reference}/session`, and is then refused with 401 `invalid-token`."
     ),
     auto_error=False,
 )
@@ -66,6 +87,35 @@ def api_verification_keys(settings: GatewaySettings) -> list[VerificationKey]:
         bundle = load_verification_keys(settings.token_verification_keys_file.read_bytes())
         keys.update({key.key_id: key for key in bundle})
     return list(keys.values())
+
+
+class CaseSessions(Protocol):
+    """The case sessions a checked receipt opens, shared by the pages and the API
+    (`gateway.pages.sessions.TrackingSessions`)."""
+
+    idle_seconds: int
+    """How long a session lasts without use."""
+
+    async def open_token(self, reference: str) -> str: ...
+
+    async def complainant_of(self, token: str) -> Principal | None: ...
+
+    async def end_token(self, token: str) -> None: ...
+
+
+def case_sessions(request: Request) -> CaseSessions:
+    sessions: CaseSessions = request.app.state.tracking_sessions
+    return sessions
+
+
+CaseSessionsDep = Annotated[CaseSessions, Depends(case_sessions)]
+
+
+def bearer_token(header: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header; None for any other header."""
+    scheme, _, token = (header or "").partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
 
 
 class ClientStatusCache:
@@ -122,7 +172,8 @@ class RequestContext:
 
     @property
     def api_client_id(self) -> str | None:
-        """The verified, active API client making the request; None for the public or a refusal."""
+        """The verified, active API client making the request; None for the public (with a case
+        session or without) or a refusal."""
         if self.principal is None or self.principal.kind == "public":
             return None
         return self.principal.client_id
@@ -166,18 +217,30 @@ class EdgeContext:
         header = headers.get("authorization")
         if header is None:
             return Principal.public(), None
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
+        token = bearer_token(header)
+        if token is None:
             return None, invalid_token("Send an access token as `Authorization: Bearer <token>`.")
+        if token.startswith(CASE_SESSION_PREFIX):
+            return await self._case_session(token)
         keys: list[VerificationKey] = self.gateway.state.api_token_keys
         try:
-            principal = verify_token(token.strip(), keys, audience=API_AUDIENCE)
+            principal = verify_token(token, keys, audience=API_AUDIENCE)
         except InvalidToken:
             return None, invalid_token("The access token is invalid or has expired.")
         statuses: ClientStatusCache = self.gateway.state.client_status
         if principal.kind == "public" or not await statuses.is_active(principal.client_id):
             return None, invalid_token("The access token's client is no longer allowed.")
         return principal, None
+
+    async def _case_session(self, token: str) -> tuple[Principal | None, ProblemError | None]:
+        """The public holding the receipt of the session's case, and nothing more."""
+        sessions: CaseSessions = self.gateway.state.tracking_sessions
+        complainant = await sessions.complainant_of(token)
+        if complainant is None:
+            return None, invalid_token(
+                "The case session has ended or is unknown; open a new one with the receipt."
+            )
+        return complainant, None
 
 
 def route_template(router: Router, scope: Scope) -> tuple[str, bool, frozenset[str]]:
@@ -197,11 +260,12 @@ def route_template(router: Router, scope: Scope) -> tuple[str, bool, frozenset[s
     return template or "unmatched", full, frozenset(allowed)
 
 
-async def caller(
-    request: Request,
-    _documented: Annotated[str | None, Depends(oauth2_scheme)],
-) -> Principal:
-    """The API client behind the bearer token, or the public when no Authorization is sent."""
+def _authentication_required(detail: str) -> ProblemError:
+    return ProblemError(401, detail, headers={"WWW-Authenticate": 'Bearer realm="nowrongdoor"'})
+
+
+def settled_caller(request: Request) -> Principal:
+    """Who the edge found calling; its refusal, raised, when the credentials sent do not hold."""
     context = context_of(request.scope)
     if context.refusal is not None:
         raise context.refusal
@@ -209,11 +273,52 @@ async def caller(
     return context.principal
 
 
+async def caller(
+    request: Request,
+    _documented: Annotated[str | None, Depends(oauth2_scheme)],
+) -> Principal:
+    """The API client behind the bearer token, or the public when no Authorization is sent."""
+    return settled_caller(request)
+
+
 CallerDep = Annotated[Principal, Depends(caller)]
 
 
-def _authentication_required(detail: str) -> ProblemError:
-    return ProblemError(401, detail, headers={"WWW-Authenticate": 'Bearer realm="nowrongdoor"'})
+async def caller_or_complainant(
+    principal: CallerDep,
+    _documented: Annotated[HTTPAuthorizationCredentials | None, Depends(case_session_scheme)],
+) -> Principal:
+    """The caller, on a route where a complainant may also send a case session's token: then
+    the public holding the receipt of the session's case."""
+    return principal
+
+
+CaseCallerDep = Annotated[Principal, Depends(caller_or_complainant)]
+
+
+@dataclass(frozen=True)
+class CaseSession:
+    """The case session a complainant sent: its token, and who it stands for."""
+
+    token: str
+    complainant: Principal
+
+
+async def case_session(
+    request: Request,
+    _documented: Annotated[HTTPAuthorizationCredentials | None, Depends(case_session_scheme)],
+) -> CaseSession:
+    """The case session whose token is the bearer token; 401 for other credentials, or none."""
+    principal = settled_caller(request)
+    token = bearer_token(request.headers.get("authorization"))
+    if token is None or not token.startswith(CASE_SESSION_PREFIX):
+        raise _authentication_required(
+            "Send the case session's token as `Authorization: Bearer <token>`."
+        )
+    return CaseSession(token, principal)
+
+
+CaseSessionDep = Annotated[CaseSession, Depends(case_session)]
 
 
 def require_scope(principal: Principal, scope: str) -> None:

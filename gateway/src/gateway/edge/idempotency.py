@@ -33,7 +33,7 @@ from redis.asyncio import Redis
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.edge.authentication import TOKEN_URL, context_of
+from gateway.edge.authentication import CASE_SESSION_PREFIX, TOKEN_URL, context_of
 from nowrongdoor.auth import Principal
 from nowrongdoor.problems import PROBLEM_JSON, FieldProblem, ProblemError, problem_response
 
@@ -41,8 +41,10 @@ IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9_.:-]{16,128}$"
 IN_FLIGHT_SECONDS = 60
 CHANGING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-# RFC 6749 §5.1: a token answer must never be served again from a cache.
-WITHOUT_KEYS = frozenset({TOKEN_URL})
+# RFC 6749 §5.1: a token answer must never be served again from a cache; nor a case session's,
+# which a replay would hand back after it ended.
+CASE_SESSION_URL = "/v1/cases/{reference}/session"
+WITHOUT_KEYS = frozenset({TOKEN_URL, CASE_SESSION_URL})
 # Besides its method, path, query and body, what makes a request a different one.
 MEANINGFUL_HEADERS = ("content-type", "if-match", "x-receipt")
 # What a replay carries besides status and body; the rest belongs to the moment it was first sent.
@@ -216,11 +218,22 @@ class IdempotentRequests:
 
     @staticmethod
     def _caller(scope: Scope) -> str | None:
-        """Whose keys these are: the verified, active API client, the public, or None to refuse."""
+        """Whose keys these are: the verified, active API client, a case session, the public, or
+        None to refuse.
+
+        A case session's keys are its own: its token, which Redis never holds, names the record
+        and seals the answer, so nobody else can have a session holder's answer replayed.
+        """
         context = context_of(scope)
         if context.refusal is not None:
             return None
-        return context.api_client_id or PUBLIC_SCOPE
+        if context.api_client_id:
+            return context.api_client_id
+        _, _, token = Headers(scope=scope).get("authorization", "").partition(" ")
+        token = token.strip()
+        return (
+            f"{PUBLIC_SCOPE}\x00{token}" if token.startswith(CASE_SESSION_PREFIX) else PUBLIC_SCOPE
+        )
 
 
 def _malformed_key(count: int) -> ProblemError:

@@ -2,7 +2,8 @@
 receipt.
 
 The gateway only forwards: intake checks the receipt under the guard, keeps the addresses sealed
-and tells notifications; every miss is the one 404, and nothing is ever cached.
+and tells notifications; every miss is the one 404, and nothing is ever cached. A case session
+does not stand in for the receipt here, as on the pages: intake asks for the receipt itself.
 """
 
 from __future__ import annotations
@@ -56,8 +57,9 @@ async def _done(
     description=(
         "Give the email address, the phone number, or both, at which you want to hear of your "
         "case: they replace any given before, with the complaint too. They are kept sealed and "
-        "shown to no institution as an address of yours. Send the receipt in `X-Receipt`; a "
-        "wrong receipt and an unknown reference give the same 404."
+        "shown to no institution as an address of yours. Send the receipt in `X-Receipt`, even "
+        "with a case session, which does not stand in for it here; a wrong receipt and an "
+        "unknown reference give the same 404."
     ),
     responses={
         **ANSWERS,
@@ -99,8 +101,9 @@ async def change_contact(
     summary="Stop being told of your case by email or SMS",
     description=(
         "Removes the addresses at which you hear of your case; you can still follow it with your "
-        "receipt. Removing again changes nothing. Send the receipt in `X-Receipt`; a wrong "
-        "receipt and an unknown reference give the same 404."
+        "receipt. Removing again changes nothing. Send the receipt in `X-Receipt`, even with a "
+        "case session, which does not stand in for it here; a wrong receipt and an unknown "
+        "reference give the same 404."
     ),
     responses=ANSWERS,
     openapi_extra=ANONYMOUS_ALLOWED,

@@ -24,15 +24,23 @@ from gateway.api.cases.shared import (
     PRECONDITION_FAILED,
     PRECONDITION_REQUIRED,
     SERVICES_UNAVAILABLE,
+    TOKEN_REFUSED,
     UNAUTHENTICATED,
     IfMatchHeader,
     ReceiptHeader,
     Reference,
-    as_complainant,
+    SessionOrReceiptHeader,
+    complainant_for,
     precondition_required,
     relayed,
 )
-from gateway.edge.authentication import ANONYMOUS_ALLOWED, CallerDep, require_kind, require_scope
+from gateway.edge.authentication import (
+    ANONYMOUS_ALLOWED,
+    CallerDep,
+    CaseCallerDep,
+    require_kind,
+    require_scope,
+)
 from gateway.edge.receipt_guard import ReceiptGuardDep, case_not_found
 from gateway.upstreams import UpstreamsDep
 from nowrongdoor.auth import Principal
@@ -210,12 +218,14 @@ async def transfer_case(
     description=(
         "The complainant ends the case: every institution's part still open becomes "
         "`withdrawn`, and the retention period of its personal data starts. A `reason` is "
-        "optional; the body may be `{}` or left out. Send the receipt in `X-Receipt`; a wrong "
-        "receipt and an unknown reference give the same 404. A case already closed or "
+        "optional; the body may be `{}` or left out. Send the receipt in `X-Receipt`, or the "
+        "token of a case session as `Authorization: Bearer`; a wrong receipt, a session of "
+        "another case and an unknown reference give the same 404. A case already closed or "
         "withdrawn answers 409."
     ),
     responses={
         200: {"description": "The case, withdrawn"},
+        401: TOKEN_REFUSED,
         404: NOT_FOUND,
         409: problem_answer(
             "The case is already closed or withdrawn, or was filed a moment ago and is being "
@@ -228,7 +238,7 @@ async def transfer_case(
 )
 async def withdraw(
     reference: Reference,
-    caller: CallerDep,
+    caller: CaseCallerDep,
     upstreams: UpstreamsDep,
     guard: ReceiptGuardDep,
     response: Response,
@@ -244,11 +254,11 @@ async def withdraw(
             }
         ),
     ] = None,
-    x_receipt: ReceiptHeader = None,
+    x_receipt: SessionOrReceiptHeader = None,
 ) -> CaseView:
     response.headers.update(NO_STORE)
-    # The receipt opens the case, never a token; `caller` only refuses a token that is invalid.
-    complainant = await as_complainant(reference, x_receipt, guard, upstreams.intake)
+    # The receipt or a case session opens the case; an API client's token opens nothing here.
+    complainant = await complainant_for(caller, reference, x_receipt, guard, upstreams.intake)
     with relayed(receipt_checked=True):
         return await upstreams.cases.withdraw(complainant, reference, withdrawal or Withdrawal())
 
@@ -273,7 +283,8 @@ class Resubmitted(BaseModel):
         "A complaint held because a prerequisite was missing (`inadmissible`, with the advice "
         "to contact the administration first) is routed again under the same reference once "
         "the complainant confirms the administration was contacted. Follow the case to see "
-        "where it goes. Send the receipt in `X-Receipt`."
+        "where it goes. Send the receipt in `X-Receipt`, even with a case session: intake "
+        "checks it again as it routes the complaint anew."
     ),
     status_code=202,
     responses={

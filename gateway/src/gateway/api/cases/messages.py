@@ -1,5 +1,5 @@
-"""Messages in a case: the complainant writes with the receipt, an institution with its token;
-the files sent with them are read back the same way."""
+"""Messages in a case: the complainant writes with the receipt or a case session, an institution
+with its token; the files sent with them are read back the same way."""
 
 from __future__ import annotations
 
@@ -18,12 +18,18 @@ from gateway.api.cases.shared import (
     FORBIDDEN_WRITE,
     NOT_FOUND,
     SERVICES_UNAVAILABLE,
-    ReceiptHeader,
+    TOKEN_REFUSED,
     Reference,
-    as_complainant,
+    SessionOrReceiptHeader,
+    complainant_for,
     relayed,
 )
-from gateway.edge.authentication import ANONYMOUS_ALLOWED, CallerDep, require_kind, require_scope
+from gateway.edge.authentication import (
+    ANONYMOUS_ALLOWED,
+    CaseCallerDep,
+    require_kind,
+    require_scope,
+)
 from gateway.edge.receipt_guard import ReceiptGuardDep, case_not_found
 from gateway.upstreams import UpstreamsDep
 
@@ -37,7 +43,7 @@ router = APIRouter(prefix="/v1", tags=["cases"])
 
 MESSAGE_EXAMPLES: dict[str, Any] = {
     "complainant": {
-        "summary": "The complainant answers (with X-Receipt)",
+        "summary": "The complainant answers (with X-Receipt or a case session)",
         "value": {"body": "Voici le numéro de dossier: 4411-B."},
     },
     "to-complainant": {
@@ -206,10 +212,11 @@ DraftDep = Annotated[MessageDraft, Depends(message_draft)]
     description=(
         "Adds a message to the case; it appears in the case's `messages` for those who may read "
         "it, dated to the minute, and nothing in it says who the complainant is.\n\n"
-        "The complainant sends the receipt in `X-Receipt` and writes to the institutions of the "
-        "case: the audience is always `complainant` (the conversation with the complainant), "
-        "and any other is refused with 422. A wrong receipt and an unknown reference give the "
-        "same 404.\n\n"
+        "The complainant sends the receipt in `X-Receipt`, or the token of a case session "
+        "opened with it as `Authorization: Bearer`, and writes to the institutions of the case: "
+        "the audience is always `complainant` (the conversation with the complainant), and any "
+        "other is refused with 422. A wrong receipt, a session of another case and an unknown "
+        "reference give the same 404.\n\n"
         "An institution client with `cases:write` whose institution has a part in the case "
         "writes to the complainant (`complainant`), to the other institutions of a joint case "
         "(`institutions`, never shown to the complainant), or an internal note (`internal`, "
@@ -227,7 +234,7 @@ DraftDep = Annotated[MessageDraft, Depends(message_draft)]
     ),
     responses={
         201: {"description": "Posted; the message as its readers see it"},
-        401: problem_answer("An access token was sent and is not valid"),
+        401: TOKEN_REFUSED,
         403: FORBIDDEN_WRITE,
         404: NOT_FOUND,
         409: problem_answer(
@@ -252,11 +259,11 @@ DraftDep = Annotated[MessageDraft, Depends(message_draft)]
 async def post_message(
     reference: Reference,
     draft: DraftDep,
-    caller: CallerDep,
+    caller: CaseCallerDep,
     upstreams: UpstreamsDep,
     guard: ReceiptGuardDep,
     response: Response,
-    x_receipt: ReceiptHeader = None,
+    x_receipt: SessionOrReceiptHeader = None,
 ) -> Message:
     response.headers.update(NO_STORE)
     if caller.kind == "public":
@@ -272,7 +279,7 @@ async def post_message(
                     )
                 ],
             )
-        complainant = await as_complainant(reference, x_receipt, guard, upstreams.intake)
+        complainant = await complainant_for(caller, reference, x_receipt, guard, upstreams.intake)
         with relayed(receipt_checked=True):
             return await upstreams.cases.post_message(complainant, reference, draft)
     require_kind(caller, "institution", "ngo")
@@ -286,15 +293,16 @@ async def post_message(
     summary="Download a file sent with a message: with the receipt, or an institution's token",
     description=(
         "The file, for whoever may read the message it came with: the complainant with the "
-        "receipt in `X-Receipt` (files sent to or by the complainant), an institution client "
-        "with `cases:read` whose institution takes part in the case (and its own internal "
-        "notes'). Every read by an institution is written to the audit log. A file that is not "
-        "the caller's to read answers exactly like one that does not exist."
+        "receipt in `X-Receipt` or a case session's token (files sent to or by the "
+        "complainant), an institution client with `cases:read` whose institution takes part in "
+        "the case (and its own internal notes'). Every read by an institution is written to "
+        "the audit log. A file that is not the caller's to read answers exactly like one that "
+        "does not exist."
     ),
     response_class=Response,
     responses={
         200: FILE_ANSWER,
-        401: problem_answer("An access token was sent and is not valid"),
+        401: TOKEN_REFUSED,
         403: FORBIDDEN_READ,
         404: NOT_FOUND,
         503: SERVICES_UNAVAILABLE,
@@ -304,14 +312,14 @@ async def post_message(
 async def get_attachment(
     reference: Reference,
     attachment_id: AttachmentId,
-    caller: CallerDep,
+    caller: CaseCallerDep,
     upstreams: UpstreamsDep,
     guard: ReceiptGuardDep,
-    x_receipt: ReceiptHeader = None,
+    x_receipt: SessionOrReceiptHeader = None,
 ) -> Response:
     found: AttachmentFile | None
     if caller.kind == "public":
-        complainant = await as_complainant(reference, x_receipt, guard, upstreams.intake)
+        complainant = await complainant_for(caller, reference, x_receipt, guard, upstreams.intake)
         with relayed(receipt_checked=True):
             found = await upstreams.cases.attachment(complainant, reference, attachment_id)
     else:

@@ -1,5 +1,5 @@
-"""Reading cases: the complainant follows one with the receipt; an institution lists and reads its
-own, and the complaint behind each."""
+"""Reading cases: the complainant follows one with the receipt or a case session; an institution
+lists and reads its own, and the complaint behind each."""
 
 from __future__ import annotations
 
@@ -13,17 +13,24 @@ from gateway.api.cases.shared import (
     FORBIDDEN_READ,
     NOT_FOUND,
     SERVICES_UNAVAILABLE,
+    TOKEN_REFUSED,
     UNAUTHENTICATED,
     Cursor,
     FiltersDep,
     Limit,
     ReadingLanguageDep,
-    ReceiptHeader,
     Reference,
-    as_complainant,
+    SessionOrReceiptHeader,
     case_being_opened,
+    complainant_for,
 )
-from gateway.edge.authentication import ANONYMOUS_ALLOWED, CallerDep, require_kind, require_scope
+from gateway.edge.authentication import (
+    ANONYMOUS_ALLOWED,
+    CallerDep,
+    CaseCallerDep,
+    require_kind,
+    require_scope,
+)
 from gateway.edge.receipt_guard import ReceiptGuardDep, case_not_found
 from gateway.upstreams import UpstreamsDep
 from nowrongdoor.contracts.cases import CaseView, InstitutionCasePage
@@ -79,20 +86,23 @@ async def list_own_cases(
     description=(
         "Answers the case — its status, the competent institution(s), the dates each promised "
         "and whether it kept them, the messages this reader may read, and the timeline. The "
-        "complainant sends the receipt given at submission in `X-Receipt`; an institution "
+        "complainant sends the receipt given at submission in `X-Receipt`, or the token of a "
+        "case session opened with it (`POST /v1/cases/{reference}/session`) as "
+        "`Authorization: Bearer`, which spares checking the receipt each time; an institution "
         "client with `cases:read` sends its access token, sees only cases it has a part in, "
         "each institution's part with the steps it may take next, and an `ETag` to send back "
         "as `If-Match` with a change. The timeline reads in the `language` asked for, else in "
         "the first language of `Accept-Language` the platform speaks (Arabic, French, English, "
         "Dutch, German), else in the complaint's own language for the complainant and in "
         "English for an institution; a reason an institution gave reads as it was written. A "
-        "wrong receipt, a case of another institution and an unknown reference all give the "
-        "same 404, so none can be probed. In the moment between filing and the case being "
-        "opened the answer is 409 with `Retry-After`."
+        "wrong receipt, a session of another case, a case of another institution and an unknown "
+        "reference all give the same 404, so none can be probed; a session that has ended, 401. "
+        "In the moment between filing and the case being opened the answer is 409 with "
+        "`Retry-After`."
     ),
     responses={
         200: {"description": "The case as this reader may see it", "headers": ETAG_HEADER},
-        401: UNAUTHENTICATED,
+        401: TOKEN_REFUSED,
         403: FORBIDDEN_READ,
         404: NOT_FOUND,
         409: BEING_OPENED,
@@ -103,11 +113,11 @@ async def list_own_cases(
 async def follow_case(
     reference: str,
     response: Response,
-    caller: CallerDep,
+    caller: CaseCallerDep,
     upstreams: UpstreamsDep,
     guard: ReceiptGuardDep,
     language: ReadingLanguageDep,
-    x_receipt: ReceiptHeader = None,
+    x_receipt: SessionOrReceiptHeader = None,
 ) -> CaseView:
     response.headers.update(NO_STORE)
     response.headers["Vary"] = "Accept-Language"
@@ -121,7 +131,7 @@ async def follow_case(
         if etag:
             response.headers["ETag"] = etag
         return seen
-    complainant = await as_complainant(reference, x_receipt, guard, upstreams.intake)
+    complainant = await complainant_for(caller, reference, x_receipt, guard, upstreams.intake)
     view = await cases.case(complainant, reference)
     if view is None:
         raise case_being_opened()

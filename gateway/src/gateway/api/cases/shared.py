@@ -1,7 +1,8 @@
 """What the case routes share: their parameters, their documented answers, opening a case.
 
 Every miss on a case is the one 404 of the receipt guard: a wrong receipt, an unknown reference,
-a locked reference and another institution's case look the same, so none can be probed.
+a locked reference, a case session of another case and another institution's case look the same,
+so none can be probed.
 """
 
 from __future__ import annotations
@@ -30,6 +31,15 @@ ReceiptHeader = Annotated[
     Header(
         alias="X-Receipt",
         description="The 16-digit receipt given when the complaint was filed",
+        examples=["4821093377160254"],
+    ),
+]
+SessionOrReceiptHeader = Annotated[
+    str | None,
+    Header(
+        alias="X-Receipt",
+        description="The 16-digit receipt given when the complaint was filed; not needed, and "
+        "not read, with the token of a case session as `Authorization: Bearer`",
         examples=["4821093377160254"],
     ),
 ]
@@ -70,12 +80,24 @@ def _problem(status: int, slug: str, title: str, detail: str, **more: Any) -> Pr
 
 NOT_FOUND = problem_answer(
     "No case matches: a wrong receipt, an unknown reference, a reference locked after repeated "
-    "wrong receipts and a case of another institution all give this same answer",
+    "wrong receipts, a case session of another case and a case of another institution all give "
+    "this same answer",
     _problem(404, "not-found", "Not found", CASE_NOT_FOUND),
 )
 UNAUTHENTICATED = problem_answer(
     "No valid access token",
     _problem(401, "unauthenticated", "Authentication required", "Send an access token."),
+)
+TOKEN_REFUSED = problem_answer(
+    "A bearer token was sent and is not valid: an access token expired or revoked, or a case "
+    "session ended (after its idle time, or by `DELETE /v1/cases/{reference}/session`). Open "
+    "another session with the receipt",
+    _problem(
+        401,
+        "invalid-token",
+        "Invalid access token",
+        "The case session has ended or is unknown; open a new one with the receipt.",
+    ),
 )
 FORBIDDEN_READ = problem_answer(
     "Not an institution client, or no `cases:read` scope",
@@ -190,6 +212,23 @@ def precondition_required(if_match: str | None) -> str:
             headers=NO_STORE,
         )
     return if_match
+
+
+async def complainant_for(
+    caller: Principal,
+    reference: str,
+    receipt: str | None,
+    guard: ReceiptGuard,
+    intake: IntakeClient,
+) -> Principal:
+    """The complainant of `reference`: the caller when their case session opens that case (no
+    receipt is checked then, nor read), else the public holding a receipt intake has checked.
+    A session of another case is the one 404, uncounted: it is no wrong receipt."""
+    if caller.case_reference is None:
+        return await as_complainant(reference, receipt, guard, intake)
+    if not caller.may_open_as_complainant(reference):
+        raise case_not_found()
+    return caller
 
 
 async def as_complainant(
