@@ -19,9 +19,11 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from bench import report, running
+from bench.growth import growth
 from bench.intake import intake
 from bench.memory import memory
 from bench.pipeline import pipeline
+from bench.soak import soak
 from bench.suite import Bench
 from bench.tracking import tracking
 
@@ -29,7 +31,9 @@ BENCHMARKS: dict[str, Callable[[Bench], Awaitable[None]]] = {
     "intake": intake,
     "pipeline": pipeline,
     "tracking": tracking,
+    "growth": growth,
     "memory": memory,
+    "soak": soak,
 }
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -42,6 +46,12 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=20.0, help="measured, per load")
     parser.add_argument("--warmup", type=float, default=5.0, help="not counted, per load")
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument(
+        "--cases", type=int, default=100_000, help="cases stored for growth's second measure"
+    )
+    parser.add_argument(
+        "--soak-seconds", type=float, default=600.0, help="how long soak runs, warm-up included"
+    )
     parser.add_argument(
         "--database-url", help="a PostgreSQL server (postgresql://…) instead of SQLite"
     )
@@ -71,6 +81,8 @@ async def main() -> int:
             connections=given.connections,
             seconds=given.seconds,
             warmup=given.warmup,
+            cases=given.cases,
+            soak_seconds=given.soak_seconds,
         )
         for name in names:
             await BENCHMARKS[name](bench)

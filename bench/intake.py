@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
+from bench.load import Request
 from bench.report import result
 from bench.suite import Bench
 
@@ -33,17 +32,18 @@ def complaint(number: int) -> dict[str, Any]:
     }
 
 
-async def hash_one(client: httpx.AsyncClient, number: int) -> bool:
-    return (await client.post("/hash")).status_code == 201
-
-
-async def file_one(client: httpx.AsyncClient, number: int) -> bool:
-    return (await client.post("/v1/complaints", json=complaint(number))).status_code == 201
+COMPLAINTS = 1000
+"""Distinct complaints prepared; the load cycles through them."""
 
 
 async def intake(bench: Bench) -> None:
-    before = await bench.load("intake baseline: bare Argon2id", bench.baseline_url, hash_one)
-    filed = await bench.load("intake: complaints accepted", bench.platform.gateway, file_one)
-    after = await bench.load("intake baseline, again", bench.baseline_url, hash_one)
+    hashes = [Request("POST", "/hash")]
+    complaints = [
+        Request.with_json("POST", "/v1/complaints", complaint(number))
+        for number in range(COMPLAINTS)
+    ]
+    before = await bench.load("intake baseline: bare Argon2id", bench.baseline_url, hashes)
+    filed = await bench.load("intake: complaints accepted", bench.platform.gateway, complaints)
+    after = await bench.load("intake baseline, again", bench.baseline_url, hashes)
     baseline = (before.rate + after.rate) / 2
     bench.results.append(result("intake", filed.rate, "complaints/s", baseline, TARGET))

@@ -1,9 +1,7 @@
 """`memory`: the resident memory of each service once the benchmarks before it have run, against
-the limit of 150 MB. Name it last (`python -m bench intake tracking memory`) to read what the
-loads left behind.
-
-Still to come: reading it after 100,000 complaints, and a ten-minute soak at a steady rate that
-must show no growth after warm-up.
+the limit of 150 MB. It reads what the loads named before it left behind: in the whole suite
+it comes after `growth`, that is after 100,000 complaints (`python -m bench growth memory`).
+`soak` then checks that memory stays flat at a steady rate.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
-from bench.load import Run
+from bench.load import Run, percentiles
 from bench.report import Measured, limit_result, result
 from bench.suite import Bench
 from nowrongdoor.bus import Envelope
@@ -100,14 +100,20 @@ class Openings:
     def window(self, start: float, seconds: float) -> Run:
         """The cases sent within `seconds` from `start`: their times to opening, and the
         openings of each second."""
-        run = Run(seconds=seconds, per_second=[0] * max(1, int(seconds)))
+        latencies = []
+        per_second = [0] * max(1, int(seconds))
         for sent, opened in self.carried:
             if start <= sent < start + seconds:
-                run.latencies.append(opened - sent)
+                latencies.append(opened - sent)
             second = int(opened - start)
-            if 0 <= second < len(run.per_second):
-                run.per_second[second] += 1
-        return run
+            if 0 <= second < len(per_second):
+                per_second[second] += 1
+        return Run(
+            seconds=seconds,
+            answered=len(latencies),
+            per_second=per_second,
+            latency=percentiles(latencies),
+        )
 
 
 async def pipeline(bench: Bench) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from bench.load import Run
+from bench.load import PERCENTILES, Run
 
 
 @dataclass(frozen=True)
@@ -111,9 +111,8 @@ def draw_charts(measured: Sequence[Measured], folder: Path) -> list[Path]:
     throughput.savefig(throughput_path, dpi=100, bbox_inches="tight")
 
     latency, axes = pyplot.subplots(figsize=(9, 5))
-    quantiles = (50, 90, 99)
-    width = 0.8 / len(quantiles)
-    for offset, q in enumerate(quantiles):
+    width = 0.8 / len(PERCENTILES)
+    for offset, q in enumerate(PERCENTILES):
         values = [load.run.percentile(q) * 1000 for load in measured]
         positions = [n + offset * width for n in range(len(measured))]
         axes.bar(positions, values, width=width, label=f"p{q}")
