@@ -24,8 +24,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 from PIL import Image, ImageOps, UnidentifiedImageError
-from pypdf import PdfReader, PdfWriter
-from pypdf.errors import PyPdfError
 
 MAX_PIXELS = 50_000_000
 """Larger images are refused: decoding them would take more memory than a message is worth."""
@@ -182,6 +180,10 @@ def _encoded_bare(image: Image.Image, media_type: str) -> bytes:
 
 
 def _clean_pdf(content: bytes) -> bytes:
+    # Loaded with the first PDF: pypdf weighs some 18 MB in every process that might meet one.
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.errors import PyPdfError
+
     try:
         reader = PdfReader(io.BytesIO(content))
         if reader.is_encrypted:
