@@ -251,3 +251,84 @@ async def test_published_events_are_forgotten_after_a_while_and_pending_ones_nev
 
     assert await relay.prune() == 1
     assert await relay.publish_pending() == 1
+
+
+async def test_a_batch_handled_together_commits_each_event_once(
+    sessions: db.SessionMaker,
+) -> None:
+    commits: list[None] = []
+    handler = exactly_once(sessions, "tests-consumer", record_effect, lambda: commits.append(None))
+    first, second = (
+        Envelope.wrap(opened(), source="/tests", subject="NWD-7K3M9QX2VD4H") for _ in range(2)
+    )
+    await handler(first)
+
+    async with handler.together([first, second, second]) as handle:
+        for envelope in (first, second, second):
+            await handle(envelope)
+
+    assert await count_effects(sessions) == 2
+    assert len(commits) == 2
+
+
+async def test_a_batch_that_fails_together_keeps_nothing(sessions: db.SessionMaker) -> None:
+    async def fail_on_the_second(session: AsyncSession, envelope: Envelope) -> None:
+        await record_effect(session, envelope)
+        if envelope.id == second.id:
+            raise RuntimeError("downstream broke")
+
+    handler = exactly_once(sessions, "tests-consumer", fail_on_the_second)
+    first, second = (
+        Envelope.wrap(opened(), source="/tests", subject="NWD-7K3M9QX2VD4H") for _ in range(2)
+    )
+
+    async def handle_both() -> None:
+        async with handler.together([first, second]) as handle:
+            for envelope in (first, second):
+                await handle(envelope)
+
+    with pytest.raises(RuntimeError):
+        await handle_both()
+
+    assert await count_effects(sessions) == 0
+    await handler(first)
+    assert await count_effects(sessions) == 1
+
+
+async def test_a_poison_event_in_a_fetched_batch_spoils_none_of_the_others(
+    sessions: db.SessionMaker, bus: Bus
+) -> None:
+    envelopes = [
+        Envelope.wrap(opened(), source="/tests", subject="NWD-7K3M9QX2VD4H") for _ in range(6)
+    ]
+    poison = envelopes[2].id
+
+    async def fail_on_poison(session: AsyncSession, envelope: Envelope) -> None:
+        await record_effect(session, envelope)
+        if envelope.id == poison:
+            raise ValueError("cannot handle")
+
+    for envelope in envelopes:
+        await bus.publish(envelope, "case.opened")
+    stop = asyncio.Event()
+    spec = ConsumerSpec(
+        durable="tests-batch-poison",
+        subject="case.opened",
+        handler=exactly_once(sessions, "tests-batch-poison", fail_on_poison),
+        max_deliver=1,
+    )
+    task = asyncio.create_task(bus.consume(spec, stop))
+
+    async def dead_lettered() -> bool:
+        return await stream_messages(bus, "DEADLETTER") == 1
+
+    await eventually(dead_lettered)
+    stop.set()
+    await task
+    assert await count_effects(sessions) == 5
+    info = await bus.js.consumer_info(bus.stream_name("CASES"), "tests-batch-poison")
+    assert (info.num_ack_pending, info.num_pending) == (0, 0)
+    dead = await bus.js.get_last_msg(
+        bus.stream_name("DEADLETTER"), bus.subject_for("deadletter.tests-batch-poison.case.opened")
+    )
+    assert dead.headers is not None and dead.headers["ce-id"] == poison

@@ -10,9 +10,11 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol, runtime_checkable
 
 import nats
 import nats.errors
@@ -135,6 +137,18 @@ class Envelope:
 
 
 Handler = Callable[[Envelope], Awaitable[None]]
+
+
+@runtime_checkable
+class BatchHandler(Protocol):
+    """A handler that can also handle a fetched batch of events in one unit of work."""
+
+    def __call__(self, envelope: Envelope) -> Awaitable[None]: ...
+
+    def together(self, envelopes: Sequence[Envelope]) -> AbstractAsyncContextManager[Handler]:
+        """A handler for each of `envelopes` in turn, all committed when the block ends and
+        none when it raises."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -301,34 +315,54 @@ class Bus:
                 subscription = None
                 await _sleep_unless(stop, 1.0)
                 continue
-            for message in messages:
-                await self._handle(spec, message)
+            await self._handle_fetched(spec, messages)
         if subscription is not None:
             # The connection may be going away; the durable consumer stays on the server anyway.
             with contextlib.suppress(nats.errors.Error, OSError):
                 await subscription.unsubscribe()
 
-    async def _handle(self, spec: ConsumerSpec, message: Msg) -> None:
-        try:
-            envelope = Envelope.from_wire(message.headers, message.data)
-        except UndecodableEvent as error:
-            await self._dead_letter(spec, message, str(error), "undecodable")
+    async def _handle_fetched(self, spec: ConsumerSpec, messages: Sequence[Msg]) -> None:
+        """Handle a fetched batch in order: together in one unit of work where the handler can,
+        else, or when any of them fails, each on its own, so only what failed is retried."""
+        decoded: list[tuple[Msg, Envelope]] = []
+        for message in messages:
+            try:
+                decoded.append((message, Envelope.from_wire(message.headers, message.data)))
+            except UndecodableEvent as error:
+                await self._dead_letter(spec, message, str(error), "undecodable")
+        handler = spec.handler
+        if (
+            len(decoded) > 1
+            and isinstance(handler, BatchHandler)
+            and await self._handle_together(spec, handler, decoded)
+        ):
             return
-        producer = envelope.trace_context()
-        producer_span = trace.get_current_span(producer).get_span_context()
-        token = otel_context.attach(producer)
+        for message, envelope in decoded:
+            await self._handle(spec, message, envelope)
+
+    async def _handle_together(
+        self, spec: ConsumerSpec, handler: BatchHandler, decoded: Sequence[tuple[Msg, Envelope]]
+    ) -> bool:
+        """True when every message was handled in one unit of work, committed and acknowledged."""
         try:
-            with tracer.start_as_current_span(
-                f"process {self.local_subject(message.subject)}",
-                kind=trace.SpanKind.CONSUMER,
-                links=[trace.Link(producer_span)] if producer_span.is_valid else [],
-                attributes={
-                    **_messaging_attributes(message.subject, "process"),
-                    "messaging.operation.name": "process",
-                    "messaging.message.id": envelope.id,
-                    "messaging.consumer.group.name": spec.durable,
-                },
-            ):
+            async with handler.together([envelope for _, envelope in decoded]) as handle:
+                for message, envelope in decoded:
+                    with self._processing(spec, message, envelope):
+                        await handle(envelope)
+        except Exception as error:
+            log.debug(
+                "a batch failed together, handling its events one by one",
+                extra={"consumer": spec.durable, "error": type(error).__name__},
+            )
+            return False
+        for message, envelope in decoded:
+            await message.ack()
+            EVENTS_CONSUMED.labels(spec.durable, _type_label(envelope), "processed").inc()
+        return True
+
+    async def _handle(self, spec: ConsumerSpec, message: Msg, envelope: Envelope) -> None:
+        try:
+            with self._processing(spec, message, envelope):
                 await spec.handler(envelope)
         except Exception as error:
             delivered = message.metadata.num_delivered or 1
@@ -349,10 +383,30 @@ class Bus:
                 await message.nak(delay=delay)
                 EVENTS_CONSUMED.labels(spec.durable, _type_label(envelope), "retried").inc()
             return
-        finally:
-            otel_context.detach(token)
         await message.ack()
         EVENTS_CONSUMED.labels(spec.durable, _type_label(envelope), "processed").inc()
+
+    @contextlib.contextmanager
+    def _processing(self, spec: ConsumerSpec, message: Msg, envelope: Envelope) -> Iterator[None]:
+        """The consumer span of one event, below the producer's context that the event carries."""
+        producer = envelope.trace_context()
+        producer_span = trace.get_current_span(producer).get_span_context()
+        token = otel_context.attach(producer)
+        try:
+            with tracer.start_as_current_span(
+                f"process {self.local_subject(message.subject)}",
+                kind=trace.SpanKind.CONSUMER,
+                links=[trace.Link(producer_span)] if producer_span.is_valid else [],
+                attributes={
+                    **_messaging_attributes(message.subject, "process"),
+                    "messaging.operation.name": "process",
+                    "messaging.message.id": envelope.id,
+                    "messaging.consumer.group.name": spec.durable,
+                },
+            ):
+                yield
+        finally:
+            otel_context.detach(token)
 
     async def _dead_letter(
         self, spec: ConsumerSpec, message: Msg, reason: str, event_type: str

@@ -2,17 +2,19 @@
 
 The processed event id is recorded in the same transaction as the handler's side effects, and the
 message is acknowledged only after that commit. A redelivered event finds its id and does nothing.
+A fetched batch may share one transaction; its messages are acknowledged after that one commit.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col, select
 
 from nowrongdoor.bus import Envelope, Handler
 from nowrongdoor.db import SessionMaker, UTCDateTime
@@ -36,36 +38,85 @@ def exactly_once(
     consumer: str,
     handler: TransactionalHandler,
     after_commit: Callable[[], None] | None = None,
-) -> Handler:
+) -> ExactlyOnce:
     """Wrap a handler so its effects and the inbox record commit together, or not at all."""
+    return ExactlyOnce(sessions, consumer, handler, after_commit)
 
-    async def handle(envelope: Envelope) -> None:
+
+class ExactlyOnce:
+    """A handler whose effects commit with the event's inbox record: one event in its own
+    transaction, or a fetched batch of events in one transaction together.
+
+    `after_commit` is told once each transaction has committed.
+    """
+
+    def __init__(
+        self,
+        sessions: SessionMaker,
+        consumer: str,
+        handler: TransactionalHandler,
+        after_commit: Callable[[], None] | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.consumer = consumer
+        self.handler = handler
+        self.after_commit = after_commit
+
+    async def __call__(self, envelope: Envelope) -> None:
         try:
-            async with sessions() as session, session.begin():
-                seen = await session.get(InboxEntry, (envelope.id, consumer))
+            async with self.sessions() as session, session.begin():
+                seen = await session.get(InboxEntry, (envelope.id, self.consumer))
                 if seen is not None:
-                    log.info(
-                        "event already processed, acknowledging again",
-                        extra={"event_id": envelope.id, "consumer": consumer},
-                    )
+                    self._already_processed(envelope)
                     return
-                session.add(
-                    InboxEntry(
-                        event_id=envelope.id,
-                        consumer=consumer,
-                        event_type=envelope.type,
-                        processed_at=datetime.now(UTC),
-                    )
-                )
+                session.add(self._entry(envelope))
                 await session.flush()
-                await handler(session, envelope)
+                await self.handler(session, envelope)
         except IntegrityError:
             # A concurrent delivery of the same event committed first; nothing more to do.
-            async with sessions() as session:
-                if await session.get(InboxEntry, (envelope.id, consumer)) is None:
+            async with self.sessions() as session:
+                if await session.get(InboxEntry, (envelope.id, self.consumer)) is None:
                     raise
             return
-        if after_commit is not None:
-            after_commit()
+        if self.after_commit is not None:
+            self.after_commit()
 
-    return handle
+    @asynccontextmanager
+    async def together(self, envelopes: Sequence[Envelope]) -> AsyncIterator[Handler]:
+        """A handler for each of `envelopes` in turn, in one transaction that commits when the
+        block ends; if anything raises, nothing of the batch is kept."""
+        async with self.sessions() as session, session.begin():
+            seen = set(
+                await session.scalars(
+                    select(col(InboxEntry.event_id)).where(
+                        col(InboxEntry.consumer) == self.consumer,
+                        col(InboxEntry.event_id).in_({e.id for e in envelopes}),
+                    )
+                )
+            )
+
+            async def handle(envelope: Envelope) -> None:
+                if envelope.id in seen:
+                    self._already_processed(envelope)
+                    return
+                seen.add(envelope.id)
+                session.add(self._entry(envelope))
+                await self.handler(session, envelope)
+
+            yield handle
+        if self.after_commit is not None:
+            self.after_commit()
+
+    def _entry(self, envelope: Envelope) -> InboxEntry:
+        return InboxEntry(
+            event_id=envelope.id,
+            consumer=self.consumer,
+            event_type=envelope.type,
+            processed_at=datetime.now(UTC),
+        )
+
+    def _already_processed(self, envelope: Envelope) -> None:
+        log.info(
+            "event already processed, acknowledging again",
+            extra={"event_id": envelope.id, "consumer": self.consumer},
+        )
