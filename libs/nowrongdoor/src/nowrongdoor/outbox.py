@@ -117,6 +117,8 @@ class OutboxRelay:
         loop = asyncio.get_running_loop()
         next_prune = loop.time() + self.prune_every
         while not stop.is_set():
+            # Cleared before looking, so a commit announced while this pass reads is not lost.
+            self._wake.clear()
             try:
                 published = await self.publish_pending()
                 if loop.time() >= next_prune:
@@ -126,9 +128,8 @@ class OutboxRelay:
                 log.warning("outbox relay could not publish", extra={"error": type(error).__name__})
                 published = 0
                 await asyncio.sleep(1.0)
-            if published:
-                continue
-            self._wake.clear()
+            if published >= self.batch:
+                continue  # more may be waiting; a shorter pass emptied the outbox as it stood
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
 
