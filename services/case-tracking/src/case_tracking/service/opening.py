@@ -107,12 +107,17 @@ async def open_from_decision(session: AsyncSession, routed: ComplaintRouted, eve
         return
     else:
         group.version += 1
-        if await _first_decision_awaited(session, group):
-            await _name_the_door(session, group, routed.received_by, door_name)
+    # Read once: naming the door below changes the group and its entry, never its parts.
+    existing = await repository.parts(session, group.reference)
+    if (
+        previous_status is not None
+        and lifecycle.awaits_first_decision(group.status)
+        and not existing
+    ):
+        await _name_the_door(session, group, routed.received_by, door_name)
     # Otherwise decided after triage, after the complainant came back, or again after an
     # institution declined the opened case: the reference goes on.
     await session.flush()
-    existing = await repository.parts(session, group.reference)
     taking_part = {part.institution_id for part in existing}
     _follow_roles(existing, routed.competent)
     opened = [
@@ -124,8 +129,9 @@ async def open_from_decision(session: AsyncSession, routed: ComplaintRouted, eve
         refresh_due(part, [], group.respondent_territory, today=now.date())
     session.add_all(opened)
     await session.flush()
+    # The parts read above and those just opened are all of them; no need to read them again.
     status = lifecycle.summary_status(
-        part.status for part in await repository.parts(session, group.reference)
+        part.status for part in [*existing, *opened]
     ) or lifecycle.status_after(routed.outcome)
     group.status = status
     group.lead_institution_id = next(
