@@ -193,13 +193,28 @@ def context_of(scope: Scope) -> RequestContext:
 class EdgeContext:
     """ASGI middleware: match the route and authenticate the caller, once, for everyone after."""
 
+    ROUTES_REMEMBERED = 4096
+    """Paths whose matched route is kept: matching walks every route, a twentieth of a request."""
+
     def __init__(self, app: ASGIApp, *, gateway: FastAPI) -> None:
         self.app = app
         self.gateway = gateway
+        self._routes: dict[tuple[str, str], tuple[str, bool, frozenset[str]]] = {}
+
+    def _route(self, scope: Scope) -> tuple[str, bool, frozenset[str]]:
+        """`route_template` of the request; the routes never change once the gateway runs."""
+        key = (scope["method"], scope["path"])
+        found = self._routes.get(key)
+        if found is None:
+            found = route_template(self.gateway.router, scope)
+            if len(self._routes) >= self.ROUTES_REMEMBERED:
+                self._routes.clear()
+            self._routes[key] = found
+        return found
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            route, matched, allowed = route_template(self.gateway.router, scope)
+            route, matched, allowed = self._route(scope)
             scope[ROUTE_TEMPLATE] = route  # logs and traces name it, even when the edge answers
             if allowed and not matched:
                 # Methods of one path may be served by several routes: name them all.
