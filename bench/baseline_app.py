@@ -1,17 +1,15 @@
 """The baselines' server: bare FastAPI endpoints doing only the work the platform cannot avoid.
 
 `POST /hash` hashes a new receipt exactly as intake does (the same hasher, so the baseline follows
-any change of parameters), off the event loop as intake does; `GET /ping` answers a small JSON
-document and does nothing else. Served by uvicorn with the same defaults as every service.
+any change of parameters), off the event loop on the same threads as intake; `GET /ping` answers
+a small JSON document and does nothing else. Served by uvicorn with the services' defaults.
 """
 
 from __future__ import annotations
 
-import asyncio
-
 from fastapi import FastAPI, status
 
-from intake.domain.receipts import hash_receipt
+from intake.domain.receipts import hashed
 from nowrongdoor.ids import new_receipt
 
 app = FastAPI()
@@ -20,7 +18,7 @@ app = FastAPI()
 @app.post("/hash", status_code=status.HTTP_201_CREATED)
 async def hash_one() -> dict[str, str]:
     receipt = new_receipt()
-    await asyncio.to_thread(hash_receipt, receipt)
+    await hashed(receipt)
     return {"receipt": receipt}
 
 

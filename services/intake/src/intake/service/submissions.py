@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 from typing import Literal, cast
 
@@ -60,7 +59,7 @@ async def accept(
     notifications; the receipt is shown this once."""
     for _attempt in range(REFERENCE_ATTEMPTS):
         reference, receipt = new_reference(), new_receipt()
-        receipt_hash = await asyncio.to_thread(receipts.hash_receipt, receipt)
+        receipt_hash = await receipts.hashed(receipt)
         try:
             async with db.transaction() as session:
                 # First, so notifications knows where to write when it hears of the complaint.
@@ -166,9 +165,7 @@ async def matching_submission(db: Database, check: ReceiptCheck) -> Submission:
     """The submission behind a reference if the receipt is right; `NoMatch` for every miss."""
     async with db.sessions() as session:
         record = await repository.submission(session, check.reference)
-    matched = await asyncio.to_thread(
-        receipts.receipt_matches, record.receipt_hash if record else None, check.receipt
-    )
+    matched = await receipts.matches(record.receipt_hash if record else None, check.receipt)
     if record is None or not matched:
         raise NoMatch
     return record
