@@ -60,6 +60,24 @@ class Filling:
         bench.progress.update(task, completed=total)
         rate = (self.opened - first) / (time.perf_counter() - started)
         bench.progress.console.print(f"growth: {total:,} cases stored ({rate:.0f} opened/s)")
+        await self.settled(bench)
+
+    async def settled(self, bench: Bench, *, within: float = 300.0) -> None:
+        """Once every consumer on the platform has caught up (notifications still has the
+        openings to tell), so that the reads measured next share the machine with nothing."""
+        manager = self.stream  # a JetStream context manages streams too
+        task = bench.progress.add_task("growth: consumers catching up", total=None)
+        deadline = time.perf_counter() + within
+        while time.perf_counter() < deadline:
+            waiting = 0
+            for stream in await manager.streams_info():
+                for consumer in await manager.consumers_info(stream.config.name or ""):
+                    waiting += (consumer.num_pending or 0) + (consumer.num_ack_pending or 0)
+            if waiting == 0:
+                break
+            bench.progress.update(task, description=f"growth: {waiting:,} events to catch up")
+            await asyncio.sleep(1.0)
+        bench.progress.update(task, total=1, completed=1)
 
 
 async def growth(bench: Bench) -> None:
