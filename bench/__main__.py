@@ -23,6 +23,7 @@ from bench.growth import growth
 from bench.intake import intake
 from bench.memory import memory
 from bench.pipeline import pipeline
+from bench.soak import WARMUP_SECONDS as SOAK_WARMUP_SECONDS
 from bench.soak import soak
 from bench.suite import Bench
 from bench.tracking import tracking
@@ -56,7 +57,10 @@ def arguments() -> argparse.Namespace:
         "--database-url", help="a PostgreSQL server (postgresql://…) instead of SQLite"
     )
     parser.add_argument("--results", type=Path, default=RESULTS)
-    return parser.parse_args()
+    given = parser.parse_args()
+    if given.soak_seconds <= SOAK_WARMUP_SECONDS:
+        parser.error(f"--soak-seconds must be more than its {SOAK_WARMUP_SECONDS:.0f} s warm-up")
+    return given
 
 
 async def main() -> int:

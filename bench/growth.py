@@ -33,7 +33,6 @@ class Filling:
     """Publishes `complaint.received` events and counts the cases they open."""
 
     def __init__(self, connection: Client) -> None:
-        self.connection = connection
         self.stream = connection.jetstream()
         self.published = 0
         self.opened = 0

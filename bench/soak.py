@@ -26,13 +26,15 @@ RATE = 20.0
 """Complaints a second: well within what the pipeline carries, so the soak measures memory,
 not a growing backlog."""
 SAMPLE_SECONDS = 5.0
+WARMUP_SECONDS = 60.0
+"""The least warm-up; a fifth of a longer soak."""
 ALLOWED_GROWTH = 1.05
 
 
 async def soak(bench: Bench) -> None:
     platform = bench.platform
     total = bench.soak_seconds
-    warmup = max(60.0, total / 5)
+    warmup = max(WARMUP_SECONDS, total / 5)
     token = platform.token(*platform.create_client("ma-mediateur", "cases:read"))
     connection = await nats.connect(platform.nats_url)
     samples: list[tuple[float, dict[str, int]]] = []

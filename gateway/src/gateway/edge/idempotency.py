@@ -33,7 +33,7 @@ from redis.asyncio import Redis
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.edge.authentication import CASE_SESSION_PREFIX, TOKEN_URL, context_of
+from gateway.edge.authentication import CASE_SESSION_PREFIX, TOKEN_URL, bearer_token, context_of
 from nowrongdoor.auth import Principal
 from nowrongdoor.problems import PROBLEM_JSON, FieldProblem, ProblemError, problem_response
 
@@ -229,11 +229,10 @@ class IdempotentRequests:
             return None
         if context.api_client_id:
             return context.api_client_id
-        _, _, token = Headers(scope=scope).get("authorization", "").partition(" ")
-        token = token.strip()
-        return (
-            f"{PUBLIC_SCOPE}\x00{token}" if token.startswith(CASE_SESSION_PREFIX) else PUBLIC_SCOPE
-        )
+        token = bearer_token(Headers(scope=scope).get("authorization"))
+        if token is not None and token.startswith(CASE_SESSION_PREFIX):
+            return f"{PUBLIC_SCOPE}\x00{token}"
+        return PUBLIC_SCOPE
 
 
 def _malformed_key(count: int) -> ProblemError:
