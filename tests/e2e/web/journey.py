@@ -356,12 +356,22 @@ def wait_for_the_case(
     """Reload (or `reopen`) until the case page shows the case at the competent institution.
 
     Right after filing, the case may still be opening ("being opened"), then for a moment be
-    only received, before routing's decision reaches it.
+    only received, before routing's decision reaches it. With JavaScript on, the live status
+    may already say "routed" on a page drawn while the case was only received; that page says
+    it has changed (`#fresh`) and is reloaded too, since its institutions and timeline are not
+    yet there.
     """
     deadline = time.monotonic() + CASE_OPENS_WITHIN
     routed = words(language, ROUTED)
     status = page.locator("#status-words")
-    while not (status.count() and status.inner_text().strip() == routed):
+    changed = page.locator("#fresh")
+
+    def drawn_routed() -> bool:
+        return bool(
+            status.count() and status.inner_text().strip() == routed and not changed.is_visible()
+        )
+
+    while not drawn_routed():
         if status.count() == 0:
             expect_page(page, language, words(language, "Your case is being opened"))
         assert time.monotonic() < deadline, (

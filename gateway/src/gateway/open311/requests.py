@@ -27,7 +27,7 @@ from gateway.open311.shared import (
     LanguageDep,
     jurisdiction,
 )
-from gateway.pages.track.words import status_words
+from gateway.pages.case_words import status_words
 from gateway.upstreams import Upstreams, UpstreamsDep
 from nowrongdoor.auth import Principal
 from nowrongdoor.contracts.cases import FiledRequest, FiledRequestFilters

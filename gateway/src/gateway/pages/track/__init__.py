@@ -2,8 +2,8 @@
 
 Reading, replying, downloading a file, withdrawing and leaving go through the session
 (`visit.py`); changing where the person is told asks for the receipt again, as intake keeps
-those addresses under it. `reading.py` opens and shows the case, `writing.py` changes it,
-`words.py` says its status in plain words.
+those addresses under it. `reading.py` opens and shows the case, `writing.py` changes it;
+`gateway.pages.case_words` says its status in plain words, for these pages and for Open311.
 """
 
 from __future__ import annotations

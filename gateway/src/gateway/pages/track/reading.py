@@ -14,6 +14,7 @@ from fastapi.responses import Response, StreamingResponse
 from gateway.api.cases.messages import ATTACHMENT_ID_PATTERN
 from gateway.api.cases.shared import as_complainant
 from gateway.edge.receipt_guard import ReceiptGuardDep
+from gateway.pages.case_words import status_words
 from gateway.pages.forms import read_form
 from gateway.pages.rendering import N_, check_form
 from gateway.pages.sessions import tracking_sessions
@@ -26,7 +27,6 @@ from gateway.pages.track.visit import (
     normalised_reference,
     version,
 )
-from gateway.pages.track.words import status_words
 from gateway.pages.track.writing import send_reply
 from gateway.upstreams import UpstreamsDep
 from nowrongdoor.ids import is_reference

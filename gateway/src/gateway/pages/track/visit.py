@@ -9,10 +9,10 @@ from typing import Final
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
+from gateway.pages.case_words import DONE_WORDS, OUTCOME_WORDS, STANDARD_WORDS, status_words
 from gateway.pages.i18n import api_language
 from gateway.pages.rendering import N_, render, translate
 from gateway.pages.sessions import tracking_sessions
-from gateway.pages.track.words import DONE_WORDS, OUTCOME_WORDS, STANDARD_WORDS, status_words
 from gateway.upstreams import Upstreams
 from nowrongdoor.auth import Principal
 from nowrongdoor.contracts.cases import CaseView

@@ -1,4 +1,7 @@
-"""A case's status, promises and outcome in plain words, for the catalogue to translate."""
+"""A case's status, promises and outcome in plain words, for the catalogue to translate.
+
+The track pages and the Open311 facade both say a status this way; this module stands outside
+`gateway.pages.track` so that Open311 can use it without loading the pages' forms."""
 
 from __future__ import annotations
 
