@@ -24,6 +24,7 @@ from sqlmodel import col, select
 from gateway.models import ApiClient, ClientAudit
 from nowrongdoor.auth import SCOPES, Principal
 from nowrongdoor.contracts.vocabulary import INSTITUTION_ID_PATTERN
+from nowrongdoor.memory import MemoryHardPool
 
 ApiClientKind = Literal["institution", "ngo", "admin"]
 CLIENT_KINDS: tuple[str, ...] = get_args(ApiClientKind)
@@ -35,6 +36,8 @@ ADMIN_ONLY_SCOPES = frozenset({"clients:admin"})
 secret_hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 # Verified against when a client or its previous secret is missing, so every path costs the same.
 _DECOY_HASH = secret_hasher.hash(SECRET_PREFIX + secrets.token_urlsafe(32))
+# Each hash takes 19 MiB: on one thread per core, given back when token requests stop.
+_HASHING = MemoryHardPool("secrets")
 
 
 class ClientError(ValueError):
@@ -75,7 +78,7 @@ def new_secret() -> str:
 
 
 async def hash_secret(secret: str) -> str:
-    return await asyncio.to_thread(secret_hasher.hash, secret)
+    return await _HASHING.run(secret_hasher.hash, secret)
 
 
 def validate_client(
@@ -245,7 +248,7 @@ async def _verify(secret_hash: str | None, secret: str) -> bool:
         except (VerificationError, InvalidHashError):
             return False
 
-    matched = await asyncio.to_thread(verify)
+    matched = await _HASHING.run(verify)
     return matched and secret_hash is not None
 
 

@@ -24,6 +24,7 @@ from gateway.settings import GatewaySettings
 from gateway.upstreams import Upstreams
 from nowrongdoor import db, migrations
 from nowrongdoor.health import health_router
+from nowrongdoor.memory import share_one_heap
 from nowrongdoor.metrics import MetricsEndpoint
 from nowrongdoor.plugins import ServiceDeclaration
 from nowrongdoor.problems import install_problem_handlers
@@ -48,6 +49,7 @@ def create_app(
     """Build the gateway; tests may hand in upstreams that stand in for the services."""
     settings = settings or GatewaySettings()
     limits = limits or Limits()
+    share_one_heap()
     configure_logging("gateway", settings.log_level)
     # The public door starts each request's trace; a caller's `traceparent` is not believed.
     configure_tracing("gateway", trust_incoming=False)

@@ -20,6 +20,7 @@ from nowrongdoor import db, migrations
 from nowrongdoor.bus import Bus, ConsumerSpec
 from nowrongdoor.health import Check, health_router
 from nowrongdoor.inbox import TransactionalHandler, exactly_once
+from nowrongdoor.memory import share_one_heap
 from nowrongdoor.metrics import MetricsEndpoint, Sampler
 from nowrongdoor.outbox import OutboxRelay, sample_backlog
 from nowrongdoor.problems import install_problem_handlers
@@ -97,6 +98,7 @@ def service_app(
     title: str | None = None,
 ) -> FastAPI:
     """`samplers` bring this service's own gauges up to date when `/metrics` is scraped."""
+    share_one_heap()
     configure_logging(name, settings.log_level)
     configure_tracing(name)
 

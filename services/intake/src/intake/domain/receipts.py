@@ -11,15 +11,13 @@ lockout, not by the hash. Hashes stored under earlier parameters carry them and 
 
 from __future__ import annotations
 
-import asyncio
-import os
-from concurrent.futures import ThreadPoolExecutor
 from typing import Final
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from nowrongdoor.ids import new_receipt
+from nowrongdoor.memory import MemoryHardPool
 
 TIME_COST: Final = 2
 MEMORY_COST_KIB: Final = 19 * 1024
@@ -27,18 +25,17 @@ receipt_hasher = PasswordHasher(time_cost=TIME_COST, memory_cost=MEMORY_COST_KIB
 # A hash to verify against when the reference is unknown, so both paths cost the same.
 _DECOY_HASH = receipt_hasher.hash(new_receipt())
 # One thread per core: more would not hash faster, and each holds its 19 MiB while it works.
-_HASHING = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="receipts")
+_HASHING = MemoryHardPool("receipts")
 
 
 async def hashed(receipt: str) -> str:
     """`hash_receipt` off the event loop, on the receipts' own threads."""
-    return await asyncio.get_running_loop().run_in_executor(_HASHING, hash_receipt, receipt)
+    return await _HASHING.run(hash_receipt, receipt)
 
 
 async def matches(receipt_hash: str | None, receipt: str) -> bool:
     """`receipt_matches` off the event loop, on the receipts' own threads."""
-    loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(_HASHING, receipt_matches, receipt_hash, receipt)
+    return await _HASHING.run(receipt_matches, receipt_hash, receipt)
 
 
 def hash_receipt(receipt: str) -> str:
