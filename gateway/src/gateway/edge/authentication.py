@@ -36,8 +36,8 @@ from nowrongdoor.auth import (
     InvalidToken,
     Principal,
     VerificationKey,
+    VerifiedTokens,
     load_verification_keys,
-    verify_token,
 )
 from nowrongdoor.db import SessionMaker
 from nowrongdoor.problems import ProblemError, problem_response
@@ -200,6 +200,8 @@ class EdgeContext:
         self.app = app
         self.gateway = gateway
         self._routes: dict[tuple[str, str], tuple[str, bool, frozenset[str]]] = {}
+        # A client presents the same access token on every call until it expires.
+        self._tokens = VerifiedTokens(API_AUDIENCE)
 
     def _route(self, scope: Scope) -> tuple[str, bool, frozenset[str]]:
         """`route_template` of the request; the routes never change once the gateway runs."""
@@ -239,7 +241,7 @@ class EdgeContext:
             return await self._case_session(token)
         keys: list[VerificationKey] = self.gateway.state.api_token_keys
         try:
-            principal = verify_token(token, keys, audience=API_AUDIENCE)
+            principal = self._tokens.verify(token, keys)
         except InvalidToken:
             return None, invalid_token("The access token is invalid or has expired.")
         statuses: ClientStatusCache = self.gateway.state.client_status

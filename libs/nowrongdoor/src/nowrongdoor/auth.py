@@ -1,9 +1,10 @@
 """Who is asking: signed tokens for API clients, and the same proof carried to every service.
 
 The gateway signs short-lived EdDSA (Ed25519) JWTs. Clients receive one from the token endpoint
-(audience `nowrongdoor-api`); for each call inward the gateway signs another one for the same
-principal (audience `nowrongdoor-internal`), and every service verifies it with the public key,
-so no service trusts a bare header from anyone. An anonymous citizen is the `public` principal.
+(audience `nowrongdoor-api`); for calls inward the gateway signs another one for the same
+principal (audience `nowrongdoor-internal`, used again until half its life has passed), and
+every service verifies it with the public key, once, then keeps it until it expires; so no
+service trusts a bare header from anyone. An anonymous citizen is the `public` principal.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import os
 import secrets
 import time
 import uuid
-from collections.abc import Iterable
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Literal
@@ -113,7 +115,25 @@ def issue_token(key: SigningKey, principal: Principal, *, audience: str, ttl_sec
 
 
 def verify_token(token: str, keys: Iterable[VerificationKey], *, audience: str) -> Principal:
-    by_id = {key.key_id: key for key in keys}
+    """The principal `token` speaks for; InvalidToken when it is not one the gateway signed for
+    `audience`, with a trusted key, and still valid."""
+    return _verified(token, {key.key_id: key for key in keys}, audience, time.time()).principal
+
+
+@dataclass(frozen=True)
+class _Verified:
+    principal: Principal
+    key_id: str
+    expires_at: float
+
+
+LEEWAY_SECONDS = 5
+"""How far the clocks of the gateway and a service may disagree."""
+
+
+def _verified(
+    token: str, by_id: Mapping[str, VerificationKey], audience: str, now: float
+) -> _Verified:
     try:
         header = jwt.get_unverified_header(token)
         key = by_id.get(str(header.get("kid")))
@@ -125,21 +145,96 @@ def verify_token(token: str, keys: Iterable[VerificationKey], *, audience: str) 
             algorithms=[ALGORITHM],
             audience=audience,
             issuer=ISSUER,
-            options={"require": ["exp", "iat", "sub", "aud", "iss"]},
-            leeway=5,
+            # Expiry is judged below, on the same clock as the tokens kept.
+            options={"require": ["exp", "iat", "sub", "aud", "iss"], "verify_exp": False},
+            leeway=LEEWAY_SECONDS,
         )
     except jwt.PyJWTError as error:
         raise InvalidToken(type(error).__name__) from error
+    expires_at = float(claims["exp"]) + LEEWAY_SECONDS
+    if expires_at <= now:
+        raise InvalidToken("ExpiredSignatureError")
     kind = claims.get("kind")
     if kind not in ("institution", "ngo", "admin", "public"):
         raise InvalidToken("unknown client kind")
-    return Principal(
+    principal = Principal(
         client_id=str(claims["sub"]),
         kind=kind,
         institution_id=claims.get("institution"),
         scopes=frozenset(str(claims.get("scope", "")).split()),
         case_reference=claims.get("case"),
     )
+    return _Verified(principal, key.key_id, expires_at)
+
+
+class VerifiedTokens:
+    """Tokens already verified for one audience, kept until they expire: a token presented
+    again costs a lookup instead of a signature check.
+
+    A kept token stands only while it has not expired and the key that signed it is still
+    trusted; the least recently used go first once `size` are kept.
+    """
+
+    def __init__(
+        self, audience: str, size: int = 1024, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.audience = audience
+        self.size = size
+        self.clock = clock
+        self._kept: OrderedDict[str, _Verified] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    def verify(self, token: str, keys: Iterable[VerificationKey]) -> Principal:
+        by_id = {key.key_id: key for key in keys}
+        now = self.clock()
+        kept = self._kept.get(token)
+        if kept is not None:
+            if kept.expires_at > now and kept.key_id in by_id:
+                self._kept.move_to_end(token)
+                return kept.principal
+            del self._kept[token]
+        verified = _verified(token, by_id, self.audience, now)
+        self._kept[token] = verified
+        if len(self._kept) > self.size:
+            self._kept.popitem(last=False)
+        return verified.principal
+
+
+class IssuedTokens:
+    """Tokens signed for calls inward, one per principal, used again until half their life
+    has passed: a service then verifies each once, not on every call."""
+
+    def __init__(
+        self,
+        key: SigningKey,
+        *,
+        audience: str,
+        ttl_seconds: int,
+        size: int = 1024,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.key = key
+        self.audience = audience
+        self.ttl_seconds = ttl_seconds
+        self.size = size
+        self.clock = clock
+        self._issued: OrderedDict[Principal, tuple[str, float]] = OrderedDict()
+
+    def token_for(self, principal: Principal) -> str:
+        now = self.clock()
+        issued = self._issued.get(principal)
+        if issued is not None and issued[1] > now:
+            return issued[0]
+        token = issue_token(
+            self.key, principal, audience=self.audience, ttl_seconds=self.ttl_seconds
+        )
+        self._issued[principal] = (token, now + self.ttl_seconds / 2)
+        self._issued.move_to_end(principal)
+        if len(self._issued) > self.size:
+            self._issued.popitem(last=False)
+        return token
 
 
 # -- keys ------------------------------------------------------------------------------------
@@ -202,6 +297,9 @@ def development_signing_key(data_dir: Path) -> SigningKey:
 # -- services: verify the identity the gateway passes inward -----------------------------------
 
 
+_INTERNAL_TOKENS = VerifiedTokens(INTERNAL_AUDIENCE)
+
+
 async def internal_principal(request: Request) -> Principal:
     """FastAPI dependency for internal APIs: the gateway-signed principal, or 401."""
     keys: list[VerificationKey] = request.app.state.verification_keys
@@ -210,7 +308,7 @@ async def internal_principal(request: Request) -> Principal:
     if scheme.lower() != "bearer" or not token:
         raise ProblemError(401, "This internal API needs the gateway's signed token.")
     try:
-        return verify_token(token, keys, audience=INTERNAL_AUDIENCE)
+        return _INTERNAL_TOKENS.verify(token, keys)
     except InvalidToken as error:
         raise ProblemError(401, "The token is not valid here.") from error
 

@@ -12,7 +12,7 @@ from typing import Any, ClassVar, TypeVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from nowrongdoor.auth import INTERNAL_AUDIENCE, Principal, SigningKey, issue_token
+from nowrongdoor.auth import INTERNAL_AUDIENCE, IssuedTokens, Principal, SigningKey
 from nowrongdoor.problems import PROBLEM_BASE, Problem, ProblemError
 
 Shape = TypeVar("Shape", bound=BaseModel)
@@ -65,8 +65,9 @@ class ServiceClient:
     ) -> None:
         self.http = http
         self.base_url = base_url.rstrip("/")
-        self.signing_key = signing_key
-        self.token_ttl_seconds = token_ttl_seconds
+        self.tokens = IssuedTokens(
+            signing_key, audience=INTERNAL_AUDIENCE, ttl_seconds=token_ttl_seconds
+        )
 
     async def call(
         self,
@@ -78,9 +79,7 @@ class ServiceClient:
         **kwargs: Any,
     ) -> httpx.Response:
         """The service's answer below 400; a refusal as `ServiceProblem`; else unavailable."""
-        token = issue_token(
-            self.signing_key, caller, audience=INTERNAL_AUDIENCE, ttl_seconds=self.token_ttl_seconds
-        )
+        token = self.tokens.token_for(caller)
         # The httpx instrumentation adds `traceparent` to the call.
         sent = {**(headers or {}), "Authorization": f"Bearer {token}"}
         try:
