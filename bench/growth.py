@@ -106,8 +106,8 @@ async def _measured(
     gateway = bench.platform.gateway
     reads = loads.institution_reads(filling.references)
     read = await bench.load(f"growth: read one case, {size} stored", gateway, reads)
-    page = await bench.load(f"growth: list a page, {size} stored", gateway, loads.pages)
-    own = await bench.load(f"growth: complainant read, {size} stored", gateway, loads.own)
+    page = await bench.load(f"growth: list a page, {size} stored", gateway, loads.pages())
+    own = await bench.load(f"growth: complainant read, {size} stored", gateway, await loads.own())
     return [
         ("read one case", "reads/s", read.rate),
         ("list a page", "pages/s", page.rate),

@@ -35,15 +35,14 @@ async def soak(bench: Bench) -> None:
     platform = bench.platform
     total = bench.soak_seconds
     warmup = max(WARMUP_SECONDS, total / 5)
-    token = platform.token(*platform.create_client("ma-mediateur", "cases:read"))
+    mediateur = platform.create_client("ma-mediateur", "cases:read")
     connection = await nats.connect(platform.nats_url)
     samples: list[tuple[float, dict[str, int]]] = []
     task = bench.progress.add_task(f"soak: {RATE:.0f} complaints/s", total=total)
     try:
         stream = connection.jetstream()
-        async with httpx.AsyncClient(
-            base_url=platform.gateway, headers={"Authorization": f"Bearer {token}"}, timeout=30
-        ) as client:
+        async with httpx.AsyncClient(base_url=platform.gateway, timeout=30) as client:
+            client.headers["Authorization"] = f"Bearer {platform.token(*mediateur)}"
             started = time.perf_counter()
             sent, next_sample = 0, 0.0
             while (elapsed := time.perf_counter() - started) < total:
@@ -58,6 +57,9 @@ async def soak(bench: Bench) -> None:
                     next_sample += SAMPLE_SECONDS
                     # An institution at work meanwhile: its list, and the newest case in it.
                     page = await client.get("/v1/cases", params={"limit": 20})
+                    if page.status_code == 401:  # the token's five minutes are over
+                        client.headers["Authorization"] = f"Bearer {platform.token(*mediateur)}"
+                        page = await client.get("/v1/cases", params={"limit": 20})
                     if page.status_code == 200 and page.json()["items"]:
                         newest = page.json()["items"][0]["reference"]
                         await client.get(f"/v1/cases/{newest}")

@@ -18,6 +18,7 @@ import httpx
 from bench.intake import complaint
 from bench.load import Request
 from bench.report import result
+from bench.running import Platform
 from bench.suite import Bench
 
 CASES = 40
@@ -60,42 +61,50 @@ async def case_sessions(gateway: str, cases: Sequence[dict[str, str]]) -> list[s
 
 @dataclass(frozen=True)
 class Loads:
-    """The reading loads, prepared once: an institution's and its complainants'."""
+    """The reading loads of an institution and its complainants, on cases filed once.
 
-    filed: int
-    """Cases filed through the gateway to prepare them."""
-    references: list[str]
-    bearer: dict[str, str]
-    """The Médiateur's client's `Authorization`."""
-    own: list[Request]
-    """Each complainant reading their case through its session."""
+    Access tokens and case sessions expire (five minutes for a token), and `growth` measures
+    long after it prepared its cases; so each load asks for fresh ones as it is built.
+    """
 
-    def institution_reads(self, references: Sequence[str] | None = None) -> list[Request]:
-        return [
-            Request("GET", f"/v1/cases/{reference}", self.bearer)
-            for reference in (references or self.references)
-        ]
+    platform: Platform
+    client: tuple[str, str]
+    """The Médiateur's API client: its id and secret."""
+    cases: list[dict[str, str]]
+    """The cases filed through the gateway to read: their references and receipts."""
 
     @property
+    def filed(self) -> int:
+        return len(self.cases)
+
+    def institution_reads(self, references: Sequence[str] | None = None) -> list[Request]:
+        bearer = self._bearer()
+        return [
+            Request("GET", f"/v1/cases/{reference}", bearer)
+            for reference in (references or [case["reference"] for case in self.cases])
+        ]
+
     def pages(self) -> list[Request]:
-        return [Request("GET", "/v1/cases?limit=20", self.bearer)]
+        return [Request("GET", "/v1/cases?limit=20", self._bearer())]
+
+    async def own(self) -> list[Request]:
+        """Each complainant reading their case through a case session opened now."""
+        sessions = await case_sessions(self.platform.gateway, self.cases)
+        return [
+            Request("GET", f"/v1/cases/{case['reference']}", {"Authorization": f"Bearer {session}"})
+            for case, session in zip(self.cases, sessions, strict=True)
+        ]
+
+    def _bearer(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.platform.token(*self.client)}"}
 
 
 async def reading_loads(bench: Bench) -> Loads:
-    """Cases filed and routed to the Médiateur, its client, and a session per case."""
+    """Cases filed and routed to the Médiateur, and its client."""
     platform = bench.platform
-    token = platform.token(*platform.create_client("ma-mediateur", "cases:read"))
+    client = platform.create_client("ma-mediateur", "cases:read")
     cases = await filed_cases(platform.gateway, CASES)
-    sessions = await case_sessions(platform.gateway, cases)
-    return Loads(
-        filed=len(cases),
-        references=[case["reference"] for case in cases],
-        bearer={"Authorization": f"Bearer {token}"},
-        own=[
-            Request("GET", f"/v1/cases/{case['reference']}", {"Authorization": f"Bearer {session}"})
-            for case, session in zip(cases, sessions, strict=True)
-        ],
-    )
+    return Loads(platform=platform, client=client, cases=cases)
 
 
 async def tracking(bench: Bench) -> None:
@@ -106,8 +115,8 @@ async def tracking(bench: Bench) -> None:
     reads = await bench.load(
         "tracking: institution reads a case", gateway, loads.institution_reads()
     )
-    pages = await bench.load("tracking: institution lists cases", gateway, loads.pages)
-    owns = await bench.load("tracking: complainant reads their case", gateway, loads.own)
+    pages = await bench.load("tracking: institution lists cases", gateway, loads.pages())
+    owns = await bench.load("tracking: complainant reads their case", gateway, await loads.own())
     bench.results += [
         result("tracking: read one case", reads.rate, "reads/s", bare.rate, READ_TARGET),
         result("tracking: list a page", pages.rate, "pages/s", bare.rate, LIST_TARGET),
