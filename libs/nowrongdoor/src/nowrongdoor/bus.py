@@ -28,6 +28,7 @@ from opentelemetry.propagate import extract, inject
 
 from nowrongdoor.contracts.events import Event
 from nowrongdoor.contracts.streams import EVENTS_BY_TYPE, STREAMS
+from nowrongdoor.memory import after_work
 from nowrongdoor.metrics import (
     CONSUMER_ACK_PENDING,
     CONSUMER_PENDING,
@@ -316,6 +317,7 @@ class Bus:
                 await _sleep_unless(stop, 1.0)
                 continue
             await self._handle_fetched(spec, messages)
+            after_work.worked()
         if subscription is not None:
             # The connection may be going away; the durable consumer stays on the server anyway.
             with contextlib.suppress(nats.errors.Error, OSError):

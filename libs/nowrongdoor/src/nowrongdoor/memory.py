@@ -7,9 +7,11 @@ arena) of its own and keeps such a block there once freed, so each thread that e
 it back at once, but doubles the hash's cost on a virtual machine, where the kernel zeroes and
 maps 19 MiB each time. So a service's threads share the main heap (`share_one_heap`, called as
 the service starts, before it starts any thread), `MemoryHardPool` runs the work on one thread
-per core, which reuses its blocks while work keeps coming, and once the pool has been idle for
-`IDLE_SECONDS` the freed memory goes back to the system. The hash costs the same. Elsewhere
-than glibc (musl, macOS) nothing is changed and the pool only bounds the threads.
+per core, which reuses its blocks while work keeps coming, and once the process has done no
+work for `IDLE_SECONDS` the freed memory goes back to the system. The hash costs the same.
+A burst of events leaves the same kind of high-water mark in every consumer, and is handed
+back the same way. Elsewhere than glibc (musl, macOS) nothing is changed and the pool only
+bounds the threads.
 """
 
 from __future__ import annotations
@@ -62,6 +64,24 @@ def give_back_freed_memory() -> bool:
     return _LIBC is not None and bool(_LIBC.malloc_trim(0))
 
 
+class GiveBackWhenQuiet:
+    """Gives freed memory back once `IDLE_SECONDS` pass without work; `worked` after each piece
+    of work (a hash, a batch of events) moves that moment on, so under steady work it never
+    comes and nothing is mapped again while it is needed."""
+
+    def __init__(self) -> None:
+        self._moment: asyncio.TimerHandle | None = None
+
+    def worked(self) -> None:
+        if self._moment is not None:
+            self._moment.cancel()
+        self._moment = asyncio.get_running_loop().call_later(IDLE_SECONDS, give_back_freed_memory)
+
+
+after_work: Final = GiveBackWhenQuiet()
+"""The process's one: hashes and event batches both move it on."""
+
+
 class MemoryHardPool:
     """Threads for CPU- and memory-hard work (Argon2id), one per core by default."""
 
@@ -69,19 +89,10 @@ class MemoryHardPool:
         self._executor = ThreadPoolExecutor(
             max_workers=workers or os.cpu_count() or 1, thread_name_prefix=name
         )
-        self._pending = 0
-        self._give_back: asyncio.TimerHandle | None = None
 
     async def run(self, work: Callable[..., T], *args: object) -> T:
         """`work(*args)` on one of the pool's threads."""
-        loop = asyncio.get_running_loop()
-        if self._give_back is not None:
-            self._give_back.cancel()
-            self._give_back = None
-        self._pending += 1
         try:
-            return await loop.run_in_executor(self._executor, work, *args)
+            return await asyncio.get_running_loop().run_in_executor(self._executor, work, *args)
         finally:
-            self._pending -= 1
-            if self._pending == 0:
-                self._give_back = loop.call_later(IDLE_SECONDS, give_back_freed_memory)
+            after_work.worked()
