@@ -27,8 +27,9 @@ from typing import Final, TypeVar
 T = TypeVar("T")
 
 IDLE_SECONDS: Final = 2.0
-"""How long the pool waits without work before it hands memory back; under steady load a new
-hash always comes sooner, so the blocks are never mapped again while they are needed."""
+"""How long a process waits without work (a hash, a batch of events) before it hands memory
+back; under steady load more work always comes sooner, so nothing is mapped again while it is
+needed."""
 
 
 M_ARENA_MAX: Final = -8
