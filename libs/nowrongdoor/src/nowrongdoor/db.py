@@ -13,6 +13,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext import asyncio as sa_asyncio
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from nowrongdoor import sqlite
+
 SessionMaker = async_sessionmaker[AsyncSession]
 
 
@@ -34,7 +36,9 @@ def create_engine(url: str) -> AsyncEngine:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         # Looked up on the module each time, where the SQLAlchemy instrumentation wraps it.
-        engine = sa_asyncio.create_async_engine(url, connect_args={"timeout": 30})
+        engine = sa_asyncio.create_async_engine(
+            url, connect_args={"timeout": 30}, module=sqlite.one_trip_dbapi()
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return sa_asyncio.create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)

@@ -1,0 +1,99 @@
+"""SQLite statements run whole on aiosqlite's thread: the same results, errors and transactions
+as SQLAlchemy's own adapter, in one trip each."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any, cast
+
+import aiosqlite
+import pytest
+from sqlalchemy import Column, Integer, MetaData, String, Table, exc, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from nowrongdoor import db
+from nowrongdoor.sqlite import OneTripDBAPI
+
+metadata = MetaData()
+notes = Table(
+    "notes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("word", String, unique=True, nullable=False),
+)
+
+
+@pytest.fixture
+async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    engine = db.create_engine(f"sqlite:///{tmp_path / 'notes.db'}")
+    async with engine.begin() as connection:
+        await connection.run_sync(metadata.create_all)
+    yield engine
+    await engine.dispose()
+
+
+class Trips:
+    """Counts the calls queued onto aiosqlite's thread."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.count = 0
+        queue = cast(Callable[..., Awaitable[Any]], aiosqlite.Connection._execute)
+
+        async def counted(connection: aiosqlite.Connection, *args: Any, **kwargs: Any) -> Any:
+            self.count += 1
+            return await queue(connection, *args, **kwargs)
+
+        monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+
+
+def test_the_engine_uses_the_one_trip_driver(engine: AsyncEngine) -> None:
+    assert isinstance(engine.dialect.dbapi, OneTripDBAPI)
+
+
+async def test_rows_counts_and_ids_come_back_as_from_sqlalchemys_adapter(
+    engine: AsyncEngine,
+) -> None:
+    async with engine.begin() as connection:
+        inserted = await connection.execute(insert(notes).values(word="first"))
+        assert inserted.inserted_primary_key == (1,)
+        await connection.execute(insert(notes), [{"word": "second"}, {"word": "third"}])
+        changed = await connection.execute(
+            update(notes).where(notes.c.word != "first").values(word=notes.c.word + "!")
+        )
+        assert changed.rowcount == 2
+    async with engine.connect() as connection:
+        rows = (await connection.execute(select(notes.c.word).order_by(notes.c.id))).all()
+        assert [row.word for row in rows] == ["first", "second!", "third!"]
+        nothing = await connection.execute(select(notes).where(notes.c.word == "none"))
+        assert nothing.first() is None
+
+
+async def test_a_failing_statement_raises_sqlalchemys_error_and_keeps_nothing_of_its_transaction(
+    engine: AsyncEngine,
+) -> None:
+    async with engine.begin() as connection:
+        await connection.execute(insert(notes).values(word="kept"))
+    async with engine.connect() as connection:
+        transaction = await connection.begin()
+        await connection.execute(insert(notes).values(word="lost"))
+        with pytest.raises(exc.IntegrityError):
+            await connection.execute(insert(notes).values(word="kept"))
+        await transaction.rollback()
+    async with engine.connect() as connection:
+        words = (await connection.execute(select(notes.c.word))).scalars().all()
+    assert words == ["kept"]
+
+
+async def test_each_statement_is_one_trip_to_the_thread(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with engine.begin() as connection:
+        await connection.execute(insert(notes), [{"word": str(n)} for n in range(3)])
+    async with engine.connect() as connection:
+        trips = Trips(monkeypatch)
+        for _ in range(10):
+            rows = (await connection.execute(select(notes))).all()
+            assert len(rows) == 3
+        # SQLAlchemy's own adapter opens, executes, fetches and closes: four trips a statement.
+        assert trips.count == 10
