@@ -22,7 +22,7 @@ from gateway.open311.door import ApiKeys
 from gateway.pages.sessions import TrackingSessions
 from gateway.settings import GatewaySettings
 from gateway.upstreams import Upstreams
-from nowrongdoor import db, migrations
+from nowrongdoor import db, schema
 from nowrongdoor.health import health_router
 from nowrongdoor.memory import share_one_heap
 from nowrongdoor.metrics import MetricsEndpoint
@@ -56,13 +56,17 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await schema.make_current(
+            settings.resolved_database_url(),
+            MIGRATIONS_PACKAGE,
+            service="gateway",
+            upgrade=settings.migrate_on_start,
+            apart=settings.migrations_apart,
+            log_level=settings.log_level,
+        )
         redis = Redis.from_url(settings.redis_url)
         engine = db.create_engine(settings.resolved_database_url())
         try:
-            if settings.migrate_on_start:
-                await migrations.upgrade(engine, MIGRATIONS_PACKAGE)
-            else:
-                await migrations.wait_until_current(engine, MIGRATIONS_PACKAGE)
             async with httpx.AsyncClient(timeout=settings.upstream_timeout_seconds) as http:
                 app.state.redis = redis
                 app.state.engine = engine

@@ -16,7 +16,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, FastAPI, Request
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from nowrongdoor import db, migrations
+from nowrongdoor import db, schema
 from nowrongdoor.bus import Bus, ConsumerSpec
 from nowrongdoor.health import Check, health_router
 from nowrongdoor.inbox import TransactionalHandler, exactly_once
@@ -104,11 +104,15 @@ def service_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await schema.make_current(
+            settings.resolved_database_url(),
+            migrations_package,
+            service=name,
+            upgrade=settings.migrate_on_start,
+            apart=settings.migrations_apart,
+            log_level=settings.log_level,
+        )
         engine = db.create_engine(settings.resolved_database_url())
-        if settings.migrate_on_start:
-            await migrations.upgrade(engine, migrations_package)
-        else:
-            await migrations.wait_until_current(engine, migrations_package)
         bus = await Bus.connect(
             settings.nats_url,
             name=name,

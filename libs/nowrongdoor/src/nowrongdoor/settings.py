@@ -42,6 +42,12 @@ class ServiceSettings(BaseSettings):
     stream_replicas: int = Field(1, ge=1, le=5, validation_alias=_common("stream_replicas"))
     log_level: str = Field("INFO", validation_alias=_common("log_level"))
     migrate_on_start: bool = Field(True, validation_alias=_common("migrate_on_start"))
+    migrations_apart: bool = Field(
+        True,
+        validation_alias=_common("migrations_apart"),
+        description="Migrate, or wait for the schema, in a child process that takes Alembic's "
+        "memory with it when it exits",
+    )
     token_verification_keys_file: Path | None = Field(
         None,
         validation_alias=_common("token_verification_keys_file"),

@@ -119,6 +119,13 @@ def describe_providers(providers: Providers, environ: Mapping[str, str]) -> str:
     )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Services started inside the test process migrate there too: a child process per service
+    start would cost each test a second. A platform started as `nowrongdoor up` does not see
+    this and migrates apart, as it does for an operator."""
+    os.environ.setdefault("NWD_MIGRATIONS_APART", "false")
+
+
 def pytest_report_header(config: pytest.Config) -> list[str]:
     # Names only: reading them imports no service, so a broken one cannot break the session.
     services = ", ".join(declared_names()) or "none"
