@@ -51,9 +51,13 @@ async def owe(
     handled; an anonymous complainant who left none is never contacted.
     """
     owed = planning.plan(event)
+    if not owed:
+        return []
     contact = None
     if any(o.audience == "complainant" for o in owed):
         contact = await repository.complainant_contact(session, reference)
+    # Read once for the whole event: each recipient below adds what it is owed.
+    already = await repository.owed_already(session, event_id)
     deliveries: list[Delivery] = []
     for one in owed:
         if one.audience == "complainant":
@@ -61,6 +65,7 @@ async def owe(
                 session,
                 one,
                 contact,
+                already,
                 cause_event_id=event_id,
                 reference=reference,
                 language=language,
@@ -80,6 +85,7 @@ async def owe(
                 language=language,
                 merge_window=merge_window,
                 webhooks_only=one.webhook_only,
+                already=already,
             )
     return deliveries
 
@@ -97,13 +103,18 @@ async def owe_institution(
     language: str | None = None,
     merge_window: timedelta = timedelta(0),
     webhooks_only: bool = False,
+    already: set[tuple[str, str]] | None = None,
 ) -> list[Delivery]:
     """Tell one institution `kind`: its inbox at once, its mailboxes and phones wanting that
-    kind after the merge window, and (for an event type) each webhook endpoint following it."""
+    kind after the merge window, and (for an event type) each webhook endpoint following it.
+
+    `already` is what the event owes so far, (recipient, channel); read here when not given.
+    """
     # Imported here: the webhooks use cases call back into this module when they give up.
     from notifications.service import webhooks
 
-    already = await repository.owed_already(session, cause_event_id)
+    if already is None:
+        already = await repository.owed_already(session, cause_event_id)
     deliveries: list[Delivery] = []
 
     def owe_one(recipient: str, channel: str, **fields: Any) -> None:
@@ -165,6 +176,7 @@ async def _owe_complainant(
     session: AsyncSession,
     one: Owed,
     contact: ComplainantContact | None,
+    already: set[tuple[str, str]],
     *,
     cause_event_id: str,
     reference: str,
@@ -177,9 +189,10 @@ async def _owe_complainant(
         email=bool(contact and contact.email_sealed),
         phone=bool(contact and contact.phone_sealed),
     )
-    already = await repository.owed_already(session, cause_event_id)
     # The acknowledgement goes at once; what is pending alongside still goes with it.
     due = now if one.kind == ACKNOWLEDGEMENT else now + merge_window
+    new = _new(channels, already)
+    already.update((COMPLAINANT, channel) for channel in new)
     deliveries = [
         _delivery(
             cause_event_id=cause_event_id,
@@ -192,7 +205,7 @@ async def _owe_complainant(
             language=(contact.language if contact else None) or language or DEFAULT_LANGUAGE,
             **_status_for(channel, now, due),
         )
-        for channel in _new(channels, already)
+        for channel in new
     ]
     repository.add_deliveries(session, deliveries)
     await session.flush()
