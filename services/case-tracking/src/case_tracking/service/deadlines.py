@@ -23,7 +23,7 @@ from case_tracking import repository
 from case_tracking.domain.calendar import BusinessCalendar, calendar_for, latest_day
 from case_tracking.domain.lifecycle import FINAL
 from case_tracking.domain.standards import PartClock, Pause, Promise, Standards, promises
-from case_tracking.models import CasePart, PartPause
+from case_tracking.models import CaseGroup, CasePart, PartPause
 from case_tracking.service import SOURCE, Database
 from nowrongdoor.contracts.events import CaseDeadlineBreached, NextPromise
 from nowrongdoor.contracts.vocabulary import CaseStatus, ServiceStandard
@@ -87,11 +87,22 @@ def refresh_due(
     part.due_on = min(open_days, default=None)
 
 
-async def next_promises(session: AsyncSession, reference: str, now: datetime) -> list[NextPromise]:
+async def next_promises(
+    session: AsyncSession,
+    reference: str,
+    now: datetime,
+    *,
+    group: CaseGroup | None = None,
+    parts: Sequence[CasePart] | None = None,
+) -> list[NextPromise]:
     """Each part's next promised step not yet taken, as the complainant is told it; none for a
-    part that is paused, final, or has no standards."""
-    group = await repository.case_group(session, reference)
-    parts = await repository.parts(session, reference)
+    part that is paused, final, or has no standards.
+
+    `group` and `parts` (every part of the case) are read when not handed in."""
+    if group is None:
+        group = await repository.case_group(session, reference)
+    if parts is None:
+        parts = await repository.parts(session, reference)
     waits = await repository.pauses(session, [part.id for part in parts if part.id is not None])
     territory = group.respondent_territory if group is not None else None
     found = []

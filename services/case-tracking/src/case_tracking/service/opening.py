@@ -72,8 +72,15 @@ async def receive_complaint(
         happened=timeline.received(door),
         event_id=event_id,
     )
+    # A case only now received has no parts yet.
     await announce_status_change(
-        session, received.reference, status=CaseStatus.RECEIVED, previous_status=None, at=now
+        session,
+        received.reference,
+        status=CaseStatus.RECEIVED,
+        previous_status=None,
+        at=now,
+        group=group,
+        parts=[],
     )
 
 
@@ -169,7 +176,13 @@ async def open_from_decision(session: AsyncSession, routed: ComplaintRouted, eve
             subject=routed.reference,
         )
     await announce_status_change(
-        session, routed.reference, status=status, previous_status=previous_status, at=now
+        session,
+        routed.reference,
+        status=status,
+        previous_status=previous_status,
+        at=now,
+        group=group,
+        parts=[*existing, *opened],
     )
 
 

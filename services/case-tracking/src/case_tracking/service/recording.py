@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -92,20 +93,34 @@ async def announce_status_change(
     status: CaseStatus,
     previous_status: CaseStatus | None,
     at: datetime,
+    group: CaseGroup | None = None,
+    parts: Sequence[CasePart] | None = None,
 ) -> None:
-    """Announce a case group's new status; every change of status goes through here."""
+    """Announce a case group's new status; every change of status goes through here.
+
+    A caller already holding the group and every one of its parts hands them in, and they are
+    not read again.
+    """
     if status == previous_status:
         return
     await session.flush()
+    if parts is None:
+        institution_ids = await repository.institution_ids(session, reference)
+    else:
+        institution_ids = [
+            part.institution_id
+            for part in sorted(parts, key=lambda part: part.id or 0)
+            if part.status != CaseStatus.TRANSFERRED
+        ]
     add_event(
         session,
         CaseStatusChanged(
             reference=reference,
             status=status,
             previous_status=previous_status,
-            institution_ids=await repository.institution_ids(session, reference),
+            institution_ids=institution_ids,
             changed_at=at,
-            promised=await next_promises(session, reference, at),
+            promised=await next_promises(session, reference, at, group=group, parts=parts),
         ),
         source=SOURCE,
         subject=reference,
