@@ -86,20 +86,19 @@ async def part_of(session: AsyncSession, reference: str, institution_id: str) ->
     ).first()
 
 
+def taking_part(parts: Iterable[CasePart]) -> list[str]:
+    """The institutions taking part in a case, given all its parts: those it was not transferred
+    away from, in the order their parts were opened."""
+    return [
+        part.institution_id
+        for part in sorted(parts, key=lambda part: part.id or 0)
+        if part.status != CaseStatus.TRANSFERRED
+    ]
+
+
 async def institution_ids(session: AsyncSession, reference: str) -> list[str]:
-    """The institutions taking part in the case: those it was not transferred away from."""
-    return list(
-        (
-            await session.scalars(
-                select(CasePart.institution_id)
-                .where(
-                    col(CasePart.reference) == reference,
-                    col(CasePart.status) != CaseStatus.TRANSFERRED,
-                )
-                .order_by(col(CasePart.id))
-            )
-        ).all()
-    )
+    """The institutions taking part in the case (`taking_part`), read from the database."""
+    return taking_part(await parts(session, reference))
 
 
 async def pauses(session: AsyncSession, part_ids: Iterable[int]) -> dict[int, list[PartPause]]:

@@ -107,11 +107,7 @@ async def announce_status_change(
     if parts is None:
         institution_ids = await repository.institution_ids(session, reference)
     else:
-        institution_ids = [
-            part.institution_id
-            for part in sorted(parts, key=lambda part: part.id or 0)
-            if part.status != CaseStatus.TRANSFERRED
-        ]
+        institution_ids = repository.taking_part(parts)
     add_event(
         session,
         CaseStatusChanged(
