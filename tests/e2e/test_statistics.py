@@ -1,31 +1,35 @@
-"""Complaints filed through the gateway show up in the published statistics, counted from their
-facts alone: the large cell shown, the small ones withheld, and nothing that points at anyone.
+"""Complaints filed through the gateway show up in the published statistics once their month
+has ended, counted from their facts alone: the large cell shown, the small ones withheld, and
+nothing that points at anyone; and the month, once published, is never revised.
 
-The platform is shared with the other tests, so the population lives where no other test files
-anything (Souss-Massa, Guelmim-Oued Noun and Laâyoune-Sakia El Hamra) and the cells are compared
-with a first reading. The small cells are always withheld; the large one is shown unless the
-disclosure control picked it as a complement to protect some other small cell in its sums,
-which the other tests' cases on the same platform can cause — then it is withheld too, never
-shown wrong.
+A month is published only after it has ended, so the shared platform never shows this month's
+cases: it answers for this month as for one not yet published. To see them published, a
+platform of this module's own runs case tracking a month ahead (`NWD_CASE_TRACKING_CLOCK_OFFSET`,
+as for the deadline drills): complaints are received at the real time, in this month, and case
+tracking already reads the month as ended. Nothing else files there, so every cell is known.
 """
 
 from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import pytest
 
-from nowrongdoor.testing.apps import eventually
+from nowrongdoor.plugins import ServiceDeclaration
 
+from .conftest import Platform, launched_platform
 from .test_complaint_to_case import complaint, file, follow_until
 
 TABLE = "received-by-institution-and-territory-2"
 INSTITUTION = "ma-mediateur"
-# Region by region: how many complaints, all about a commune, all maladministration.
-POPULATION = {"MA-09": 6, "MA-10": 2, "MA-11": 3}
+# Region by region: how many complaints, all about a commune, all maladministration. The two
+# small ones add up to 7, so each could be 5 or 6 and the large one need not cover them.
+POPULATION = {"MA-09": 6, "MA-10": 3, "MA-11": 4}
 LARGE, SMALL = "MA-09", ("MA-10", "MA-11")
 REFERENCE = re.compile(r"NWD-[0-9A-HJKMNP-TV-Z]{12}")
 DAY = re.compile(r"\b[0-9]{4}-[0-9]{2}-[0-9]{2}\b")
@@ -59,16 +63,49 @@ async def territory_cells(gateway: httpx.AsyncClient, month: str) -> dict[str, d
     return {row["territory"]: row for row in table["rows"] if row["institution"] == INSTITUTION}
 
 
-def shown(cells: dict[str, dict[str, Any]], territory: str) -> int:
-    count: int | None = cells.get(territory, {}).get("count")
-    return count or 0
+@pytest.fixture(scope="module")
+def platform_a_month_on(
+    tmp_path_factory: pytest.TempPathFactory,
+    nats_url: str,
+    redis_url: str,
+    nwd_postgres_server_url: str | None,
+    declared_services: tuple[ServiceDeclaration, ...],
+) -> Iterator[Platform]:
+    # 31 days on from any day of a month is past its end.
+    with launched_platform(
+        tmp_path_factory.mktemp("month-on"),
+        nats_url=nats_url,
+        redis_url=redis_url,
+        postgres_url=nwd_postgres_server_url,
+        extra_env={"NWD_CASE_TRACKING_CLOCK_OFFSET": "P31D"},
+        services=declared_services,
+    ) as started:
+        yield started
+
+
+@pytest.fixture
+async def gateway_a_month_on(platform_a_month_on: Platform) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=platform_a_month_on.gateway, timeout=30) as client:
+        yield client
+
+
+async def test_the_running_month_is_not_published(gateway: httpx.AsyncClient) -> None:
+    month = datetime.now(UTC).strftime("%Y-%m")
+    accepted = await file(gateway, complaint())
+    await follow_until(gateway, accepted, "routed", timeout=90)
+
+    answer = await gateway.get("/v1/statistics/cases", params={"month": month})
+
+    assert answer.status_code == 404, answer.text
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    assert month not in (await gateway.get("/v1/statistics")).json()["months"]
 
 
 async def test_filed_complaints_are_published_counted_and_protected(
-    gateway: httpx.AsyncClient,
+    gateway_a_month_on: httpx.AsyncClient,
 ) -> None:
+    gateway = gateway_a_month_on
     month = datetime.now(UTC).strftime("%Y-%m")
-    before = await territory_cells(gateway, month)
     tag = secrets.token_hex(4)
     people = []
     accepted = []
@@ -97,27 +134,22 @@ async def test_filed_complaints_are_published_counted_and_protected(
             }
             accepted.append(await file(gateway, body))
 
-    # Every case is open before the statistics are read; the read model may still be a few
-    # seconds behind, so the cells are polled until they show the new cases.
+    # Every case is open before the statistics are first read: that reading publishes the
+    # month for good.
     for receipt in accepted:
         await follow_until(gateway, receipt, "routed", timeout=90)
 
-    async def published() -> dict[str, dict[str, Any]] | None:
-        cells = await territory_cells(gateway, month)
-        large, small = cells.get(LARGE), [cells.get(territory) for territory in SMALL]
-        if large is None or any(cell is None for cell in small):
-            return None
-        large_arrived = large["suppressed"] or large["count"] >= (
-            shown(before, LARGE) + POPULATION[LARGE]
-        )
-        small_withheld = all(cell is not None and cell["suppressed"] for cell in small)
-        return cells if large_arrived and small_withheld else None
-
-    cells = await eventually(published, timeout=60, interval=0.5)
-    large = cells[LARGE]
-    assert (large["count"] is None) == large["suppressed"]
+    cells = await territory_cells(gateway, month)
+    assert (cells[LARGE]["count"], cells[LARGE]["suppressed"]) == (POPULATION[LARGE], False)
     for territory in SMALL:
         assert (cells[territory]["count"], cells[territory]["suppressed"]) == (None, True)
+
+    # One more complaint received in the month, heard after it was published: the month stays
+    # as first published, so no two readings differ by one person's cells.
+    late = complaint()
+    late["respondent"] = {"name": f"Commune {tag}", "type": "local-authority", "territory": LARGE}
+    await follow_until(gateway, await file(gateway, late), "routed", timeout=90)
+    assert await territory_cells(gateway, month) == cells
 
     index = (await gateway.get("/v1/statistics")).json()
     assert month in index["months"]

@@ -1,13 +1,18 @@
 """The public scoreboard in a real browser: the figures the API publishes, as charts and tables.
 
-Complaints are filed through the API so that the running month has cases; the page is then read
-as a person reads it — its tables and the words beside its bars — and compared with what
-`GET /v1/statistics/cases` and `/promises` answer for the same month. In every language it is
-axe-clean, under 100 kB with everything it loads, and asks nothing of any other website.
+A month is published once it has ended, so this module runs a platform of its own whose case
+tracking reads the clock a month ahead (`NWD_CASE_TRACKING_CLOCK_OFFSET`, as the statistics'
+end-to-end test does): complaints filed through the API are received in this month, which case
+tracking already reads as ended. Every case is open before the figures are first read, since
+that reading publishes the month for good. The page is then read as a person reads it — its
+tables and the words beside its bars — and compared with what `GET /v1/statistics/cases` and
+`/promises` answer for the same month. In every language it is axe-clean, under 100 kB with
+everything it loads, and asks nothing of any other website.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any, Final
 
@@ -16,7 +21,9 @@ import pytest
 from babel import numbers
 from playwright.sync_api import Page, expect
 
-from ..conftest import Platform
+from nowrongdoor.plugins import ServiceDeclaration
+
+from ..conftest import Platform, launched_platform
 from ..test_complaint_to_case import complaint
 from .conftest import OpenContext
 from .journey import LANGUAGES, expect_page, navigating, needs_chromium, sync_eventually, words
@@ -38,6 +45,26 @@ def plain(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
+def platform(
+    tmp_path_factory: pytest.TempPathFactory,
+    nats_url: str,
+    redis_url: str,
+    nwd_postgres_server_url: str | None,
+    declared_services: tuple[ServiceDeclaration, ...],
+) -> Iterator[Platform]:
+    """This module's own platform, its case tracking a month ahead; the pages are read here."""
+    with launched_platform(
+        tmp_path_factory.mktemp("scoreboard"),
+        nats_url=nats_url,
+        redis_url=redis_url,
+        postgres_url=nwd_postgres_server_url,
+        extra_env={"NWD_CASE_TRACKING_CLOCK_OFFSET": "P31D"},  # past the end of any month
+        services=declared_services,
+    ) as started:
+        yield started
+
+
+@pytest.fixture(scope="module")
 def api(platform: Platform) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=platform.gateway, timeout=30) as client:
         yield client
@@ -45,17 +72,25 @@ def api(platform: Platform) -> Iterator[httpx.Client]:
 
 @pytest.fixture(scope="module")
 def month(api: httpx.Client) -> str:
-    """The running month, once the complaints filed here are counted in it."""
+    """This month, published once every complaint filed here has its case open."""
+    filed = []
     for _ in range(COMPLAINTS):
         response = api.post("/v1/complaints", json=complaint())
         assert response.status_code == 201, response.text
+        filed.append(response.json())
+    this_month = time.strftime("%Y-%m", time.gmtime())
 
-    def counted() -> str | None:
-        answer = cases(api, None)
-        listed = ("volumes", "ma-mediateur", "received") in published(answer, {})
-        return str(answer["month"]) if answer["month"] and listed else None
+    def routed(accepted: dict[str, str]) -> bool:
+        response = api.get(
+            f"/v1/cases/{accepted['reference']}", headers={"X-Receipt": accepted["receipt"]}
+        )
+        return response.status_code == 200 and response.json()["status"] == "routed"
 
-    return sync_eventually(counted, timeout=60)
+    for accepted in filed:
+        sync_eventually(lambda: routed(accepted), timeout=90)  # noqa: B023 - used at once
+    answer = cases(api, this_month)
+    assert ("volumes", "ma-mediateur", "received") in published(answer, {})
+    return this_month
 
 
 def cases(api: httpx.Client, month: str | None) -> dict[str, Any]:

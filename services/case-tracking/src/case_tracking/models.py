@@ -292,3 +292,14 @@ class CaseAttachment(SQLModel, table=True):
     metadata_removed: bool
     storage_key: str = Field(max_length=200)
     key_id: str = Field(max_length=64, index=True, description="The key it is sealed under")
+
+
+class PublishedMonth(SQLModel, table=True):
+    """A month's statistics as first published, once the month had ended: every later reading
+    serves these figures, so no late change ever gives a second version to compare."""
+
+    __tablename__ = "statistics_published_months"
+
+    month: str = Field(primary_key=True, max_length=7)
+    figures: dict[str, Any] = Field(sa_type=sa.JSON)
+    published_at: datetime = Field(sa_type=UTCDateTime)

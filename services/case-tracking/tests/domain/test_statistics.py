@@ -99,11 +99,25 @@ def test_a_complaint_placed_no_deeper_counts_under_its_deepest_territory() -> No
     )
     assert [
         t.level for t in figures.counts if t.id.startswith("received-by-institution-and-t")
-    ] == [
-        1,
-        2,
-        3,
+    ] == [1, 2, 3, 4]
+
+
+def test_the_fourth_level_is_published_nested_under_its_parent() -> None:
+    # The German-speaking Community (BE-DG) lies within Wallonia (BE-WLG).
+    facts = [
+        *many(6, institution="be-dg-ombudsman", territory_path=("BE", "BE-WAL", "BE-WLG", "BE-DG")),
+        *many(5, institution="be-dg-ombudsman", territory_path=("BE", "BE-WAL", "BE-WLG")),
     ]
+
+    figures = published(facts, MONTH)
+
+    assert figures is not None
+    level_3 = cells(figures, "received-by-institution-and-territory-3")
+    level_4 = cells(figures, "received-by-institution-and-territory-4")
+    assert level_3[("be-dg-ombudsman", "BE-WLG")] == 11
+    assert level_4[("be-dg-ombudsman", "BE-DG")] == 6
+    assert level_4[("be-dg-ombudsman", "BE-WLG")] == 5  # placed no deeper than its parent
+    assert table(figures, "received-by-institution-and-territory-4").level == 4
 
 
 def test_closed_cases_are_counted_by_outcome_and_advice_under_no_institution() -> None:
@@ -132,22 +146,47 @@ def test_closed_cases_are_counted_by_outcome_and_advice_under_no_institution() -
 
 
 def test_times_are_the_median_and_90th_percentile_of_the_cases_that_took_the_step() -> None:
-    days = [1.0, 2.0, 3.0, 4.0, 10.0]
+    days = [1.0, 2.0, 3.0, 4.0, 10.0, 1.0, 2.0, 3.0, 4.0, 10.0]
     facts = [replace(BASE, acknowledged_month=MONTH, acknowledge_days=taken) for taken in days]
     facts += many(3, institution="ma-cndh", acknowledged_month=MONTH, acknowledge_days=1.0)
-    facts += many(2, institution="fr-ddd", acknowledged_month=MONTH, acknowledge_days=8.0)
+    facts += many(4, institution="fr-ddd", acknowledged_month=MONTH, acknowledge_days=8.0)
 
     figures = published(facts, MONTH)
 
     assert figures is not None
     acknowledge = {t.institution: t for t in figures.timings if t.step == "acknowledge"}
-    assert acknowledge["ma-mediateur"].cases_measured == 5
+    assert acknowledge["ma-mediateur"].cases_measured == 10
     assert acknowledge["ma-mediateur"].median_days == 3.0
-    assert acknowledge["ma-mediateur"].p90_days == 7.6  # 4 + (10 - 4) * 0.6
-    # Three cases and two are too few; together they are five, which tells neither.
+    assert acknowledge["ma-mediateur"].p90_days == 10.0  # between the ninth and the tenth, both 10
+    # Three cases and four are too few; together they are seven: either could be five or six.
     assert acknowledge["ma-cndh"].suppressed and acknowledge["ma-cndh"].median_days is None
     assert acknowledge["fr-ddd"].suppressed and acknowledge["fr-ddd"].cases_measured is None
-    assert (acknowledge["all"].cases_measured, acknowledge["all"].median_days) == (10, 2.5)
+    assert (acknowledge["all"].cases_measured, acknowledge["all"].median_days) == (17, 3.0)
+
+
+def test_times_from_fewer_than_ten_cases_are_not_published_though_their_number_is() -> None:
+    facts = many(9, acknowledged_month=MONTH, acknowledge_days=4.0)
+
+    figures = published(facts, MONTH)
+
+    assert figures is not None
+    acknowledge = {t.institution: t for t in figures.timings if t.step == "acknowledge"}
+    mediateur = acknowledge["ma-mediateur"]
+    assert (mediateur.cases_measured, mediateur.suppressed) == (9, False)
+    assert mediateur.median_days is None and mediateur.p90_days is None
+
+
+def test_times_are_published_in_whole_days() -> None:
+    days = [0.4, 0.6, 1.2, 1.4, 2.5, 2.5, 3.3, 3.7, 8.1, 9.9]
+    facts = [replace(BASE, acknowledged_month=MONTH, acknowledge_days=taken) for taken in days]
+
+    figures = published(facts, MONTH)
+
+    assert figures is not None
+    [mediateur, _] = [t for t in figures.timings if t.step == "acknowledge"]
+    assert mediateur.median_days == 3.0  # 2.5 days, to the whole day
+    assert mediateur.p90_days == 8.0  # 8.1 + (9.9 - 8.1) * 0.1 = 8.28
+    assert percentile([2.4], 0.5) == 2.0 and percentile([2.5], 0.5) == 3.0
 
 
 def test_the_share_of_promises_kept_is_withheld_when_it_would_tell_a_small_number() -> None:
@@ -191,3 +230,4 @@ def test_months_and_days_say_no_more_than_they_must() -> None:
     assert month_of(start) == "2026-11"
     assert days_between(start, datetime(2026, 12, 2, 11, 0, tzinfo=UTC)) == 1.5
     assert percentile([2.0], 0.9) == 2.0
+    assert percentile([1.5, 2.0], 0.5) == 2.0  # 1.75, in whole days

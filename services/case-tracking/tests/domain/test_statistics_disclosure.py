@@ -1,9 +1,11 @@
-"""No published table, taken with all the others, lets a withheld small count be recovered.
+"""No published table, taken with all the others, lets a withheld small count be narrowed.
 
-The audit rebuilds the linear system from the published tables alone (each total is the sum of
-its parts, the territory levels nest, a table's cell is the same number wherever it appears),
-treats every withheld cell as an unknown of at least 1 (zeros are published), and asks a
-linear program for the least and the greatest value each small count could take.
+The check rebuilds the linear system from the published tables and the public directory alone
+(each total is the sum of its parts, the territory levels nest, an office's count is that of
+the regions the directory says it serves, a table's cell is the same number wherever it
+appears), treats every withheld cell as an unknown whole number of at least 1 (zeros are
+published), and asks an integer program for the greatest value each small count could take: it
+must be the threshold or more, so that no one can tell the cell is small.
 """
 
 import math
@@ -13,10 +15,15 @@ from dataclasses import dataclass, field
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from scipy.optimize import linprog  # type: ignore[import-untyped]
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp  # type: ignore[import-untyped]
 
 from case_tracking.domain.statistics import CaseFact, KeptPromise, published
-from nowrongdoor.contracts.statistics import ALL, SUPPRESSION_THRESHOLD, Statistics
+from nowrongdoor.contracts.statistics import (
+    ALL,
+    MIN_TIMED_CASES,
+    SUPPRESSION_THRESHOLD,
+    Statistics,
+)
 from nowrongdoor.contracts.vocabulary import ServiceStandard
 
 MONTH = "2026-11"
@@ -31,15 +38,32 @@ PATHS = [
     ("MA", "MA-01"),
     ("BE",),
     ("BE", "BE-WAL"),
+    ("BE", "BE-WAL", "BE-WLG"),
+    ("BE", "BE-WAL", "BE-WLG", "BE-DG"),
 ]
-OFFICES = {"ma-mediateur": ["none", "ma-mediateur-ma-06"], "ma-cndh": ["none"], "fr-ddd": ["none"]}
+INSTITUTIONS = ["ma-mediateur", "ma-cndh", "fr-ddd"]
+DIRECTORY = {
+    "ma-mediateur": {
+        region: f"ma-mediateur-{region.lower()}"
+        for region in ("MA-01", "MA-02", "MA-06", "MA-09", "MA-10")
+    },
+    "ma-cndh": {"MA-06": "ma-cndh-ma-06"},
+}
+"""Each institution's regional offices by the region they serve, as the directory publishes
+them; everything else goes to the head office, `none`."""
+
+
+def office_for(institution: str, region: str) -> str:
+    """The office routing picks for a complaint about `region` (a level-2 territory)."""
+    return DIRECTORY.get(institution, {}).get(region, "none")
+
 
 Cell = tuple[str, int | None, frozenset[tuple[str, str]]]
 
 
 @st.composite
 def case_facts(draw: st.DrawFn) -> CaseFact:
-    institution = draw(st.sampled_from([*OFFICES, "none"]))
+    institution = draw(st.sampled_from([*INSTITUTIONS, "none"]))
     ended = draw(st.sampled_from([None, MONTH, OTHER_MONTH]))
     acknowledged = institution != "none" and draw(st.booleans())
     promises = tuple(
@@ -47,19 +71,20 @@ def case_facts(draw: st.DrawFn) -> CaseFact:
         for standard in draw(st.lists(st.sampled_from(list(ServiceStandard)), max_size=2))
         if institution != "none"
     )
+    path = draw(st.sampled_from(PATHS))
     return CaseFact(
         institution=institution,
-        office=draw(st.sampled_from(OFFICES.get(institution, ["none"]))),
+        office=office_for(institution, path[1] if len(path) > 1 else ""),
         category=draw(st.sampled_from(["maladministration", "corruption", "human-rights"])),
         respondent_type=draw(st.sampled_from(["local-authority", "public-enterprise"])),
-        territory_path=draw(st.sampled_from(PATHS)),
+        territory_path=path,
         channel=draw(st.sampled_from(["web", "api", "counter"])),
         received_month=draw(st.sampled_from([MONTH, MONTH, OTHER_MONTH])),
         ended_month=ended,
         outcome=draw(st.sampled_from(["upheld", "none", "withdrawn"])) if ended else None,
         acknowledged_month=MONTH if acknowledged else None,
-        acknowledge_days=float(draw(st.integers(0, 20))) if acknowledged else None,
-        end_days=float(draw(st.integers(0, 90))) if ended else None,
+        acknowledge_days=draw(st.integers(0, 200)) / 10 if acknowledged else None,
+        end_days=draw(st.integers(0, 900)) / 10 if ended else None,
         promises=promises,
     )
 
@@ -110,7 +135,7 @@ def system_of(figures: Statistics, facts: list[CaseFact]) -> System:
                 ]
                 system.sums.append((cell(table.measure, values, table.level), parts))
     # Territories nest: the public hierarchy says which lies in which.
-    for level in (2, 3):
+    for level in (2, 3, 4):
         children: dict[tuple[str, str], set[str]] = defaultdict(set)
         for fact in facts:
             if fact.received_month == MONTH:
@@ -127,6 +152,19 @@ def system_of(figures: Statistics, facts: list[CaseFact]) -> System:
                     ],
                 )
             )
+    # An office's count is that of the regions it serves, as the directory says.
+    regions = next(t for t in figures.counts if t.id == "received-by-institution-and-territory-2")
+    served: dict[tuple[str, str], list[Cell]] = defaultdict(list)
+    for row in regions.rows:
+        institution, region = row.values["institution"], row.values["territory"]
+        if ALL not in (institution, region):
+            served[(institution, office_for(institution, region))].append(
+                cell("received", dict(row.values), 2)
+            )
+    for (institution, office), its_regions in served.items():
+        system.sums.append(
+            (cell("received", {"institution": institution, "office": office}, None), its_regions)
+        )
     # The number of cases timed is a count too: for closing, the closed count of each
     # institution, and the network's is every closure but advice.
     for step in ("acknowledge", "admissibility", "close"):
@@ -162,7 +200,8 @@ def system_of(figures: Statistics, facts: list[CaseFact]) -> System:
 
 
 def value_range(system: System, target: Cell) -> tuple[float, float]:
-    """The least and greatest value `target` can take, all withheld cells being at least 1."""
+    """The least and greatest value `target` can take, all withheld cells being at least 1, as
+    a linear program: the interval an audit reads (the property checks `greatest`, exact)."""
     unknowns = sorted(system.withheld, key=repr)
     index = {c: i for i, c in enumerate(unknowns)}
     rows, constants = [], []
@@ -196,9 +235,40 @@ def true_system(facts: list[CaseFact]) -> System:
     return system_of(truth, facts)
 
 
+def greatest(system: System, target: Cell) -> float:
+    """The greatest whole number `target` can be, every withheld cell a whole number of at
+    least 1: an integer program, exact where a linear one could stop between two values."""
+    unknowns = sorted(system.withheld, key=repr)
+    index = {c: i for i, c in enumerate(unknowns)}
+    rows, constants = [], []
+    for total, parts in system.sums:
+        row = np.zeros(len(unknowns))
+        constant = 0.0
+        for member, sign in [(total, -1.0), *((part, 1.0) for part in parts)]:
+            if member in index:
+                row[index[member]] += sign
+            else:
+                constant -= sign * system.shown.get(member, 0)
+        if row.any():
+            rows.append(row)
+            constants.append(constant)
+    objective = np.zeros(len(unknowns))
+    objective[index[target]] = -1
+    # A count bigger than every case there could be is as good as unbounded.
+    ceiling = 10 * THRESHOLD + max(system.shown.values(), default=0)
+    found = milp(
+        objective,
+        constraints=LinearConstraint(np.array(rows), constants, constants) if rows else (),
+        integrality=np.ones(len(unknowns)),
+        bounds=Bounds(np.ones(len(unknowns)), np.full(len(unknowns), float(ceiling))),
+    )
+    assert found.status == 0, "the published tables must be consistent"
+    return float(-found.fun)
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(populations)
-def test_no_withheld_small_count_can_be_recovered_from_the_published_tables(
+def test_no_withheld_small_count_can_be_narrowed_under_the_threshold(
     facts: list[CaseFact],
 ) -> None:
     figures = published(facts, MONTH)
@@ -206,12 +276,47 @@ def test_no_withheld_small_count_can_be_recovered_from_the_published_tables(
         return
     system = system_of(figures, facts)
     truth = true_system(facts).shown
+    for target in [c for c in system.withheld if 0 < truth[c] < THRESHOLD]:
+        # Between 1 and its greatest: the greatest must leave it possibly not small.
+        assert greatest(system, target) >= THRESHOLD, (target, truth[target])
+
+
+def test_an_office_and_the_regions_it_serves_do_not_cover_for_each_other() -> None:
+    # The audit's population: the Médiateur's offices in Souss-Massa (9) and Guelmim (6) were
+    # published while its counts for those regions were withheld, and the network's counts
+    # for them were published: the CNDH's 1 and 2 there followed.
+    def fact(institution: str, region: str, count: int) -> list[CaseFact]:
+        one = CaseFact(
+            institution=institution,
+            office=office_for(institution, region),
+            category="maladministration" if institution == "ma-mediateur" else "human-rights",
+            respondent_type="local-authority",
+            territory_path=("MA", region),
+            channel="web",
+            received_month=MONTH,
+        )
+        return [one] * count
+
+    facts = [
+        *fact("ma-mediateur", "MA-09", 9),
+        *fact("ma-mediateur", "MA-10", 6),
+        *fact("ma-mediateur", "MA-06", 5),
+        *fact("ma-mediateur", "MA-02", 3),
+        *fact("ma-cndh", "MA-04", 2),
+        *fact("ma-cndh", "MA-10", 2),
+        *fact("ma-cndh", "MA-02", 2),
+        *fact("ma-cndh", "MA-09", 1),
+        *fact("ma-cndh", "MA-06", 1),
+    ]
+    figures = published(facts, MONTH)
+    assert figures is not None
+
+    system = system_of(figures, facts)
+    truth = true_system(facts).shown
     small = [c for c in system.withheld if 0 < truth[c] < THRESHOLD]
+    assert cell("received", {"institution": "ma-cndh", "territory": "MA-09"}, 2) in small
     for target in small:
-        lowest, highest = value_range(system, target)
-        if highest == math.inf:
-            continue  # nothing bounds it from above
-        assert math.ceil(lowest - 1e-6) < math.floor(highest + 1e-6), (target, truth[target])
+        assert greatest(system, target) >= THRESHOLD, (target, truth[target])
 
 
 @settings(max_examples=60, deadline=None)
@@ -226,6 +331,13 @@ def test_no_small_count_is_published_and_nothing_is_withheld_without_cause(
     truth = true_system(facts).shown
 
     assert all(count == 0 or count >= THRESHOLD for count in system.shown.values())
+    # Times come from enough cases to hide each one's, and in whole days.
+    for timing in figures.timings:
+        if timing.median_days is not None or timing.p90_days is not None:
+            assert timing.cases_measured is not None
+            assert timing.cases_measured >= MIN_TIMED_CASES
+            assert timing.median_days is not None and timing.median_days.is_integer()
+            assert timing.p90_days is not None and timing.p90_days.is_integer()
     for row in figures.promises:
         if not row.suppressed:
             assert row.promises_due is not None and row.kept_share is not None

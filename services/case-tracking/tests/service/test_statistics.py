@@ -7,7 +7,7 @@ from case_tracking_support import consumed, publish, received, routed
 from fastapi import FastAPI
 
 from case_tracking import repository
-from case_tracking.models import CaseGroup, CasePart
+from case_tracking.models import CaseGroup, CasePart, TimelineEntry
 from case_tracking.service import statistics
 from case_tracking.service.statistics import StatisticsCache
 from nowrongdoor.bus import Bus
@@ -102,7 +102,7 @@ async def test_a_month_counts_each_part_once_and_advice_under_no_institution(
     assert count(figures, "closed-by-institution", institution="all") is None
     acknowledge = {t.institution: t for t in figures.timings if t.step == "acknowledge"}
     assert acknowledge["ma-mediateur"].cases_measured == 7
-    assert acknowledge["ma-mediateur"].median_days == 2.0
+    assert acknowledge["ma-mediateur"].median_days is None  # seven are too few to time
     promised = {(p.institution, p.standard): p for p in figures.promises}
     # Five kept and two missed: the share would tell the two.
     assert promised[("ma-mediateur", ServiceStandard.ACKNOWLEDGE)].suppressed
@@ -110,27 +110,97 @@ async def test_a_month_counts_each_part_once_and_advice_under_no_institution(
     admissibility = promised[("ma-mediateur", ServiceStandard.ADMISSIBILITY)]
     assert admissibility.promises_due is not None and admissibility.promises_due >= 5
     assert admissibility.kept_share == 0.0  # never decided, every day since passed
-    months = await statistics.months(app.state.runtime, StatisticsCache())
+    months = await statistics.months(app.state.runtime, StatisticsCache(), NOW)
     assert months.months == ["2026-10"]
     assert await statistics.month(app.state.runtime, StatisticsCache(), "2026-09", NOW) is None
 
 
-async def test_a_month_is_kept_for_a_short_while_then_counted_again(
+async def test_a_month_is_published_once_it_has_ended_and_never_revised(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
-    now = [0.0]
-    cache = StatisticsCache(timer=lambda: now[0])
     await populate(app)
-    first = await statistics.month(app.state.runtime, cache, "2026-10", NOW)
+    running = datetime(2026, 10, 31, 23, 59, tzinfo=UTC)
+
+    assert await statistics.month(app.state.runtime, StatisticsCache(), "2026-10", running) is None
+    assert (await statistics.months(app.state.runtime, StatisticsCache(), running)).months == []
+    first = await statistics.month(app.state.runtime, StatisticsCache(), "2026-10", NOW)
+    await populate(app)  # ten more cases received in October, heard of late
+    # Another process, with nothing kept, months later: the figures first published.
+    later = datetime(2027, 3, 1, tzinfo=UTC)
+    again = await statistics.month(app.state.runtime, StatisticsCache(), "2026-10", later)
+
+    assert first is not None and again is not None
+    assert count(first, "received-by-institution", institution="all") == 11
+    assert again == first
+    months = await statistics.months(app.state.runtime, StatisticsCache(), later)
+    assert months.months == ["2026-10"]
+
+
+async def test_the_list_of_months_publishes_each_ended_month_as_it_then_stands(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    await populate(app)
+    assert (await statistics.months(app.state.runtime, StatisticsCache(), NOW)).months == [
+        "2026-10"
+    ]
     await populate(app)
 
-    kept = await statistics.month(app.state.runtime, cache, "2026-10", NOW)
-    now[0] += cache.settled_seconds + 1
-    counted = await statistics.month(app.state.runtime, cache, "2026-10", NOW)
+    figures = await statistics.month(app.state.runtime, StatisticsCache(), "2026-10", NOW)
 
-    assert first is not None and kept is not None and counted is not None
-    assert count(kept, "received-by-institution", institution="all") == 11
-    assert count(counted, "received-by-institution", institution="all") == 22
+    assert figures is not None
+    assert count(figures, "received-by-institution", institution="all") == 11
+
+
+async def test_advice_ends_when_it_was_given_whatever_changed_later(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    advised = datetime(2026, 10, 6, 9, tzinfo=UTC)
+    async with app.state.runtime.transaction() as session:
+        for _ in range(5):
+            reference = new_reference()
+            session.add(
+                CaseGroup(
+                    reference=reference,
+                    status=CaseStatus.WITHDRAWN,
+                    language="fr",
+                    received_at=RECEIVED,
+                    opened_at=RECEIVED,
+                    # Withdrawn weeks after the advice: the case changed, its closure did not.
+                    updated_at=datetime(2026, 11, 3, tzinfo=UTC),
+                    advice="court",
+                    category="private-dispute",
+                    respondent_territory="MA",
+                    channel="web",
+                )
+            )
+            await session.flush()
+            session.add(
+                TimelineEntry(
+                    reference=reference,
+                    at=advised,
+                    kind=CaseStatus.CLOSED.value,
+                    actor="platform",
+                    summary="Advice given",
+                )
+            )
+            session.add(
+                TimelineEntry(
+                    reference=reference,
+                    at=datetime(2026, 11, 3, tzinfo=UTC),
+                    kind=CaseStatus.WITHDRAWN.value,
+                    actor="complainant",
+                    summary="Withdrawn",
+                )
+            )
+
+    october = await statistics.month(app.state.runtime, StatisticsCache(), "2026-10", NOW)
+    november = await statistics.month(
+        app.state.runtime, StatisticsCache(), "2026-11", datetime(2026, 12, 2, tzinfo=UTC)
+    )
+
+    assert october is not None
+    assert count(october, "closed-by-institution", institution="none") == 5
+    assert november is None  # nothing received nor closed in November
 
 
 async def test_routing_places_the_territory_in_its_hierarchy(

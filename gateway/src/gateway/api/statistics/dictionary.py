@@ -28,7 +28,13 @@ from gateway.api.statistics.rows import COLUMNS, Record, csv_text
 from gateway.edge.authentication import ANONYMOUS_ALLOWED
 from gateway.upstreams import UpstreamsDep
 from nowrongdoor.contracts.routing import InstitutionView
-from nowrongdoor.contracts.statistics import ALL, SUPPRESSION_THRESHOLD, Measure, Step
+from nowrongdoor.contracts.statistics import (
+    ALL,
+    MIN_TIMED_CASES,
+    SUPPRESSION_THRESHOLD,
+    Measure,
+    Step,
+)
 from nowrongdoor.contracts.vocabulary import (
     CaseOutcome,
     Category,
@@ -158,7 +164,12 @@ STANDARDS: dict[str, str] = {
     "admissibility": "Decide admissibility within the days promised",
     "resolution": "Resolve within the days promised",
 }
-LEVELS = {"1": "The country", "2": "Its regions", "3": "What lies inside the regions"}
+LEVELS = {
+    "1": "The country",
+    "2": "Its regions",
+    "3": "What lies inside the regions",
+    "4": "What lies inside those (the German-speaking Community, BE-DG, within Wallonia)",
+}
 
 MEANINGS: dict[str, _Meaning] = {
     "month": _Meaning("Month", "The calendar month the figures cover, YYYY-MM."),
@@ -204,7 +215,8 @@ MEANINGS: dict[str, _Meaning] = {
     "count": _Meaning(
         "Count",
         "The number of cases; empty when withheld (see `suppressed`). A joint case counts "
-        "once per institution.",
+        "once per institution, in the `all` totals too: they count cases handled by "
+        "institutions, not complaints.",
         type="integer",
         unit="cases",
         nullable=True,
@@ -225,14 +237,16 @@ MEANINGS: dict[str, _Meaning] = {
     ),
     "median_days": _Meaning(
         "Median days",
-        "Half of the cases measured took the step within this many days; empty when withheld.",
+        "Half of the cases measured took the step within this many days, in whole days; "
+        f"empty when withheld or measured on fewer than {MIN_TIMED_CASES} cases.",
         type="number",
         unit="days",
         nullable=True,
     ),
     "p90_days": _Meaning(
         "90th percentile, days",
-        "Nine cases in ten took the step within this many days; empty when withheld.",
+        "Nine cases in ten took the step within this many days, in whole days; empty when "
+        f"withheld or measured on fewer than {MIN_TIMED_CASES} cases.",
         type="number",
         unit="days",
         nullable=True,
@@ -300,7 +314,8 @@ _DATASETS: dict[str, tuple[str, str, str]] = {
     "timings": (
         "Time taken",
         "For each institution and the network, the median and 90th-percentile days from "
-        "receipt to acknowledgement, to the admissibility decision and to closure.",
+        "receipt to acknowledgement, to the admissibility decision and to closure, in whole "
+        f"days, from {MIN_TIMED_CASES} cases or more.",
         "One institution (or `all`) and one step, in one month.",
     ),
     "promises": (
@@ -328,7 +343,9 @@ def data_dictionary(addresses: Addresses, institutions: list[InstitutionView]) -
         title="No Wrong Door statistics: data dictionary",
         granularity=GRANULARITY,
         threshold=SUPPRESSION_THRESHOLD,
-        suppression=SUPPRESSION_RULE.format(last=SUPPRESSION_THRESHOLD - 1),
+        suppression=SUPPRESSION_RULE.format(
+            last=SUPPRESSION_THRESHOLD - 1, threshold=SUPPRESSION_THRESHOLD, timed=MIN_TIMED_CASES
+        ),
         joint_cases=JOINT_CASES,
         no_personal_data=(
             "No free text, no reference, no name, no contact detail and no date finer than the "

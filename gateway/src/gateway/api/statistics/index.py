@@ -21,7 +21,7 @@ from gateway.api.statistics.publication import (
 from gateway.api.statistics.reading import UNAVAILABLE, published_months
 from gateway.edge.authentication import ANONYMOUS_ALLOWED
 from gateway.upstreams import UpstreamsDep
-from nowrongdoor.contracts.statistics import SUPPRESSION_THRESHOLD
+from nowrongdoor.contracts.statistics import MIN_TIMED_CASES, SUPPRESSION_THRESHOLD
 
 router = APIRouter()
 
@@ -127,7 +127,9 @@ async def get_index(
         months=months,
         latest=months[-1] if months else None,
         threshold=SUPPRESSION_THRESHOLD,
-        suppression=SUPPRESSION_RULE.format(last=SUPPRESSION_THRESHOLD - 1),
+        suppression=SUPPRESSION_RULE.format(
+            last=SUPPRESSION_THRESHOLD - 1, threshold=SUPPRESSION_THRESHOLD, timed=MIN_TIMED_CASES
+        ),
         granularity=GRANULARITY,
         joint_cases=JOINT_CASES,
         licence=LICENCE,

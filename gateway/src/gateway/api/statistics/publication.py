@@ -21,20 +21,26 @@ PUBLISHER = "No Wrong Door network"
 
 SUPPRESSION_RULE = (
     "A count from 1 to {last} is never published: the cell is withheld, its count left empty "
-    "and marked `suppressed`. So that a withheld count cannot be worked out by subtracting the "
-    "others from a total, other cells are withheld with it (complementary suppression). Times "
-    "and shares are withheld when the cases they are measured on are. A count of 0 points at "
-    "no one and is not withheld for itself."
+    "and marked `suppressed`. So that a withheld count cannot be worked out from the totals, "
+    "nor shown by them to be under the threshold, other cells are withheld with it "
+    "(complementary suppression): whatever is published, each withheld count could still be "
+    "{threshold} or more. Times and shares are withheld when the cases they are measured on "
+    "are; a median or 90th percentile is published only from {timed} cases or more, in whole "
+    "days. A count of 0 points at no one and is not withheld for itself."
 )
-"""The suppression rule in plain words; `last` is the threshold minus one."""
+"""The suppression rule in plain words; `last` is the threshold minus one, `timed` the fewest
+cases times are published from."""
 JOINT_CASES = (
     "A complaint several institutions are competent for is one joint case with a part per "
-    "institution: it counts once for each of those institutions, so the institutions' counts "
-    "can add up to more than the network's total."
+    "institution: it counts once for each of those institutions, and the network's totals "
+    "(`all`) are the sums of the institutions' counts, so they count cases handled by "
+    "institutions, a joint case once per institution, not complaints."
 )
 GRANULARITY = (
     "Month: every figure covers one calendar month (UTC), written YYYY-MM. Nothing finer than "
-    "the month is published."
+    "the month is published. A month is published once, after it has ended, and never revised: "
+    "figures of a running month, or revised later, would differ from one reading to the next "
+    "by exactly the cases in between."
 )
 
 

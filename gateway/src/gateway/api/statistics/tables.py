@@ -23,6 +23,7 @@ from gateway.edge.authentication import ANONYMOUS_ALLOWED
 from gateway.upstreams import UpstreamsDep
 from nowrongdoor.contracts.statistics import (
     ALL,
+    MIN_TIMED_CASES,
     SUPPRESSION_THRESHOLD,
     CountTable,
     Measure,
@@ -44,8 +45,9 @@ TableQuery = Annotated[
 ]
 MEASURES: tuple[Measure, ...] = get_args(Measure)
 _MONTH_DOC = (
-    "`month` is the latest month with statistics when none is asked for; on a platform with "
-    "none yet, the answer is empty, `month` null. "
+    "`month` is the latest month published when none is asked for; on a platform with none "
+    "yet, the answer is empty, `month` null. A month is published once it has ended, never "
+    "before and never revised: the running month answers 404 like any month not published. "
 )
 _RESPONSES: dict[int | str, dict[str, Any]] = {422: MALFORMED, 404: NO_SUCH_MONTH, 503: UNAVAILABLE}
 
@@ -135,7 +137,9 @@ def _files(request: Request, statistics: Statistics | None, dataset: Dataset) ->
         "their totals. Each row has a code for every dimension (`all` where it totals over "
         "one, or the table is not broken down by it), the `count`, and `suppressed`: a "
         "withheld cell has `count: null` and `suppressed: true`. A joint case counts once per "
-        "institution. " + _MONTH_DOC + "The same rows come as CSV and JSON downloads; the data "
+        "institution, in the `all` totals too. "
+        + _MONTH_DOC
+        + "The same rows come as CSV and JSON downloads; the data "
         "dictionary says what every code means."
     ),
     responses={200: {"description": "The month's count tables"}, **_RESPONSES},
@@ -171,8 +175,10 @@ async def get_cases(
     description=(
         "For each institution (and `all`, the network) and each step — acknowledging, deciding "
         "admissibility, closing — the cases that took the step in the month and the median "
-        "and 90th-percentile days from receipt. A row measured on too few cases is withheld: "
-        "its figures null and `suppressed: true`. " + _MONTH_DOC
+        f"and 90th-percentile days from receipt, in whole days. A row whose number of cases "
+        f"is withheld is withheld whole: its figures null and `suppressed: true`; from fewer "
+        f"than {MIN_TIMED_CASES} cases the number is published but the times are null. "
+        + _MONTH_DOC
     ),
     responses={200: {"description": "The month's times"}, **_RESPONSES},
     openapi_extra=ANONYMOUS_ALLOWED,
@@ -226,8 +232,8 @@ async def get_promises(
         "For every month with statistics, oldest first, each institution's cases received and "
         "closed (and `all`, the network's), exactly as that month's `received` and `closed` "
         "tables by institution publish them: a withheld total stays withheld. A joint case "
-        "counts once per institution, so the institutions' totals can add up to more than "
-        "the network's."
+        "counts once per institution, and the network's total (`all`) is the sum of the "
+        "institutions': it counts cases handled by institutions, not complaints."
     ),
     responses={
         200: {"description": "The series; empty while there are no statistics yet"},

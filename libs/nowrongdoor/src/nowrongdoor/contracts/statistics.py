@@ -4,7 +4,9 @@ Only figures cross this boundary, already under disclosure control: counts by in
 category, respondent type, territory, channel, outcome and month; times in days; the share of
 promised dates kept. No reference, no free text, no date finer than the month. A count under the
 threshold is never sent: it travels as `None` with `suppressed` set, and so does every other cell
-withheld so that the first cannot be recovered from the totals (complementary suppression).
+withheld so that the first cannot be recovered from the totals (complementary suppression), nor
+held under the threshold by them. A month is published once, after it has ended, and never
+revised: a month still running is not published at all.
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ ALL = "all"
 SUPPRESSION_THRESHOLD = 5
 """A count from 1 to this minus one is never published."""
 
+MIN_TIMED_CASES = 10
+"""A median or 90th percentile is published only from this many cases or more."""
+
 MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 
 Dimension = Literal[
@@ -38,7 +43,9 @@ Complaints no participating institution was competent for count under the instit
 
 Measure = Literal["received", "closed"]
 """`received`: cases opened from complaints received in the month; `closed`: cases that ended
-(closed, withdrawn or transferred on) in the month. A joint case counts once per institution."""
+(closed, withdrawn or transferred on) in the month. A joint case counts once per institution, and
+the totals over institutions (`all`) are the sums of the institutions' counts: they count cases
+handled by institutions, so a joint case counts there once per institution too, not once."""
 
 Step = Literal["acknowledge", "admissibility", "close"]
 
@@ -90,8 +97,20 @@ class TimingRow(BaseModel):
     cases_measured: int | None = Field(
         ge=0, description="The cases that took the step in the month; None when suppressed"
     )
-    median_days: float | None = Field(None, ge=0, examples=[4.5])
-    p90_days: float | None = Field(None, ge=0, examples=[9.0])
+    median_days: float | None = Field(
+        None,
+        ge=0,
+        description=f"In whole days; None when suppressed or measured on fewer than "
+        f"{MIN_TIMED_CASES} cases",
+        examples=[4.0],
+    )
+    p90_days: float | None = Field(
+        None,
+        ge=0,
+        description=f"In whole days; None when suppressed or measured on fewer than "
+        f"{MIN_TIMED_CASES} cases",
+        examples=[9.0],
+    )
     suppressed: bool = False
 
 
@@ -138,11 +157,13 @@ class StatisticsClient(ServiceClient):
     service = "case-tracking"
 
     async def months(self, caller: Principal) -> StatisticsMonths:
+        """The months published: those ended in which anything happened."""
         response = await self.call(caller, "GET", "/internal/statistics/months")
         return self.read(response, StatisticsMonths)
 
     async def month(self, caller: Principal, month: str) -> Statistics | None:
-        """One month's statistics; None for a month with nothing received or closed."""
+        """One month's statistics; None for a month not published: still running, yet to
+        come, or with nothing received or closed."""
         try:
             response = await self.call(caller, "GET", f"/internal/statistics/{month}")
         except ServiceProblem as error:

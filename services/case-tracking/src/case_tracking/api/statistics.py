@@ -32,23 +32,28 @@ Month = Annotated[str, Path(pattern=MONTH_PATTERN, examples=["2026-11"])]
 
 
 @router.get("/months")
-async def statistics_months(runtime: RuntimeDep, cache: CacheDep) -> StatisticsMonths:
-    """The months there are statistics for, oldest first."""
-    return await statistics.months(runtime, cache)
+async def statistics_months(runtime: RuntimeDep, cache: CacheDep, now: NowDep) -> StatisticsMonths:
+    """The months published, oldest first: those ended, in which anything happened."""
+    return await statistics.months(runtime, cache, now)
 
 
 @router.get(
     "/{month}",
     responses={
-        404: answer("Nothing was received or closed in this month"),
+        404: answer("Not published: the month has not ended, or nothing happened in it"),
         422: answer("Not a month written `YYYY-MM`"),
     },
 )
 async def statistics_for_month(
     runtime: RuntimeDep, cache: CacheDep, month: Month, now: NowDep
 ) -> Statistics:
-    """Everything published for one month, small counts withheld and marked as such."""
+    """Everything published for one month, small counts withheld and marked as such; a month
+    is published once it has ended, and never revised."""
     figures = await statistics.month(runtime, cache, month, now)
     if figures is None:
-        raise ProblemError(404, "No statistics for this month: nothing was received or closed.")
+        raise ProblemError(
+            404,
+            "No statistics for this month: it has not ended yet (a month is published once "
+            "it has ended), or nothing was received or closed in it.",
+        )
     return figures

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from case_tracking.models import CaseGroup, CasePart
+from case_tracking.models import CaseGroup, CasePart, PublishedMonth, TimelineEntry
+from nowrongdoor.contracts.vocabulary import CaseStatus
 
 
 @dataclass(frozen=True)
@@ -86,12 +89,29 @@ async def counted_parts(session: AsyncSession) -> list[CountedPart]:
     return found
 
 
+_ADVICE_KINDS = (CaseStatus.CLOSED.value, CaseStatus.INADMISSIBLE.value)
+"""The timeline steps of a routing decision that ends a complaint in advice."""
+
+
 async def counted_advice(session: AsyncSession) -> list[CountedAdvice]:
     """Every complaint that ended in advice with no part: routing found no one competent, or a
-    prerequisite missing. Its last change is when it ended."""
+    prerequisite missing. It ended when routing first gave the advice, a step of its timeline
+    that nothing later moves (a withdrawal afterwards changes the case, not that instant)."""
     has_part = select(CasePart.id).where(col(CasePart.reference) == col(CaseGroup.reference))
+    advised_at = (
+        sa.select(sa.func.min(col(TimelineEntry.at)))
+        .where(
+            col(TimelineEntry.reference) == col(CaseGroup.reference),
+            col(TimelineEntry.kind).in_(_ADVICE_KINDS),
+        )
+        .scalar_subquery()
+    )
     rows = await session.execute(
-        sa.select(*(getattr(CaseGroup, name) for name in (*_COUNTED_CASE_COLUMNS, "updated_at")))
+        sa.select(
+            *(getattr(CaseGroup, name) for name in _COUNTED_CASE_COLUMNS),
+            # A complaint advised before the timeline recorded it: its receipt, never moving.
+            sa.func.coalesce(advised_at, col(CaseGroup.received_at)),
+        )
         .where(col(CaseGroup.advice).is_not(None), ~has_part.exists())
         .order_by(col(CaseGroup.received_at))
     )
@@ -99,3 +119,33 @@ async def counted_advice(session: AsyncSession) -> list[CountedAdvice]:
         CountedAdvice(**dict(zip(_COUNTED_CASE_COLUMNS, row[:-1], strict=True)), ended_at=row[-1])
         for row in rows.all()
     ]
+
+
+async def published_months(session: AsyncSession) -> set[str]:
+    """The months published."""
+    return set((await session.scalars(sa.select(col(PublishedMonth.month)))).all())
+
+
+async def published_month(session: AsyncSession, month: str) -> dict[str, Any] | None:
+    """A month's statistics as first published; None before it is."""
+    figures: dict[str, Any] | None = await session.scalar(
+        sa.select(col(PublishedMonth.figures)).where(col(PublishedMonth.month) == month)
+    )
+    return figures
+
+
+async def publish_month(
+    session: AsyncSession, month: str, figures: dict[str, Any], at: datetime
+) -> dict[str, Any]:
+    """Keep `figures` as the month's, unless another reading published it first: then those,
+    which this returns. The month's row decides between two concurrent first readings."""
+    dialect = session.get_bind().dialect.name
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(PublishedMonth)
+    await session.execute(
+        insert.values(month=month, figures=figures, published_at=at).on_conflict_do_nothing(
+            index_elements=["month"]
+        )
+    )
+    kept = await published_month(session, month)
+    assert kept is not None  # inserted, or already there
+    return kept

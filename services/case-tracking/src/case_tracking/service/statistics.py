@@ -1,9 +1,12 @@
-"""The published statistics: the month's tables computed from the parts' codes and instants,
-kept for a short while so the public API does not count everything on each request.
+"""The published statistics: each month's tables, published once, after the month has ended,
+and never revised.
 
-A month still running is kept for seconds, so a case opened shows within a quarter of a
-minute; a month gone by changes rarely (a transfer opens a part for a complaint received
-then) and is kept for minutes.
+A month still running is not published: figures recomputed as cases come in would differ, one
+reading to the next, by exactly the cells of the complaint filed in between. The first reading
+after a month ends computes its figures and stores them (`PublishedMonth`); every later reading
+serves them as stored, so a late change (a transfer, a re-routing, a withdrawal) never makes a
+second version to set beside the first. A process keeps what it read for a while, so the public
+API does not read the store on each request.
 """
 
 from __future__ import annotations
@@ -26,10 +29,10 @@ from case_tracking.service.deadlines import part_promises
 from nowrongdoor.contracts.statistics import ALL, Statistics, StatisticsMonths
 
 FRESH_SECONDS = 10.0
-"""How long a running month's figures, and the list of months, are kept."""
+"""How long the list of months is kept: it grows by one when a month ends."""
 
 SETTLED_SECONDS = 300.0
-"""How long a past month's figures are kept."""
+"""How long a published month's figures are kept in a process; they never change."""
 
 T = TypeVar("T")
 
@@ -54,25 +57,39 @@ class Kept(Generic[T]):
 
 @dataclass
 class StatisticsCache:
-    """Figures computed in this process, and how long each kind stays fresh."""
+    """Figures read in this process, and how long each kind stays fresh."""
 
     fresh_seconds: float = FRESH_SECONDS
     settled_seconds: float = SETTLED_SECONDS
     timer: Callable[[], float] = time.monotonic
     months: Kept[StatisticsMonths] = field(init=False)
-    figures: Kept[Statistics | None] = field(init=False)
+    figures: Kept[Statistics] = field(init=False)
 
     def __post_init__(self) -> None:
         self.months = Kept(self.timer)
         self.figures = Kept(self.timer)
 
 
-async def months(db: Database, cache: StatisticsCache) -> StatisticsMonths:
-    """The months with anything received or closed, oldest first."""
+async def months(db: Database, cache: StatisticsCache, now: datetime) -> StatisticsMonths:
+    """The months published, oldest first: every month ended by `now` in which anything was
+    received or closed. One ended but not yet read is published now, as it stands."""
     kept = cache.months.get(ALL)
     if kept is not None:
         return kept[0]
-    found = StatisticsMonths(months=statistics.months_with_figures(await _facts(db, now=None)))
+    running = statistics.month_of(now)
+    async with db.sessions() as session:
+        stored = await counting.published_months(session)
+    # Promises are judged only for a month to publish: listing reads the codes and instants.
+    unpublished = [
+        ended
+        for ended in statistics.months_with_figures(await _facts(db, now=None))
+        if ended < running and ended not in stored
+    ]
+    facts = await _facts(db, now=now) if unpublished else []
+    for ended in unpublished:
+        if await _publish(db, facts, ended, now) is not None:
+            stored.add(ended)
+    found = StatisticsMonths(months=sorted(stored))
     cache.months.keep(ALL, found, cache.fresh_seconds)
     return found
 
@@ -80,18 +97,40 @@ async def months(db: Database, cache: StatisticsCache) -> StatisticsMonths:
 async def month(
     db: Database, cache: StatisticsCache, wanted: str, now: datetime
 ) -> Statistics | None:
-    """Everything published for the month `wanted` (`YYYY-MM`); None when nothing happened in it.
+    """Everything published for the month `wanted` (`YYYY-MM`); None while it is still running
+    (or yet to come), and for an ended month in which nothing was received or closed.
 
     Promised dates count once decided: kept when the step was taken by the day, missed when it
-    was not and the day has passed by `now`."""
+    was not and the day had passed when the month was published."""
+    if wanted >= statistics.month_of(now):
+        return None  # not published before it has ended
     kept = cache.figures.get(wanted)
     if kept is not None:
         return kept[0]
-    # Counting and auditing every cell is CPU work: off the event loop, so consumers go on.
-    figures = await asyncio.to_thread(statistics.published, await _facts(db, now=now), wanted)
-    settled = wanted < statistics.month_of(now)
-    cache.figures.keep(wanted, figures, cache.settled_seconds if settled else cache.fresh_seconds)
+    async with db.sessions() as session:
+        stored = await counting.published_month(session, wanted)
+    figures = (
+        Statistics.model_validate(stored)
+        if stored is not None
+        else await _publish(db, await _facts(db, now=now), wanted, now)
+    )
+    if figures is not None:
+        cache.figures.keep(wanted, figures, cache.settled_seconds)
     return figures
+
+
+async def _publish(
+    db: Database, facts: list[CaseFact], wanted: str, now: datetime
+) -> Statistics | None:
+    """Count the ended month `wanted` and store it as published; what was stored first if
+    another reading got there before. None, and nothing stored, when nothing happened in it."""
+    # Counting and auditing every cell is CPU work: off the event loop, so consumers go on.
+    figures = await asyncio.to_thread(statistics.published, facts, wanted)
+    if figures is None:
+        return None
+    async with db.transaction() as session:
+        kept = await counting.publish_month(session, wanted, figures.model_dump(mode="json"), now)
+    return Statistics.model_validate(kept)
 
 
 async def _facts(db: Database, *, now: datetime | None) -> list[CaseFact]:

@@ -9,30 +9,47 @@ complaint no participating institution was competent for, which ended in advice 
 fact under the institution `none`. No reference, no free text, no date finer than the month
 leaves a fact.
 
+The totals over institutions (`all`) are the sums of these facts, like every other total: a
+joint case counts once for each institution taking part, in the network's total too, which
+therefore counts cases handled by institutions, not complaints. Kept so on purpose: every
+total stays the sum of the rows beside it, which readers check and the disclosure control
+relies on; a count of complaints beside it would differ from it by the joint cases' extra
+parts, one more figure to protect and no clearer.
+
 How small numbers are protected (`disclosure`). Every published count is a cell, named by its
 measure, the month, and the value of each dimension it is broken down by (`all` dimensions are
 left out of the name). A cell that appears in several tables, an institution's total for
 instance, is one cell: it is withheld everywhere or nowhere. The tables tie the cells together
 by sums: each total is the sum of its parts, along every margin of every table, across the
-levels of the territory hierarchy, and offices within their institution.
+levels of the territory hierarchy, offices within their institution, and an institution's
+offices to the regions they serve (`tables._office_territories`).
+
+The standard: no withheld count from 1 to the threshold minus one may be narrowed, by anything
+published, to values all under the threshold. Knowing that a cell is "between 1 and 4" tells
+that a handful of people are behind it; it must remain possible that it is 5 or more.
 
 1. Primary suppression: every count from 1 to the threshold minus one is withheld. A zero is
    published; it points at no one.
 2. Complementary suppression: in each sum where something is withheld, someone who knows the
-   published cells could recover it if exactly one cell is withheld (by subtraction), or if the
-   withheld parts of a sum whose total is published add up to fewer than the threshold (they
-   are known to be small together) or to exactly their number (each must be 1). Then the
-   smallest published non-zero cell of that sum is withheld too, a part before the total.
-   Each new withheld cell is checked again in every sum it belongs to, until nothing changes.
-3. Audit: sums checked one at a time can still pin a cell down together. So all the sums and
+   published cells could recover it if exactly one cell is withheld (by subtraction), or hold
+   it under the threshold when the total is published and the withheld parts' known sum, less
+   one for each other withheld part, is under it. Then the smallest published non-zero cell of
+   that sum is withheld too, a part before the total. Each new withheld cell is checked again
+   in every sum it belongs to, until nothing changes.
+3. Audit: sums checked one at a time can still hold a cell down together. So all the sums and
    published counts are taken at once as equations, every withheld cell an unknown of at least
-   1, and two linear programs give the least and the greatest value each small count could
-   take (`audit`). If no other whole number fits, the smallest published non-zero cell of a sum
-   around it is withheld too (widening to the sums around those when none is left), step 2 runs
-   again, and so on until every small count could be at least two values.
+   1, and a linear program gives the greatest value each small count could take (`audit`). If
+   it is under the threshold, the smallest published non-zero cell of a sum around it is
+   withheld too (widening to the sums around those when none is left), step 2 runs again, and
+   so on until every small count could be the threshold or more.
 
-Times to acknowledge, to decide admissibility and to close are published only with the number
-of cases measured, which is a cell like any other; a withheld number withholds its times too.
+A month is published once, after it has ended, and never revised (`service.statistics`): two
+readings of a changing month would differ by exactly the cells of the cases in between.
+
+Times to acknowledge, to decide admissibility and to close are published with the number of
+cases measured, which is a cell like any other; a withheld number withholds its times too. The
+median and the 90th percentile are published only from `MIN_TIMED_CASES` (10) cases or more,
+in whole days: from fewer, each is nearly one person's own duration.
 The share of promised dates kept is published with the promises due; kept and missed are cells
 as well, so a share that would reveal a small number of kept or missed dates is withheld.
 """

@@ -1,9 +1,10 @@
-"""Whether the published cells, through all the sums at once, pin a withheld cell down.
+"""Whether the published cells, through all the sums at once, narrow a withheld small cell.
 
 Anyone holding the tables knows each sum and each published count, and that a withheld cell is
-at least 1 (zeros are published). The least and greatest value a withheld cell can take under
-those equations are two linear programs; when they round to the same whole number the cell is
-as good as published.
+at least 1 (zeros are published). The greatest value a withheld cell can take under those
+equations is a linear program. A small cell is protected only when it could be as large as the
+threshold: were its greatest value under it, anyone would know it for a small count — one to
+four people — even without knowing which.
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ def pinned(
     withheld: set[CellKey],
     counts: Mapping[CellKey, int],
     relations: Sequence[Relation],
+    threshold: int,
 ) -> list[CellKey]:
-    """Those of `cells` whose value follows from the published cells and the sums: no other
-    whole number fits them."""
+    """Those of `cells` the published cells and the sums hold under `threshold`."""
     # Loaded on the first audit, so a process that never publishes never pays for them.
     import numpy as np
     from scipy import sparse  # type: ignore[import-untyped]
@@ -56,13 +57,9 @@ def pinned(
     found = []
     for cell in cells:
         objective = np.zeros(len(unknowns))
-        objective[index[cell]] = 1
-        value = counts.get(cell, 0)
-        # The cell's own value is one solution: it is free once another whole number is.
-        highest = linprog(-objective, A_eq=system, b_eq=constants, bounds=bounds, method="highs")
-        if highest.status != 0 or -highest.fun >= value + 1 - _SLACK:
-            continue
-        lowest = linprog(objective, A_eq=system, b_eq=constants, bounds=bounds, method="highs")
-        if lowest.status == 0 and lowest.fun > value - 1 + _SLACK:
+        objective[index[cell]] = -1
+        highest = linprog(objective, A_eq=system, b_eq=constants, bounds=bounds, method="highs")
+        # Unbounded (3): nothing holds it down. Infeasible cannot be: the true counts fit.
+        if highest.status == 0 and -highest.fun < threshold - _SLACK:
             found.append(cell)
     return found

@@ -47,8 +47,8 @@ def suppressed_cells(
     withheld, exposed = set(primary), primary
     while True:
         _complete(withheld, ordered, counts, threshold)
-        # Withholding more only widens what a cell could be: a cell found free stays free.
-        exposed = audit.pinned(exposed, withheld, counts, ordered)
+        # Withholding more only widens what a cell could be: a cell found safe stays safe.
+        exposed = audit.pinned(exposed, withheld, counts, ordered, threshold)
         widened = [_widen(cell, withheld, counts, ordered) for cell in exposed]
         if not any(widened):
             return frozenset(withheld)
@@ -73,8 +73,8 @@ def _complete(
 def _widen(
     cell: CellKey, withheld: set[CellKey], counts: Mapping[CellKey, int], relations: list[Relation]
 ) -> bool:
-    """`cell` is pinned down by the sums taken together: withhold the smallest published
-    non-zero cell of a sum around it, nearest first; False when there is none left."""
+    """`cell` is held under the threshold by the sums taken together: withhold the smallest
+    published non-zero cell of a sum around it, nearest first; False when there is none left."""
     near = {cell}
     for _ in range(len(relations)):
         around = [r for r in relations if near & {r.total, *r.parts}]
@@ -97,7 +97,7 @@ def _widen(
 def _recoverable(
     relation: Relation, withheld: set[CellKey], counts: Mapping[CellKey, int], threshold: int
 ) -> bool:
-    """Could the withheld cells of this sum be recovered, or pinned down as small, from it?"""
+    """Could the withheld cells of this sum be recovered, or held under the threshold, by it?"""
     hidden = [cell for cell in (relation.total, *relation.parts) if cell in withheld]
     if not hidden:
         return False
@@ -105,9 +105,10 @@ def _recoverable(
         return True
     if relation.total in withheld:
         return False
-    # The total is published: the withheld parts' sum is known to anyone.
+    # The total is published: the withheld parts' sum is known to anyone, and each of them,
+    # the others being at least 1, at most that sum less one for each other.
     known_sum = sum(counts.get(cell, 0) for cell in hidden)
-    return known_sum < threshold or known_sum == len(hidden)
+    return known_sum - (len(hidden) - 1) < threshold
 
 
 def _complement(

@@ -13,6 +13,7 @@ from case_tracking.domain.statistics.disclosure import CellKey, Relation, suppre
 from case_tracking.domain.statistics.facts import NONE, CaseFact
 from nowrongdoor.contracts.statistics import (
     ALL,
+    MIN_TIMED_CASES,
     SUPPRESSION_THRESHOLD,
     CountRow,
     CountTable,
@@ -25,7 +26,12 @@ from nowrongdoor.contracts.statistics import (
 )
 from nowrongdoor.contracts.vocabulary import ServiceStandard
 
-TERRITORY_LEVELS = (1, 2, 3)
+TERRITORY_LEVELS = (1, 2, 3, 4)
+"""The country, its regions, what lies inside them, and what lies inside those (the
+German-speaking Community, BE-DG, within Wallonia, BE-WLG)."""
+
+OFFICE_LEVEL = 2
+"""The level of the territories an institution's regional offices serve."""
 
 
 @dataclass(frozen=True)
@@ -177,6 +183,57 @@ def _territory_nesting(population: Sequence[CaseFact], cells: _Cells) -> None:
             )
 
 
+def _office_territories(population: Sequence[CaseFact], cells: _Cells) -> None:
+    """An institution's offices and the regions they serve tie two of its breakdowns together.
+
+    Routing picks the office from the territory, and the directory publishes which region each
+    office serves: anyone can read an office's count as the count of its regions. Publishing
+    both breakdowns as if independent let the two tables cover each other's withheld cells.
+    The tie is made one more set of sums the disclosure control solves over, rather than one
+    breakdown left out: the sums are as sound, cost a few lines, and keep the counts by office
+    readers ask for without their adding up regions from the directory. It is read off the
+    cases, not the directory: for each institution, offices and regions (at `OFFICE_LEVEL`)
+    linked by a case form groups, and each group's offices add up to its regions. Where routing
+    followed the directory, a group is one office and the regions it serves — exactly what a
+    reader of the directory knows; where a case went elsewhere, the groups are wider and still
+    true.
+    """
+    linked: dict[CellKey, CellKey] = {}
+
+    def root(cell: CellKey) -> CellKey:
+        while linked.setdefault(cell, cell) != cell:
+            cell = linked[cell]
+        return cell
+
+    for fact in population:
+        office = CellKey.of("received", {"institution": fact.institution, "office": fact.office})
+        region = CellKey.of(
+            "received",
+            {"institution": fact.institution, "territory": fact.territory_at(OFFICE_LEVEL)},
+            OFFICE_LEVEL,
+        )
+        linked[root(office)] = root(region)
+    groups: dict[CellKey, list[CellKey]] = defaultdict(list)
+    for cell in list(linked):
+        groups[root(cell)].append(cell)
+    for members in groups.values():
+        offices = sorted(c for c in members if c.level is None)
+        regions = sorted(c for c in members if c.level is not None)
+        if len(offices) == 1:
+            cells.relate(offices[0], regions)
+        elif len(regions) == 1:
+            cells.relate(regions[0], offices)
+        else:
+            # Offices sharing regions: their sum is a cell of its own, never published, which
+            # the control treats like any other (it can only make it withhold more).
+            together = CellKey(
+                "received-by-offices", tuple(sorted({v for c in offices for v in c.values}))
+            )
+            cells.counts[together] = sum(cells.counts.get(c, 0) for c in offices)
+            cells.relate(together, offices)
+            cells.relate(together, regions)
+
+
 def published(
     facts: Sequence[CaseFact], month: str, threshold: int = SUPPRESSION_THRESHOLD
 ) -> Statistics | None:
@@ -189,6 +246,7 @@ def published(
     cells = _Cells()
     layouts = [(spec, _count_table(spec, populations[spec.measure], cells)) for spec in TABLES]
     _territory_nesting(received, cells)
+    _office_territories(received, cells)
     timings = _timing_cells(facts, month, cells)
     promises = _promise_cells(facts, month, cells)
     relations = [relation for relation in cells.relations if relation.holds(cells.counts)]
@@ -276,6 +334,11 @@ def _timing_row(timing: _Timing, withheld: frozenset[CellKey]) -> TimingRow:
         return TimingRow(
             institution=timing.institution, step=timing.step, cases_measured=None, suppressed=True
         )
+    if len(timing.days) < MIN_TIMED_CASES:
+        # The number of cases is published; their times are too few to hide one among them.
+        return TimingRow(
+            institution=timing.institution, step=timing.step, cases_measured=len(timing.days)
+        )
     return TimingRow(
         institution=timing.institution,
         step=timing.step,
@@ -286,12 +349,13 @@ def _timing_row(timing: _Timing, withheld: frozenset[CellKey]) -> TimingRow:
 
 
 def percentile(ordered: Sequence[float], share: float) -> float:
-    """The value below which `share` of the sorted values lie, interpolated, to one decimal."""
+    """The value below which `share` of the sorted values lie, interpolated, in whole days: no
+    finer duration is published."""
     position = share * (len(ordered) - 1)
     below = math.floor(position)
     above = min(below + 1, len(ordered) - 1)
     value = ordered[below] + (ordered[above] - ordered[below]) * (position - below)
-    return round(value, 1)
+    return float(math.floor(value + 0.5))
 
 
 # -- promises --------------------------------------------------------------------------------
