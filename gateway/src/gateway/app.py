@@ -19,6 +19,8 @@ from gateway.edge.limits import Limits
 from gateway.open311 import document_errors as document_open311_errors
 from gateway.open311 import router as open311_router
 from gateway.open311.door import ApiKeys
+from gateway.pages import media
+from gateway.pages.drafts import Drafts
 from gateway.pages.sessions import TrackingSessions
 from gateway.settings import GatewaySettings
 from gateway.upstreams import Upstreams
@@ -99,6 +101,7 @@ def create_app(
                     prefix=f"{settings.redis_prefix}pages:",
                     idle_seconds=settings.tracking_session_minutes * 60,
                 )
+                app.state.drafts = Drafts(redis, prefix=f"{settings.redis_prefix}pages:")
                 app.state.page_prefix = f"{settings.redis_prefix}pages:"
                 app.state.page_form_secret = settings.page_form_secret()
                 app.state.page_cookies_secure = settings.secure_cookies
@@ -135,6 +138,7 @@ def create_app(
     app.include_router(open311_router)
     document_open311_errors(app)
     pages.install(app)  # after the API, whose paths the pages never shadow
+    media.install(app, settings.media_dir)
     return app
 
 

@@ -8,7 +8,7 @@ import secrets
 from pathlib import Path
 from typing import ClassVar
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, DirectoryPath, Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from nowrongdoor.auth import SigningKey, development_signing_key, load_signing_key
@@ -74,6 +74,11 @@ class GatewaySettings(DatabaseSettings):
     )
     secure_cookies: bool = Field(
         True, description="Send the pages' cookies over HTTPS only (browsers allow localhost)"
+    )
+    media_dir: DirectoryPath | None = Field(
+        None,
+        description="A folder served read-only at /media/: the institutions' presentations in "
+        "sign language and easy words that the directory names; unset, /media/ is not served",
     )
 
     @model_validator(mode="after")

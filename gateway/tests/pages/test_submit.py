@@ -1,15 +1,19 @@
 """Filing a complaint as pages: short steps, answers kept, one summary, the receipt once."""
 
 import re
+from pathlib import Path
 
 import httpx
 import pytest
+from redis.asyncio import Redis
 
+from gateway.app import create_app
 from gateway.pages import submit
+from gateway.settings import GatewaySettings
 from nowrongdoor.contracts.cases import MessageDraft
 
 from ..fakes import FakeServices
-from .conftest import heading, hidden_fields
+from .conftest import browsing, heading, hidden_fields
 
 FACTS = {
     "s.category": "maladministration",
@@ -28,8 +32,9 @@ COMPLAINT = {
 async def step(
     browser: httpx.AsyncClient, html: str, fields: dict[str, str], go: str = "next"
 ) -> httpx.Response:
+    """Send the step's form as a browser would, and follow on to the page it leads to."""
     sent = hidden_fields(html, "/en/submit") | fields | {"go": go}
-    return await browser.post("/en/submit", data=sent)
+    return await browser.post("/en/submit", data=sent, follow_redirects=True)
 
 
 async def to_summary(browser: httpx.AsyncClient, identity: dict[str, str]) -> str:
@@ -82,8 +87,11 @@ async def test_coming_from_the_guide_the_facts_are_not_asked_again(
     html = (await browser.get("/en/guide")).text
     from_guide = {"csrf": hidden_fields(html, "/en/guide")["csrf"], "step": "start"} | FACTS
 
-    response = await browser.post("/en/submit", data=from_guide | {"go": "next"})
+    response = await browser.post(
+        "/en/submit", data=from_guide | {"go": "next"}, follow_redirects=True
+    )
 
+    assert response.url.path == "/en/submit/complaint"
     assert heading(response.text) == "What happened"
     assert hidden_fields(response.text, "/en/submit")["s.territory"] == "MA-06"
 
@@ -125,14 +133,18 @@ async def test_intake_down_keeps_the_summary_and_files_nothing(
     summary = await to_summary(browser, {"s.anonymous": "false", "s.name": "Amina El Idrissi"})
     services.down.add("intake")
 
-    failed = await browser.post("/en/submit/send", data=hidden_fields(summary, "/en/submit/send"))
+    failed = await browser.post(
+        "/en/submit/send", data=hidden_fields(summary, "/en/submit/send"), follow_redirects=True
+    )
     services.down.clear()
     retried = await browser.post(
         "/en/submit/send", data=hidden_fields(failed.text, "/en/submit/send")
     )
 
     assert failed.status_code == 503
+    assert failed.url.path == "/en/submit/confirm"
     assert heading(failed.text) == "Check and send"
+    assert "The service is not answering right now" in failed.text
     assert "Amina El Idrissi" in failed.text
     assert retried.status_code == 200
     (filed,) = services.submissions.values()
@@ -176,3 +188,145 @@ async def test_documents_wait_for_the_case_and_the_complaint_is_filed_without_th
     assert "Your documents could not be added yet" in sent.text
     assert len(services.submissions) == 1
     assert services.count("post_message") == 0
+
+
+IDENTITY = {
+    "s.anonymous": "false",
+    "s.name": "Amina El Idrissi",
+    "s.email": "amina.elidrissi@example.org",
+    "s.phone": "+212612345678",
+}
+
+
+async def kept_in_redis(redis_url: str, prefix: str) -> dict[str, bytes]:
+    """Every draft Redis keeps under the test's prefix, by key."""
+    redis = Redis.from_url(redis_url)
+    try:
+        keys = [key async for key in redis.scan_iter(match=f"{prefix}pages:draft:*")]
+        values = [await redis.get(key) for key in keys]
+        return {k.decode(): v for k, v in zip(keys, values, strict=True) if isinstance(v, bytes)}
+    finally:
+        await redis.aclose()
+
+
+async def test_each_step_leads_to_an_address_a_reload_only_reads(
+    browser: httpx.AsyncClient, services: FakeServices
+) -> None:
+    html = (await browser.get("/en/submit")).text
+
+    sent = await browser.post(
+        "/en/submit", data=hidden_fields(html, "/en/submit") | FACTS | {"go": "next"}
+    )
+    shown = await browser.get(sent.headers["location"])
+    reloaded = await browser.get(sent.headers["location"])
+
+    assert sent.status_code == 303
+    assert sent.headers["location"] == "/en/submit/complaint"
+    assert heading(shown.text) == heading(reloaded.text) == "What happened"
+    assert hidden_fields(reloaded.text, "/en/submit")["s.territory"] == "MA-06"
+    assert services.submissions == {}
+
+
+async def test_back_to_an_earlier_step_shows_what_was_given(browser: httpx.AsyncClient) -> None:
+    await to_summary(browser, IDENTITY)
+
+    complaint = await browser.get("/en/submit/complaint")
+    facts = await browser.get("/en/submit/facts")
+    identity = await browser.get("/en/submit/identity")
+
+    assert heading(complaint.text) == "What happened"
+    assert "No answer to my request for five months.\nThree visits." in complaint.text
+    assert 'value="Commune de Casablanca"' in complaint.text
+    assert heading(facts.text) == "About your complaint"
+    assert 'value="MA-06" selected' in facts.text
+    assert re.search(r'name="s.complainant_role" value="citizen" checked', facts.text)
+    assert 'value="amina.elidrissi@example.org"' in identity.text
+
+
+async def test_another_language_shows_the_same_step_with_the_same_answers(
+    browser: httpx.AsyncClient,
+) -> None:
+    html = (await browser.get("/en/submit")).text
+    html = (await step(browser, html, FACTS)).text
+    identity = await step(browser, html, COMPLAINT)
+    assert 'href="/de/submit/identity"' in identity.text, "the language link stays on this step"
+
+    german = await browser.get("/de/submit/identity")
+    summary_in_arabic = await browser.get("/ar/submit/confirm", follow_redirects=True)
+
+    assert '<html lang="de"' in german.text
+    assert heading(german.text) == "Anonym oder nicht"
+    assert hidden_fields(german.text, "/de/submit")["s.respondent_name"] == "Commune de Casablanca"
+    assert summary_in_arabic.url.path == "/ar/submit/identity", "no step is skipped"
+
+
+async def test_mistakes_stay_with_their_step_in_every_language(browser: httpx.AsyncClient) -> None:
+    html = (await browser.get("/en/submit")).text
+    html = (await step(browser, html, FACTS)).text
+    await step(browser, html, {"s.respondent_name": "Commune", "s.description": "Too short"})
+
+    french = await browser.get("/fr/submit/complaint")
+
+    assert french.status_code == 422
+    assert 'id="description-error"' in french.text
+    assert 'value="Commune"' in french.text
+    assert "Tell what happened" not in french.text, "the mistake is named in French"
+
+
+async def test_the_draft_in_redis_holds_nothing_readable(
+    browser: httpx.AsyncClient, redis_url: str, redis_prefix: str
+) -> None:
+    await to_summary(browser, IDENTITY)
+
+    kept = await kept_in_redis(redis_url, redis_prefix)
+
+    assert kept, "the steps are kept in a draft"
+    cookie = browser.cookies["nwd_draft"]
+    for key, sealed in kept.items():
+        assert cookie.split(".")[0] not in key, "the draft's id is only hashed into its key"
+        for planted in ("Amina", "amina.elidrissi", "612345678", "five months", "Casablanca"):
+            assert planted.encode() not in sealed
+
+
+async def test_sending_forgets_the_draft(
+    browser: httpx.AsyncClient, services: FakeServices, redis_url: str, redis_prefix: str
+) -> None:
+    summary = await to_summary(browser, IDENTITY)
+
+    sent = await browser.post("/en/submit/send", data=hidden_fields(summary, "/en/submit/send"))
+    back = await browser.get("/en/submit/confirm", follow_redirects=True)
+
+    assert heading(sent.text) == "Your complaint was received"
+    assert len(services.submissions) == 1
+    assert await kept_in_redis(redis_url, redis_prefix) == {}
+    assert "nwd_draft" not in browser.cookies
+    assert back.url.path == "/en/submit/facts"
+    assert "Amina" not in back.text and "five months" not in back.text
+
+
+async def test_without_redis_the_steps_still_answer_each_form_itself(
+    services: FakeServices, tmp_path: Path, database_url: str
+) -> None:
+    settings = GatewaySettings(
+        environment="test",
+        redis_url="redis://127.0.0.1:1/0",
+        redis_prefix="t:",
+        data_dir=tmp_path,
+        database_url=database_url,
+    )
+    async with browsing(create_app(settings, services.upstreams())) as browser:
+        html = (await browser.get("/en/submit")).text
+        complaint = await step(browser, html, FACTS)
+        short = await step(browser, complaint.text, {"s.description": "Too short"})
+        identity = await step(browser, short.text, COMPLAINT)
+        back = await step(browser, identity.text, {"s.anonymous": "true"}, go="back")
+        identity = await step(browser, back.text, COMPLAINT)
+        summary = await step(browser, identity.text, {"s.anonymous": "true"})
+
+    assert not complaint.history, "the form's own answer, with no draft to redirect to"
+    assert heading(complaint.text) == "What happened"
+    assert short.status_code == 422 and 'id="description-error"' in short.text
+    assert heading(back.text) == "What happened"
+    assert "No answer to my request for five months." in back.text
+    assert heading(summary.text) == "Check and send"
+    assert "Commune de Casablanca" in summary.text

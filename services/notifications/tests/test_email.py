@@ -143,7 +143,7 @@ async def test_an_arabic_email_arrives_whole_and_right_to_left(
     assert "احتفظوا" in text
     assert '<html lang="ar" dir="rtl">' in html
     assert '<body dir="rtl"' in html
-    assert f"{PUBLIC_URL}/track?reference={REFERENCE}" in html
+    assert f"{PUBLIC_URL}/ar/track?reference={REFERENCE}" in html, "the case page in Arabic"
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])

@@ -128,7 +128,9 @@ def test_a_status_change_tells_the_next_promised_step_and_in_a_burst_only_the_la
     burst = render([routed, acknowledged], "en", "complainant", PUBLIC_URL)
 
     assert "تأكيد الاستلام في أجل أقصاه 10 ديسمبر 2026" in alone.text
-    assert "10 ديسمبر 2026" in alone.short
+    # The SMS keeps the whole link, its language included, and shortens the text before it.
+    assert "تأكيد الاستلام قبل 10 ديسمبر" in alone.short
+    assert alone.short.endswith(f"/ar/track?reference={REFERENCE}")
     assert "Next promised step: the admissibility decision by December 24, 2026." in burst.text
     assert "December 10" not in burst.text
 
@@ -147,11 +149,30 @@ def test_links_lead_the_complainant_to_tracking_and_institutions_to_the_api() ->
     for_complainant = render([notice("message-received")], "en", "complainant", PUBLIC_URL + "/")
     for_institution = render([notice("message-received")], "en", "institution", PUBLIC_URL)
 
-    tracking = f"{PUBLIC_URL}/track?reference={REFERENCE}"
+    tracking = f"{PUBLIC_URL}/en/track?reference={REFERENCE}"
     assert tracking in for_complainant.text
     assert f'href="{tracking}"' in for_complainant.html
     assert for_complainant.short.endswith(tracking)
     assert f"{PUBLIC_URL}/v1/cases/{REFERENCE}" in for_institution.text
+
+
+@pytest.mark.parametrize("language", ["ar", "fr", "en", "nl", "de"])
+def test_the_complainant_s_link_opens_the_case_page_in_the_message_s_language(
+    language: str,
+) -> None:
+    rendered = render([notice("message-received")], language, "complainant", PUBLIC_URL)
+
+    tracking = f"{PUBLIC_URL}/{language}/track?reference={REFERENCE}"
+    assert f'href="{tracking}"' in rendered.html
+    assert tracking in rendered.text
+    assert rendered.short.endswith(tracking)
+
+
+def test_a_language_the_pages_do_not_speak_links_to_the_one_the_message_is_written_in() -> None:
+    rendered = render([notice("message-received")], "nl-BE", "complainant", PUBLIC_URL)
+
+    assert rendered.language == "nl"
+    assert f"{PUBLIC_URL}/nl/track?reference={REFERENCE}" in rendered.text
 
 
 def test_a_burst_becomes_one_message_with_a_paragraph_each() -> None:
@@ -165,7 +186,7 @@ def test_a_burst_becomes_one_message_with_a_paragraph_each() -> None:
     assert "under investigation" in rendered.text
     assert "A new message about your case" in rendered.text
     assert "acknowledgement by December 20, 2026" in rendered.text
-    assert rendered.text.count(f"/track?reference={REFERENCE}") == 1
+    assert rendered.text.count(f"/en/track?reference={REFERENCE}") == 1
     assert rendered.short.startswith(f"3 updates on case {REFERENCE}.")
     assert len(rendered.short) <= 160
 

@@ -1,4 +1,5 @@
-"""Every page is light (under 100 kB with all it loads) and asks nothing of any other website."""
+"""Every page is light (under 100 kB with all it loads, in at most a few requests) and asks nothing
+of any other website."""
 
 from __future__ import annotations
 
@@ -17,6 +18,10 @@ from .tour import PAGES, every_page
 pytestmark = needs_chromium
 
 LIMIT_BYTES: Final = 100_000
+LIMIT_REQUESTS: Final = 6
+"""Requests for one page shown: its document, the stylesheet, the script, the icon, and on the
+case page the live status stream — five at most today, one spare. A page needing more (a font,
+a second script, an image per institution) costs a slow phone a round trip each."""
 
 
 def origin(url: str) -> str:
@@ -37,10 +42,12 @@ class Watched:
     """What a page opened by `watched_page` loaded, and what it asked of other websites."""
 
     responses: list[Response] = field(default_factory=list)
+    requests: list[Request] = field(default_factory=list)
     elsewhere: list[str] = field(default_factory=list)
 
     def clear(self) -> None:
         self.responses.clear()
+        self.requests.clear()
         self.elsewhere.clear()
 
 
@@ -58,6 +65,7 @@ def watched_page(context: BrowserContext, gateway: str) -> tuple[Page, Watched]:
             route.abort()
 
     def note(request: Request) -> None:
+        watched.requests.append(request)
         if origin(request.url) != own:
             watched.elsewhere.append(request.url)
 
@@ -84,25 +92,41 @@ def weight_of_the_page_shown(page: Page, responses: list[Response]) -> tuple[int
     return sum(size for _, size in sizes), [f"{url}: {size} B" for url, size in sizes]
 
 
+def requests_of_the_page_shown(page: Page, requests: list[Request]) -> list[str]:
+    """Every request the page shown made, its document first, to any origin: `METHOD url`."""
+    documents = [
+        i
+        for i, request in enumerate(requests)
+        if request.is_navigation_request() and request.frame == page.main_frame
+    ]
+    assert documents, f"no document was asked for {page.url}"
+    return [f"{r.method} {r.url}" for r in requests[documents[-1] :]]
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_page_is_light_and_asks_nothing_of_other_sites(
     open_context: OpenContext, platform: Platform, language: str
 ) -> None:
     page, watched = watched_page(open_context(language), platform.gateway)
     heavy: list[str] = []
+    chatty: list[str] = []
     foreign: list[str] = []
     weighed: list[str] = []
 
     for name in every_page(page, language):
         page.wait_for_load_state("load")
         weight, parts = weight_of_the_page_shown(page, watched.responses)
-        weighed.append(f"{name}: {weight} B")
+        asked = requests_of_the_page_shown(page, watched.requests)
+        weighed.append(f"{name}: {weight} B in {len(asked)} requests")
         if weight >= LIMIT_BYTES:
             heavy.append(f"[{language}] {name}: {weight} B — " + ", ".join(parts))
+        if len(asked) > LIMIT_REQUESTS:
+            chatty.append(f"[{language}] {name}: {len(asked)} requests — " + ", ".join(asked))
         foreign += [f"[{language}] {name}: {url}" for url in watched.elsewhere]
         watched.clear()
 
     print(f"[{language}] " + "; ".join(weighed))
     assert len(weighed) == len(PAGES), weighed
     assert not heavy, "pages of 100 kB or more:\n" + "\n".join(heavy)
+    assert not chatty, f"pages of more than {LIMIT_REQUESTS} requests:\n" + "\n".join(chatty)
     assert not foreign, "requests to other websites:\n" + "\n".join(foreign)

@@ -7,10 +7,11 @@ starts, so no binary `.mo` file is kept in the tree.
 from __future__ import annotations
 
 import io
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from functools import cache
 from importlib import resources
 from typing import Final
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, dates, numbers
 from babel.messages.mofile import write_mo
@@ -74,6 +75,17 @@ def translations(language: str) -> NullTranslations:
     return Translations(compiled)
 
 
+@cache
+def _zone(name: str | None) -> tzinfo:
+    """The zone of an IANA name; UTC for none, or for one this machine does not know."""
+    if name:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return UTC
+
+
 class Formats:
     """Dates and numbers written the way a reader of one language writes them."""
 
@@ -85,10 +97,19 @@ class Formats:
             return ""
         return dates.format_date(value, format="long", locale=self.locale)
 
-    def moment(self, value: datetime | None) -> str:
+    def moment(self, value: datetime | None, zone: str | None = None) -> str:
+        """An instant as a clock in `zone` (an IANA name) shows it, the zone named after it
+        (`4 déc. 2026, 08:20:00 heure : Belgique`); in UTC, said so, when no zone is known."""
         if value is None:
             return ""
-        return dates.format_datetime(value, format="medium", locale=self.locale)
+        if value.utcoffset() is None:
+            value = value.replace(tzinfo=UTC)  # the services' instants are UTC
+        where = _zone(zone)
+        shown = dates.format_datetime(value, format="medium", tzinfo=where, locale=self.locale)
+        # A place's zone is named by its place; UTC, which has none, by its own name.
+        pattern = "VVVV" if isinstance(where, ZoneInfo) else "zzzz"
+        named = dates.format_time(value, pattern, tzinfo=where, locale=self.locale)
+        return f"{shown} {named}"
 
     def number(self, value: int | float) -> str:
         return numbers.format_decimal(value, locale=self.locale)

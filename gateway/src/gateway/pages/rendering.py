@@ -2,7 +2,8 @@
 
 Every form carries a token bound to a random, `HttpOnly`, `SameSite=Strict` cookie by a keyed
 hash, and every POST must bring both back: a page on another site can make the browser send
-neither.
+neither. A page also remembers its language in a cookie holding that code alone, so `/` and the
+tracking link in a message open in the language last chosen.
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ from gateway.pages.i18n import NATIVE_NAMES, RIGHT_TO_LEFT, Formats, translation
 from nowrongdoor.problems import ProblemError
 
 FORM_COOKIE: Final = "nwd_form"
+LANGUAGE_COOKIE: Final = "nwd_language"
+LANGUAGE_KEPT_SECONDS: Final = 365 * 24 * 3600
 PAGE_POLICY: Final = (
-    "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; "
+    "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; media-src 'self'; "
     "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
 PAGE_HEADERS: Final = {
@@ -98,7 +101,9 @@ def render(
     path = request.url.path
     rest = path.split("/", 2)[2] if path.count("/") >= 2 else ""
     if request.method != "GET":
-        rest = rest.split("/")[0]  # an answer to a form: the other language starts its journey
+        # A step shown as the direct answer to its form (Redis not answering): its address is
+        # the form's, so the other language starts the journey again.
+        rest = rest.split("/")[0]
     page = environment(language).get_template(template)
     html = page.render(
         {
@@ -116,7 +121,30 @@ def render(
     )
     if new_cookie:
         set_private_cookie(request, response, FORM_COOKIE, cookie)
+    if request.cookies.get(LANGUAGE_COOKIE) != language:
+        remember_language(request, response, language)
     return response
+
+
+def remember_language(request: Request, response: Response, language: str) -> None:
+    """The language chosen, and nothing else: no identifier, the same value for all its readers.
+
+    `Lax`, unlike the private cookies, so a link from a message or another site opens in it."""
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        language,
+        max_age=LANGUAGE_KEPT_SECONDS,
+        path="/",
+        secure=request.app.state.page_cookies_secure,
+        httponly=True,
+        samesite="lax",
+    )
+
+
+def remembered_language(request: Request) -> str | None:
+    """The language this browser last read the pages in, if it is one of ours."""
+    language = request.cookies.get(LANGUAGE_COOKIE)
+    return language if language in LANGUAGES else None
 
 
 def set_private_cookie(request: Request, response: Response, name: str, value: str) -> None:

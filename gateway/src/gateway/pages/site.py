@@ -1,28 +1,34 @@
-"""The pages that explain: home, help, accessibility, privacy; and `/` choosing a language."""
+"""The pages that explain: home, help, accessibility, privacy; and `/` choosing a language:
+the one last chosen on these pages, else the browser's."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import date
+from typing import Annotated, Final
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
 from gateway.pages.i18n import api_language, negotiate
-from gateway.pages.rendering import render, translate
+from gateway.pages.rendering import remembered_language, render, translate
 from gateway.upstreams import UpstreamsDep
 from nowrongdoor.auth import Principal
 from nowrongdoor.contracts.http import ServiceUnavailable
 
 router = APIRouter(include_in_schema=False)
 LanguagePath = Annotated[str, Path(description="ar, fr, en, nl or de")]
+STATEMENT_REVIEWED: Final = date(2026, 12, 4)
+"""When the accessibility statement was last checked against the pages; move it with each review."""
 
 
 def _to_language(request: Request, target: str) -> RedirectResponse:
-    language = negotiate(request.headers.get("accept-language"))
+    language = remembered_language(request) or negotiate(request.headers.get("accept-language"))
     query = f"?{request.url.query}" if request.url.query else ""
     # `Vary` so a shared cache never hands one person's language to another.
     return RedirectResponse(
-        f"/{language}/{target}{query}", status_code=303, headers={"Vary": "Accept-Language"}
+        f"/{language}/{target}{query}",
+        status_code=303,
+        headers={"Vary": "Accept-Language, Cookie"},
     )
 
 
@@ -67,7 +73,11 @@ async def help_page(language: LanguagePath, request: Request) -> Response:
 @router.get("/{language:lang}/accessibility")
 async def accessibility(language: LanguagePath, request: Request) -> Response:
     return render(
-        request, language, "accessibility.html", title=translate(language, "Accessibility")
+        request,
+        language,
+        "accessibility.html",
+        {"reviewed": STATEMENT_REVIEWED},
+        title=translate(language, "Accessibility"),
     )
 
 

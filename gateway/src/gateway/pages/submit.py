@@ -1,8 +1,14 @@
 """Filing a complaint as pages: a few short steps, a summary to confirm, then the receipt once.
 
-What the person typed travels in the form between steps and is stored nowhere until they send
-it; it then goes through intake exactly as the API's complaints do, on the `web` channel. A
-token in the summary makes sending twice (a double click, a reload) file it only once.
+Each step has its own address (`/{language}/submit/{step}`). What the person typed travels in
+the form between steps, never in the address; each form is answered by keeping it in the
+browser's sealed draft (`drafts.py`), mistakes included, and redirecting to the step to show, so
+the browser's Back, a reload or another language show the same step with the same answers.
+Without Redis the form's answer is the step itself, as everything still travels in the form.
+Files chosen are sent with the complaint only, never kept. Once sent, the complaint goes
+through intake exactly as the API's complaints do, on the `web` channel, the draft is forgotten,
+and the receipt is the one-time answer to that form. A token in the summary makes sending twice
+(a double click, a reload) file it only once.
 """
 
 from __future__ import annotations
@@ -16,9 +22,10 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
+from gateway.pages.drafts import drafts
 from gateway.pages.forms import Form, read_form
 from gateway.pages.guide import guide_in, option_value
 from gateway.pages.i18n import api_language
@@ -35,6 +42,7 @@ from nowrongdoor.contracts.intake import (
     IncomingComplaint,
 )
 from nowrongdoor.contracts.routing import Guide
+from nowrongdoor.problems import ProblemError
 
 router = APIRouter(include_in_schema=False)
 STATE_PREFIX: Final = "s."
@@ -57,6 +65,15 @@ SENT_TTL_SECONDS: Final = 24 * 3600
 CASE_OPENS_WITHIN_SECONDS: Final = 5.0
 """How long filing waits for the case to open before the chosen files go into it."""
 DOCUMENTS_BODY: Final = N_("Documents sent with my complaint.")
+DRAFT: Final = "submit"
+NOT_ACCEPTED: Final = N_("Something in the complaint is not accepted; please check it.")
+UNAVAILABLE: Final = N_(
+    "The service is not answering right now; nothing was sent and nothing you wrote "
+    "is lost. Please try again in a moment."
+)
+REFUSED: Final = N_("The complaint was not accepted; please check it and send it again.")
+NOTICES: Final = {"unavailable": (UNAVAILABLE, 503), "refused": (REFUSED, 422)}
+"""What sending may have to say on the summary, and the status it is shown with."""
 
 
 @dataclass
@@ -170,11 +187,16 @@ def _step_page(
     step: str,
     state: dict[str, str],
     choices: Choices,
-    errors: dict[str, str] | None = None,
     *,
+    check: str | None = None,
     notice: str | None = None,
-    status: int | None = None,
 ) -> Response:
+    """One step with the answers so far; its mistakes named when it was sent with some
+    (`check`), and what sending had to say (`notice`, one of NOTICES or "not-accepted")."""
+    errors = _errors(language, step, state, choices) if check == step else {}
+    if notice == "not-accepted" and step == "complaint":
+        errors["description"] = translate(language, NOT_ACCEPTED)
+    said, status = NOTICES.get(notice or "", (None, None)) if step == "confirm" else (None, None)
     context: dict[str, Any] = {
         "step": step,
         "steps": ORDER,
@@ -182,8 +204,8 @@ def _step_page(
         "state": state,
         "carried": {k: v for k, v in state.items() if k not in STEPS[step]},
         "choices": choices,
-        "errors": errors or {},
-        "notice": notice,
+        "errors": errors,
+        "notice": translate(language, said) if said else None,
     }
     if step == "confirm":
         context["once"] = secrets.token_urlsafe(24)
@@ -203,6 +225,26 @@ def _step_page(
     )
 
 
+async def _show(
+    request: Request,
+    language: str,
+    step: str,
+    state: dict[str, str],
+    choices: Choices,
+    *,
+    check: str | None = None,
+    notice: str | None = None,
+) -> Response:
+    """Keep the answers and redirect to the step to show; without Redis, show it right away."""
+    kept = {"state": state, "check": check, "notice": notice}
+    location = f"/{language}/submit/{step}"
+    redirect = await drafts(request).redirect_keeping(request, DRAFT, kept, location)
+    if redirect is not None:
+        return redirect
+    # Redis is not answering: the step is the direct answer to the form, as before drafts.
+    return _step_page(request, language, step, state, choices, check=check, notice=notice)
+
+
 async def _choices(upstreams: Upstreams, language: str) -> Choices:
     return Choices.of(await guide_in(upstreams, language))
 
@@ -216,32 +258,61 @@ async def _submitted(
     return form, _state(form), await _choices(upstreams, language)
 
 
+async def _kept_step(request: Request, upstreams: Upstreams, language: str, step: str) -> Response:
+    """A step drawn from the draft; the first step still to fill in instead when `step` lies
+    beyond it, so none is skipped."""
+    kept = await drafts(request).read(request, DRAFT)
+    state = kept.get("state")
+    state = (
+        {k: v for k, v in state.items() if isinstance(v, str)} if isinstance(state, dict) else {}
+    )
+    choices = await _choices(upstreams, language)
+    unfinished = _first_unfinished(language, state, choices)
+    if ORDER.index(step) > ORDER.index(unfinished):
+        return RedirectResponse(f"/{language}/submit/{unfinished}", status_code=303)
+    check, notice = kept.get("check"), kept.get("notice")
+    return _step_page(
+        request,
+        language,
+        step,
+        state,
+        choices,
+        check=check if isinstance(check, str) else None,
+        notice=notice if isinstance(notice, str) else None,
+    )
+
+
 @router.get("/{language:lang}/submit")
 async def start(language: LanguagePath, request: Request, upstreams: UpstreamsDep) -> Response:
-    choices = await _choices(upstreams, language)
-    return _step_page(request, language, "facts", {}, choices)
+    return await _kept_step(request, upstreams, language, ORDER[0])
+
+
+@router.get("/{language:lang}/submit/{step}")
+async def kept_step(
+    language: LanguagePath, step: str, request: Request, upstreams: UpstreamsDep
+) -> Response:
+    if step not in STEPS:
+        raise ProblemError(404, "No such step in filing a complaint.")
+    return await _kept_step(request, upstreams, language, step)
 
 
 @router.post("/{language:lang}/submit")
-async def step(language: LanguagePath, request: Request, upstreams: UpstreamsDep) -> Response:
+async def next_step(language: LanguagePath, request: Request, upstreams: UpstreamsDep) -> Response:
     form, state, choices = await _submitted(request, upstreams, language)
     current, go = form.get("step") or "start", form.get("go") or "next"
-    if current not in STEPS:
-        return _step_page(
-            request, language, _first_unfinished(language, state, choices), state, choices
-        )
+    if current not in STEPS:  # coming from the guide, whose answers are the facts
+        shown = _first_unfinished(language, state, choices)
+        return await _show(request, language, shown, state, choices)
     if go == "back":
         previous = ORDER[max(ORDER.index(current) - 1, 0)]
-        return _step_page(request, language, previous, state, choices)
+        return await _show(request, language, previous, state, choices)
     if go.startswith("edit:") and go[5:] in STEPS:
-        return _step_page(request, language, go[5:], state, choices)
-    errors = _errors(language, current, state, choices)
-    if errors:
-        return _step_page(request, language, current, state, choices, errors)
+        return await _show(request, language, go[5:], state, choices)
+    if _errors(language, current, state, choices):
+        return await _show(request, language, current, state, choices, check=current)
     # Onwards to the first step still to fill in, else the summary (after a change too).
-    return _step_page(
-        request, language, _first_unfinished(language, state, choices), state, choices
-    )
+    shown = _first_unfinished(language, state, choices)
+    return await _show(request, language, shown, state, choices)
 
 
 @router.post("/{language:lang}/submit/send")
@@ -249,23 +320,11 @@ async def send(language: LanguagePath, request: Request, upstreams: UpstreamsDep
     form, state, choices = await _submitted(request, upstreams, language)
     unfinished = _first_unfinished(language, state, choices)
     if unfinished != "confirm":
-        errors = _errors(language, unfinished, state, choices)
-        return _step_page(request, language, unfinished, state, choices, errors)
+        return await _show(request, language, unfinished, state, choices, check=unfinished)
     try:
         submission = _submission(language, state)
     except ValidationError:
-        return _step_page(
-            request,
-            language,
-            "complaint",
-            state,
-            choices,
-            {
-                "description": translate(
-                    language, "Something in the complaint is not accepted; please check it."
-                )
-            },
-        )
+        return await _show(request, language, "complaint", state, choices, notice="not-accepted")
     once = form.get("once") or ""
     redis = request.app.state.redis
     key = f"{request.app.state.page_prefix}sent:{hashlib.sha256(once.encode()).hexdigest()}"
@@ -284,28 +343,10 @@ async def send(language: LanguagePath, request: Request, upstreams: UpstreamsDep
     except (ServiceUnavailable, ServiceProblem) as error:
         await redis.delete(key)
         unavailable = isinstance(error, ServiceUnavailable) or error.status >= 500
-        notice = (
-            translate(
-                language,
-                "The service is not answering right now; nothing was sent and nothing you wrote "
-                "is lost. Please try again in a moment.",
-            )
-            if unavailable
-            else translate(
-                language, "The complaint was not accepted; please check it and send it again."
-            )
-        )
-        return _step_page(
-            request,
-            language,
-            "confirm",
-            state,
-            choices,
-            notice=notice,
-            status=503 if unavailable else 422,
-        )
+        notice = "unavailable" if unavailable else "refused"
+        return await _show(request, language, "confirm", state, choices, notice=notice)
     documents = await _attach(upstreams, language, accepted.reference, form) if form.files else None
-    return render(
+    receipt = render(
         request,
         language,
         "receipt.html",
@@ -316,6 +357,8 @@ async def send(language: LanguagePath, request: Request, upstreams: UpstreamsDep
         },
         title=translate(language, "Your complaint was received"),
     )
+    await drafts(request).end(request, receipt)
+    return receipt
 
 
 async def _attach(upstreams: Upstreams, language: str, reference: str, form: Form) -> str:

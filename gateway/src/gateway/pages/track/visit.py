@@ -13,12 +13,21 @@ from gateway.pages.case_words import DONE_WORDS, OUTCOME_WORDS, STANDARD_WORDS, 
 from gateway.pages.i18n import api_language
 from gateway.pages.rendering import N_, render, translate
 from gateway.pages.sessions import tracking_sessions
+from gateway.pages.track.zones import case_zone
 from gateway.upstreams import Upstreams
 from nowrongdoor.auth import Principal
 from nowrongdoor.contracts.cases import CaseView
 from nowrongdoor.contracts.vocabulary import CaseStatus
 
 FINISHED: Final = frozenset({CaseStatus.WITHDRAWN, CaseStatus.CLOSED})
+# What the case page says after its own actions, beside those every page of a case knows.
+DONE_HERE: Final = {
+    **DONE_WORDS,
+    "erased": N_(
+        "Your personal data has been erased. You can still follow your case with your reference "
+        "and receipt."
+    ),
+}
 SESSION_ENDED: Final = N_(
     "Your session has ended, to protect your case. Give your reference and receipt again."
 )
@@ -132,10 +141,11 @@ class CaseVisit:
             "standard_words": {k: translate(language, v) for k, v in STANDARD_WORDS.items()},
             "outcome_words": translate(language, outcome) if outcome else None,
             "finished": case.status in FINISHED,
-            "done": translate(language, DONE_WORDS[done]) if done in DONE_WORDS else None,
+            "done": translate(language, DONE_HERE[done]) if done in DONE_HERE else None,
             "errors": errors,
             "kept": kept,
             "version": version(case),
+            "zone": await case_zone(self.upstreams.routing, case),
         }
         title = translate(language, "Your case")
         return render(

@@ -68,6 +68,24 @@ class ServiceStandardsView(BaseModel):
     resolve_days: int = Field(examples=[90])
 
 
+class PresentationsView(BaseModel):
+    """An institution presented in sign language and in easy words, where it has published them.
+
+    Each is a path on this site, never another site's address, so the pages load nothing from
+    elsewhere; absent until the institution publishes it."""
+
+    sign_language_video: str | None = Field(
+        None,
+        description="A path on this site to a video presenting the institution in sign language",
+        examples=["/media/be-federal/sign-language.mp4"],
+    )
+    easy_read: str | None = Field(
+        None,
+        description="A path on this site to a presentation of the institution in easy words",
+        examples=["/media/ma-mediateur/easy-read.html"],
+    )
+
+
 class InstitutionView(BaseModel):
     """A participating institution, named in the language asked for."""
 
@@ -87,6 +105,16 @@ class InstitutionView(BaseModel):
         default_factory=list,
         description="Names it was known by before, as they were written then",
         examples=[["Instance Centrale de Prévention de la Corruption (ICPC)"]],
+    )
+    time_zone: str | None = Field(
+        None,
+        description="The IANA time zone of the country whose days the institution counts its "
+        "promises in; times of its cases are told in it. None when the directory declares none",
+        examples=["Africa/Casablanca"],
+    )
+    presentations: PresentationsView = Field(
+        default_factory=PresentationsView,
+        description="Its presentations in sign language and in easy words, where published",
     )
 
 

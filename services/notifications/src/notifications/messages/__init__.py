@@ -213,9 +213,11 @@ def _kind_wording(notice: Notice, audience: Audience, words: _Words) -> dict[str
     }
 
 
-def _case_url(public_url: str, reference: str, audience: Audience) -> str:
+def _case_url(public_url: str, reference: str, audience: Audience, language: str) -> str:
+    """The complainant's case page in the message's language (one of the pages' five), its
+    reference filled in; the institution's, its case in the API."""
     if audience == "complainant":
-        return f"{public_url}/track?reference={quote(reference, safe='')}"
+        return f"{public_url}/{language}/track?reference={quote(reference, safe='')}"
     return f"{public_url}/v1/cases/{quote(reference, safe='')}"
 
 
@@ -231,7 +233,8 @@ def _links(
         elif notice.reference:
             target = notice.reference
             label = words.required("links", audience).format_map({"reference": notice.reference})
-            link = _Link(label, _case_url(public_url, notice.reference, audience))
+            url = _case_url(public_url, notice.reference, audience, words.language)
+            link = _Link(label, url)
         else:
             continue
         if target not in seen:

@@ -14,6 +14,7 @@ from nowrongdoor.contracts.routing import (
     MandateRule,
     MandateSaved,
     OfficeView,
+    PresentationsView,
     RegistryVersionView,
     ServiceStandardsView,
 )
@@ -84,6 +85,11 @@ def institution_view(institution: Institution, language: str, version: str) -> I
         categories=sorted({c for rule in institution.rules for c in rule.categories}),
         registry_version=version,
         former_names=list(institution.former_names),
+        time_zone=institution.time_zone,
+        presentations=PresentationsView(
+            sign_language_video=institution.sign_language_video,
+            easy_read=institution.easy_read,
+        ),
     )
 
 

@@ -91,6 +91,11 @@ class Institution:
     calendar: str
     closing_days: tuple[date, ...] = ()
     former_names: tuple[str, ...] = ()
+    # The zone of its calendar's country, in which it tells times; None when none is declared.
+    time_zone: str | None = None
+    # Paths on this site to its presentations in sign language and in easy words, if published.
+    sign_language_video: str | None = None
+    easy_read: str | None = None
 
     def name(self, language: str) -> str:
         """The name in `language`, or the official one when none is declared."""
@@ -205,6 +210,7 @@ def _compile(spec: DirectorySpec, version: str, source: str) -> Registry:
 
     prerequisites = {name: p.requires.compiled() for name, p in spec.prerequisites.items()}
     exclusions = {name: e.when.compiled() for name, e in spec.exclusions.items()}
+    zones = {t.code: t.time_zone for t in spec.territories if t.time_zone is not None}
     index: dict[_IndexKey, list[Rule]] = {}
     institutions: dict[str, Institution] = {}
     by_country: dict[str, list[str]] = {}
@@ -259,6 +265,9 @@ def _compile(spec: DirectorySpec, version: str, source: str) -> Registry:
             calendar=declared.calendar_country,
             closing_days=tuple(sorted(declared.closing_days)),
             former_names=tuple(declared.former_names),
+            time_zone=zones.get(declared.calendar_country),
+            sign_language_video=declared.presentations.sign_language_video,
+            easy_read=declared.presentations.easy_read,
         )
         by_country.setdefault(chains[declared.territory][-1], []).append(declared.id)
 

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, get_args
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -105,6 +106,14 @@ class ServiceStandards(_Spec):
     resolve_days: int = Field(ge=0)
 
 
+class PresentationsSpec(_Spec):
+    """An institution presented for those who read sign language or easy words: paths to files
+    served by this site (`same_origin_problem`), so the pages never load another site."""
+
+    sign_language_video: str | None = None
+    easy_read: str | None = None
+
+
 class InstitutionSpec(_Spec):
     id: str = Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9-]*$")
     names: dict[str, str]
@@ -118,6 +127,7 @@ class InstitutionSpec(_Spec):
     # its territory, and the days it is closed besides them.
     calendar: str | None = None
     closing_days: list[date] = []
+    presentations: PresentationsSpec = PresentationsSpec()
     rules: list[RuleSpec]
 
     @property
@@ -132,6 +142,8 @@ class TerritorySpec(_Spec):
     # The name in other languages, where it differs from `name`.
     names: dict[str, str] = {}
     parent: str | None = None
+    # For a country: the IANA zone its institutions count their days in and tell times in.
+    time_zone: str | None = None
 
 
 class AdviceSpec(_Spec):
@@ -201,6 +213,15 @@ def directory_problems(spec: DirectorySpec) -> list[str]:
     problems += [f"territory {c!r} is declared twice" for c in duplicates(codes)]
     parents = {t.code: t.parent for t in spec.territories}
     countries = frozenset(code for code, parent in parents.items() if parent is None)
+    for territory in spec.territories:
+        if territory.time_zone is None:
+            continue
+        if territory.parent is not None:
+            problems.append(f"territory {territory.code!r}: only a country has a time zone")
+        elif not known_time_zone(territory.time_zone):
+            problems.append(
+                f"territory {territory.code!r}: unknown time zone {territory.time_zone!r}"
+            )
     for code, parent in parents.items():
         if parent is not None and parent not in known:
             problems.append(f"territory {code!r}: unknown parent {parent!r}")
@@ -257,6 +278,9 @@ def directory_problems(spec: DirectorySpec) -> list[str]:
             f"{where}: closing day {day} is declared twice"
             for day in duplicates(d.isoformat() for d in institution.closing_days)
         ]
+        for kind, path in institution.presentations:
+            if path is not None and (problem := same_origin_problem(path)) is not None:
+                problems.append(f"{where}: presentation {kind} {path!r} {problem}")
         served: list[str] = []
         for office in institution.offices:
             if not office.names.get("official"):
@@ -280,6 +304,27 @@ def directory_problems(spec: DirectorySpec) -> list[str]:
         if desk not in institution_ids:
             problems.append(f"triage desk for {country!r}: unknown institution {desk!r}")
     return problems
+
+
+def known_time_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def same_origin_problem(path: str) -> str | None:
+    """Why `path` is not a path on this site, or None: the pages must load nothing from another
+    site, so a presentation is served by the site itself (under its `/media/`, for instance)."""
+    if not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return (
+            "is not a path on this site: give one starting with a single '/', with no scheme "
+            "and no host, as '/media/easy-read.html'"
+        )
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in path):
+        return "must not contain spaces or control characters"
+    return None
 
 
 def condition_problems(where: str, spec: ConditionSpec, territories: frozenset[str]) -> list[str]:
