@@ -16,8 +16,8 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -241,6 +241,41 @@ def platform(
         services=declared_services,
     ) as started:
         yield started
+
+
+OwnPlatform = Callable[..., AbstractContextManager[Platform]]
+
+
+@pytest.fixture(scope="session")
+def own_platform(
+    tmp_path_factory: pytest.TempPathFactory,
+    nats_url: str,
+    redis_url: str,
+    nwd_postgres_server_url: str | None,
+    declared_services: tuple[ServiceDeclaration, ...],
+) -> OwnPlatform:
+    """Starts a platform of a module's own on the session's servers, configured apart:
+    `with own_platform("name", extra_env={...}) as started:`, every declared service unless
+    `services` says which."""
+
+    @contextmanager
+    def start(
+        name: str,
+        *,
+        extra_env: dict[str, str],
+        services: Sequence[ServiceDeclaration] | None = None,
+    ) -> Iterator[Platform]:
+        with launched_platform(
+            tmp_path_factory.mktemp(name),
+            nats_url=nats_url,
+            redis_url=redis_url,
+            postgres_url=nwd_postgres_server_url,
+            extra_env=extra_env,
+            services=declared_services if services is None else services,
+        ) as started:
+            yield started
+
+    return start
 
 
 @contextmanager

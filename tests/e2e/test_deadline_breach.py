@@ -19,10 +19,9 @@ import httpx
 import nats
 import pytest
 
-from nowrongdoor.plugins import ServiceDeclaration
 from nowrongdoor.testing.apps import eventually
 
-from .conftest import Platform, launched_platform
+from .conftest import OwnPlatform, Platform
 from .test_complaint_to_case import complaint, file, follow_until
 from .test_triage_decision import token
 
@@ -30,24 +29,12 @@ BREACHED = "org.nowrongdoor.case.deadline-breached.v1"
 
 
 @pytest.fixture(scope="module")
-def platform_a_month_ahead(
-    tmp_path_factory: pytest.TempPathFactory,
-    nats_url: str,
-    redis_url: str,
-    nwd_postgres_server_url: str | None,
-    declared_services: tuple[ServiceDeclaration, ...],
-) -> Iterator[Platform]:
-    with launched_platform(
-        tmp_path_factory.mktemp("month-ahead"),
-        nats_url=nats_url,
-        redis_url=redis_url,
-        postgres_url=nwd_postgres_server_url,
-        extra_env={
-            "NWD_CASE_TRACKING_CLOCK_OFFSET": "P30D",
-            "NWD_CASE_TRACKING_DEADLINE_CHECK_SECONDS": "0.5",
-        },
-        services=declared_services,
-    ) as started:
+def platform_a_month_ahead(own_platform: OwnPlatform) -> Iterator[Platform]:
+    ahead = {
+        "NWD_CASE_TRACKING_CLOCK_OFFSET": "P30D",
+        "NWD_CASE_TRACKING_DEADLINE_CHECK_SECONDS": "0.5",
+    }
+    with own_platform("month-ahead", extra_env=ahead) as started:
         yield started
 
 

@@ -20,9 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
-from nowrongdoor.plugins import ServiceDeclaration
-
-from .conftest import Platform, launched_platform
+from .conftest import OwnPlatform, Platform
 from .test_complaint_to_case import complaint, file, follow_until
 
 TABLE = "received-by-institution-and-territory-2"
@@ -64,22 +62,9 @@ async def territory_cells(gateway: httpx.AsyncClient, month: str) -> dict[str, d
 
 
 @pytest.fixture(scope="module")
-def platform_a_month_on(
-    tmp_path_factory: pytest.TempPathFactory,
-    nats_url: str,
-    redis_url: str,
-    nwd_postgres_server_url: str | None,
-    declared_services: tuple[ServiceDeclaration, ...],
-) -> Iterator[Platform]:
+def platform_a_month_on(own_platform: OwnPlatform) -> Iterator[Platform]:
     # 31 days on from any day of a month is past its end.
-    with launched_platform(
-        tmp_path_factory.mktemp("month-on"),
-        nats_url=nats_url,
-        redis_url=redis_url,
-        postgres_url=nwd_postgres_server_url,
-        extra_env={"NWD_CASE_TRACKING_CLOCK_OFFSET": "P31D"},
-        services=declared_services,
-    ) as started:
+    with own_platform("month-on", extra_env={"NWD_CASE_TRACKING_CLOCK_OFFSET": "P31D"}) as started:
         yield started
 
 

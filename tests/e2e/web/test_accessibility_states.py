@@ -34,7 +34,7 @@ from gateway.settings import GatewaySettings
 from nowrongdoor.contracts.intake import ComplaintSubmission, IncomingComplaint
 from nowrongdoor.plugins import ServiceDeclaration
 
-from ..conftest import Platform, launched_platform
+from ..conftest import OwnPlatform, Platform
 from ..test_complaint_to_case import complaint
 from .conftest import OpenContext
 from .journey import (
@@ -84,25 +84,16 @@ GATEWAY_FAKES: Final = Path(__file__).resolve().parents[3] / "gateway" / "tests"
 
 @pytest.fixture(scope="module")
 def limited_platform(
-    tmp_path_factory: pytest.TempPathFactory,
-    nats_url: str,
-    redis_url: str,
-    nwd_postgres_server_url: str | None,
-    declared_services: tuple[ServiceDeclaration, ...],
+    own_platform: OwnPlatform, declared_services: tuple[ServiceDeclaration, ...]
 ) -> Iterator[Platform]:
     """A platform with its rate limits on and no case-tracking behind the gateway."""
-    with launched_platform(
-        tmp_path_factory.mktemp("limited"),
-        nats_url=nats_url,
-        redis_url=redis_url,
-        postgres_url=nwd_postgres_server_url,
-        extra_env={
-            "NWD_RATE_LIMITS": "on",
-            "NWD_RATE_LIMIT_PUBLIC_PATHS": f"{RATE}/minute",
-            "NWD_GATEWAY_CASE_TRACKING_URL": CLOSED_PORT,
-        },
-        services=[s for s in declared_services if s.name != MISSING_SERVICE],
-    ) as started:
+    limited = {
+        "NWD_RATE_LIMITS": "on",
+        "NWD_RATE_LIMIT_PUBLIC_PATHS": f"{RATE}/minute",
+        "NWD_GATEWAY_CASE_TRACKING_URL": CLOSED_PORT,
+    }
+    without = [s for s in declared_services if s.name != MISSING_SERVICE]
+    with own_platform("limited", extra_env=limited, services=without) as started:
         yield started
 
 

@@ -21,9 +21,7 @@ import pytest
 from babel import numbers
 from playwright.sync_api import Page, expect
 
-from nowrongdoor.plugins import ServiceDeclaration
-
-from ..conftest import Platform, launched_platform
+from ..conftest import OwnPlatform, Platform
 from ..test_complaint_to_case import complaint
 from .conftest import OpenContext
 from .journey import LANGUAGES, expect_page, navigating, needs_chromium, sync_eventually, words
@@ -45,22 +43,10 @@ def plain(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def platform(
-    tmp_path_factory: pytest.TempPathFactory,
-    nats_url: str,
-    redis_url: str,
-    nwd_postgres_server_url: str | None,
-    declared_services: tuple[ServiceDeclaration, ...],
-) -> Iterator[Platform]:
+def platform(own_platform: OwnPlatform) -> Iterator[Platform]:
     """This module's own platform, its case tracking a month ahead; the pages are read here."""
-    with launched_platform(
-        tmp_path_factory.mktemp("scoreboard"),
-        nats_url=nats_url,
-        redis_url=redis_url,
-        postgres_url=nwd_postgres_server_url,
-        extra_env={"NWD_CASE_TRACKING_CLOCK_OFFSET": "P31D"},  # past the end of any month
-        services=declared_services,
-    ) as started:
+    a_month_on = {"NWD_CASE_TRACKING_CLOCK_OFFSET": "P31D"}  # past the end of any month
+    with own_platform("scoreboard", extra_env=a_month_on) as started:
         yield started
 
 
