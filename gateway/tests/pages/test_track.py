@@ -107,6 +107,9 @@ async def test_a_reply_with_a_file_and_its_download(
     page = (await browser.get("/en/track")).text
     link = re.search(r'href="(/en/track/attachments/a-[0-9a-f]{16})"', page)
     assert link, "the file is listed with a link"
+    assert "</a> (1 kB)</li>" in page, "its size, rounded up to a kilobyte"
+    french = (await browser.get("/fr/track")).text
+    assert "</a> (1\u202fko)</li>" in french, "its size as French writes it"
     download = await browser.get(link.group(1))
 
     assert download.status_code == 200

@@ -13,7 +13,7 @@ from importlib import resources
 from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel import Locale, dates, numbers
+from babel import Locale, dates, numbers, units
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -113,3 +113,8 @@ class Formats:
 
     def number(self, value: int | float) -> str:
         return numbers.format_decimal(value, locale=self.locale)
+
+    def size(self, octets: int) -> str:
+        """A file's size in kilobytes, rounded up, with the unit as the language writes it."""
+        kilobytes = -(-octets // 1024)
+        return units.format_unit(kilobytes, "digital-kilobyte", length="short", locale=self.locale)

@@ -57,6 +57,7 @@ def environment(language: str) -> Environment:
     env.filters["day"] = formats.day
     env.filters["moment"] = formats.moment
     env.filters["number"] = formats.number
+    env.filters["size"] = formats.size
     return env
 
 
