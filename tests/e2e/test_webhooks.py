@@ -128,9 +128,15 @@ async def test_a_complaint_for_the_institution_reaches_its_webhook_signed(
     assert payload["data"]["links"]["case"].endswith(f"/v1/cases/{accepted['reference']}")
     # Nothing the complainant wrote travels in a webhook.
     assert "birth certificate" not in arrival.body
-    log = await gateway.get(f"/v1/webhooks/{endpoint.id}/deliveries", headers=endpoint.headers)
-    logged = {d["id"]: d for d in log.json()["items"]}
-    assert logged[arrival.headers["webhook-id"]]["status"] == "delivered"
+
+    # The receiver holds the call before the sender has recorded its answer: wait for the record.
+    async def recorded() -> str | None:
+        log = await gateway.get(f"/v1/webhooks/{endpoint.id}/deliveries", headers=endpoint.headers)
+        logged = {d["id"]: d for d in log.json()["items"]}
+        status = logged[arrival.headers["webhook-id"]]["status"]
+        return status if status != "sending" else None
+
+    assert await eventually(recorded, timeout=30) == "delivered"
 
 
 async def test_notifications_killed_mid_burst_loses_no_webhook(
