@@ -26,7 +26,7 @@ from fastapi.responses import RedirectResponse, Response
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from gateway.pages.rendering import set_private_cookie
+from gateway.pages.rendering import delete_private_cookie, set_private_cookie
 
 DRAFT_COOKIE: Final = "nwd_draft"
 IDLE_SECONDS: Final = 24 * 3600
@@ -126,13 +126,7 @@ class Drafts:
             await self.redis.delete(*(self._key(held[0], journey) for journey in JOURNEYS))
         except RedisError as error:
             log.warning("drafts unavailable", extra={"error": type(error).__name__})
-        response.delete_cookie(
-            DRAFT_COOKIE,
-            path="/",
-            secure=request.app.state.page_cookies_secure,
-            httponly=True,
-            samesite="strict",
-        )
+        delete_private_cookie(request, response, DRAFT_COOKIE)
 
 
 def drafts(request: Request) -> Drafts:

@@ -158,3 +158,14 @@ def set_private_cookie(request: Request, response: Response, name: str, value: s
         httponly=True,
         samesite="strict",
     )
+
+
+def delete_private_cookie(request: Request, response: Response, name: str) -> None:
+    """Have the browser forget a cookie `set_private_cookie` gave it."""
+    response.delete_cookie(
+        name,
+        path="/",
+        secure=request.app.state.page_cookies_secure,
+        httponly=True,
+        samesite="strict",
+    )

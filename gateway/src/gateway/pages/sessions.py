@@ -17,7 +17,7 @@ from fastapi.responses import Response
 from redis.asyncio import Redis
 
 from gateway.edge.authentication import CASE_SESSION_PREFIX
-from gateway.pages.rendering import set_private_cookie
+from gateway.pages.rendering import delete_private_cookie, set_private_cookie
 from nowrongdoor.auth import Principal
 
 CASE_COOKIE: Final = "nwd_case"
@@ -69,13 +69,7 @@ class TrackingSessions:
         token = request.cookies.get(CASE_COOKIE)
         if token:
             await self.end_token(token)
-        response.delete_cookie(
-            CASE_COOKIE,
-            path="/",
-            secure=request.app.state.page_cookies_secure,
-            httponly=True,
-            samesite="strict",
-        )
+        delete_private_cookie(request, response, CASE_COOKIE)
 
 
 def tracking_sessions(request: Request) -> TrackingSessions:

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from gateway.edge.receipt_guard import ReceiptGuardDep
-from gateway.pages.forms import read_form
+from gateway.pages.forms import Form, read_form
 from gateway.pages.rendering import N_, check_form
 from gateway.pages.site import LanguagePath
 from gateway.pages.track.visit import CaseVisit, back_to_case, normalised_receipt
@@ -46,17 +46,28 @@ async def _opened(
         return None
 
 
-@router.post("/{language:lang}/track/personal-data")
-async def download(
-    language: LanguagePath, request: Request, upstreams: UpstreamsDep, guard: ReceiptGuardDep
-) -> Response:
-    """Everything held about the complaint, as the API exports it, downloaded as a JSON file."""
+async def _asked(
+    request: Request, language: str, upstreams: UpstreamsDep
+) -> tuple[Form, CaseVisit, str] | Response:
+    """The form sent from the case page, its visit and the receipt typed; the page to show
+    instead when the form is refused or no case is open in this browser."""
     form = await read_form(request)
     check_form(request, form.get("csrf"))
     visit = await CaseVisit.of(request, language, upstreams)
     if not isinstance(visit, CaseVisit):
         return visit
-    receipt = normalised_receipt(form.get("receipt"))
+    return form, visit, normalised_receipt(form.get("receipt"))
+
+
+@router.post("/{language:lang}/track/personal-data")
+async def download(
+    language: LanguagePath, request: Request, upstreams: UpstreamsDep, guard: ReceiptGuardDep
+) -> Response:
+    """Everything held about the complaint, as the API exports it, downloaded as a JSON file."""
+    asked = await _asked(request, language, upstreams)
+    if isinstance(asked, Response):
+        return asked
+    _, visit, receipt = asked
     if not is_receipt(receipt):
         return await visit.refused(422, "export_receipt", NO_RECEIPT)
     intake, public = upstreams.intake, Principal.public()
@@ -80,12 +91,10 @@ async def erase(
     language: LanguagePath, request: Request, upstreams: UpstreamsDep, guard: ReceiptGuardDep
 ) -> Response:
     """Erase the personal data once the box is ticked; the case itself goes on."""
-    form = await read_form(request)
-    check_form(request, form.get("csrf"))
-    visit = await CaseVisit.of(request, language, upstreams)
-    if not isinstance(visit, CaseVisit):
-        return visit
-    receipt = normalised_receipt(form.get("receipt"))
+    asked = await _asked(request, language, upstreams)
+    if isinstance(asked, Response):
+        return asked
+    form, visit, receipt = asked
     if form.get("confirm") != "yes":
         return await visit.refused(422, "erase_confirm", UNTICKED)
     if not is_receipt(receipt):
