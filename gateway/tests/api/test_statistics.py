@@ -12,7 +12,7 @@ import httpx
 import pytest
 import rdflib
 
-from nowrongdoor.contracts.statistics import PromiseRow, Statistics, TimingRow
+from nowrongdoor.contracts.statistics import PromiseRow, RunningMonth, Statistics, TimingRow
 from nowrongdoor.contracts.vocabulary import CaseOutcome, ServiceStandard
 
 from ..fakes import FakeServices
@@ -25,6 +25,7 @@ PARAMETERLESS = (
     "/v1/statistics/timings",
     "/v1/statistics/promises",
     "/v1/statistics/months",
+    "/v1/statistics/running-month",
     "/v1/statistics/dictionary",
     "/v1/statistics/catalogue.jsonld",
 )
@@ -162,6 +163,7 @@ async def test_the_index_names_the_months_the_licence_and_every_address(
         "timings": f"{BASE}/timings",
         "promises": f"{BASE}/promises",
         "series": f"{BASE}/months",
+        "running_month": f"{BASE}/running-month",
         "dictionary": f"{BASE}/dictionary",
         "dictionary_csv": f"{BASE}/dictionary.csv",
         "catalogue": f"{BASE}/catalogue.jsonld",
@@ -403,7 +405,7 @@ async def test_a_month_without_statistics_is_not_found(
 @pytest.mark.parametrize(
     "path",
     [
-        *PARAMETERLESS[:5],
+        *PARAMETERLESS[:6],
         "/v1/statistics/catalogue.jsonld",
         "/v1/statistics/downloads/2026-11.json",
     ],
@@ -428,6 +430,37 @@ async def test_routing_down_leaves_the_dictionary_unavailable(
 
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"
+
+
+# --- The running month ------------------------------------------------------------------------
+
+
+async def test_the_running_month_gives_the_networks_count_in_steps_of_five(
+    client: httpx.AsyncClient, published: FakeServices
+) -> None:
+    published.statistics.running_month = RunningMonth(
+        month="2026-12", complaints_received=35, suppressed=False
+    )
+
+    response = await client.get("/v1/statistics/running-month")
+
+    assert response.status_code == 200, response.text
+    assert response.headers["cache-control"] == "public, max-age=10"
+    answer = response.json()
+    assert (answer["month"], answer["complaints_received"], answer["suppressed"]) == (
+        "2026-12",
+        35,
+        False,
+    )
+    assert "multiple of 5" in answer["rounding"]
+    assert {call.caller.kind for call in published.statistics.calls} == {"public"}
+
+
+async def test_the_running_month_withholds_a_count_under_five(client: httpx.AsyncClient) -> None:
+    response = await client.get("/v1/statistics/running-month")
+
+    assert response.status_code == 200, response.text
+    assert (response.json()["complaints_received"], response.json()["suppressed"]) == (None, True)
 
 
 # --- A fresh platform -------------------------------------------------------------------------
@@ -818,6 +851,7 @@ async def test_openapi_documents_every_statistics_endpoint_as_public(
         "/v1/statistics/timings",
         "/v1/statistics/promises",
         "/v1/statistics/months",
+        "/v1/statistics/running-month",
         "/v1/statistics/downloads/{month}/{dataset}.csv",
         "/v1/statistics/downloads/{month}/{dataset}.json",
         "/v1/statistics/downloads/{month}.json",

@@ -13,6 +13,7 @@ from nowrongdoor.contracts.statistics import (
     CountTable,
     Dimension,
     Measure,
+    RunningMonth,
     Statistics,
     StatisticsClient,
     StatisticsMonths,
@@ -22,13 +23,17 @@ from .stand_in import StandIn, Switchboard
 
 
 class FakeStatistics(StandIn, StatisticsClient):
-    """Answers the months put in `published`; any other month has nothing."""
+    """Answers the months put in `published`, any other month has nothing; and `running`."""
 
     published: dict[str, Statistics]
+    running_month: RunningMonth
 
     def __init__(self, switchboard: Switchboard) -> None:
         super().__init__(switchboard)
         self.published = {}
+        self.running_month = RunningMonth(
+            month="2026-12", complaints_received=None, suppressed=True
+        )
 
     @override
     async def months(self, caller: Principal) -> StatisticsMonths:
@@ -39,6 +44,11 @@ class FakeStatistics(StandIn, StatisticsClient):
     async def month(self, caller: Principal, month: str) -> Statistics | None:
         await self.reached("month", caller, month)
         return self.published.get(month)
+
+    @override
+    async def running(self, caller: Principal) -> RunningMonth:
+        await self.reached("running", caller)
+        return self.running_month
 
 
 def count_table(

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from case_tracking.models import CaseGroup, CasePart
 from nowrongdoor.auth import Principal
-from nowrongdoor.contracts.statistics import Statistics, StatisticsMonths
+from nowrongdoor.contracts.statistics import RunningMonth, Statistics, StatisticsMonths
 from nowrongdoor.contracts.vocabulary import CaseStatus
 from nowrongdoor.ids import new_reference
 
@@ -65,6 +65,19 @@ async def test_the_public_reads_the_months_and_a_months_figures(
         "ma-mediateur": 6,
         "all": 6,
     }
+
+
+async def test_the_public_reads_the_running_months_one_figure(
+    app: FastAPI, client: httpx.AsyncClient, as_: As
+) -> None:
+    await seed(app, datetime.now(UTC), 7)
+
+    response = await as_(Principal.public()).get("/internal/statistics/running")
+
+    assert response.status_code == 200, response.text
+    running = RunningMonth.model_validate(response.json())
+    assert running.month == datetime.now(UTC).strftime("%Y-%m")
+    assert (running.complaints_received, running.suppressed) == (5, False)
 
 
 async def test_a_month_with_nothing_is_not_found_and_a_malformed_one_is_refused(

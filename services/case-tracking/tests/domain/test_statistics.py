@@ -7,9 +7,12 @@ from case_tracking.domain.statistics import (
     CaseFact,
     KeptPromise,
     days_between,
+    first_unpublished,
     month_of,
+    month_start,
     months_with_figures,
     published,
+    running_figure,
     territory_path,
 )
 from case_tracking.domain.statistics.tables import percentile
@@ -231,3 +234,25 @@ def test_months_and_days_say_no_more_than_they_must() -> None:
     assert days_between(start, datetime(2026, 12, 2, 11, 0, tzinfo=UTC)) == 1.5
     assert percentile([2.0], 0.9) == 2.0
     assert percentile([1.5, 2.0], 0.5) == 2.0  # 1.75, in whole days
+
+
+def test_a_month_is_held_back_until_the_day_after_it_ends() -> None:
+    assert first_unpublished(datetime(2026, 11, 20, tzinfo=UTC)) == "2026-11"
+    assert first_unpublished(datetime(2026, 12, 1, 23, 59, tzinfo=UTC)) == "2026-11"
+    assert first_unpublished(datetime(2026, 12, 2, tzinfo=UTC)) == "2026-12"
+    assert month_start(datetime(2026, 12, 4, 15, 30, tzinfo=UTC)) == datetime(
+        2026, 12, 1, tzinfo=UTC
+    )
+
+
+def test_the_running_figure_moves_only_every_five_complaints() -> None:
+    assert [running_figure(received) for received in (0, 1, 4, 5, 9, 10, 14, 123)] == [
+        None,
+        None,
+        None,
+        5,
+        5,
+        10,
+        10,
+        120,
+    ]

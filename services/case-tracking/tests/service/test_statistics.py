@@ -136,6 +136,44 @@ async def test_a_month_is_published_once_it_has_ended_and_never_revised(
     assert months.months == ["2026-10"]
 
 
+async def test_an_ended_month_waits_its_grace_day_for_what_was_in_flight_at_midnight(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    await populate(app)
+    just_ended = datetime(2026, 11, 1, 0, 0, 5, tzinfo=UTC)
+    grace_over = datetime(2026, 11, 2, tzinfo=UTC)
+
+    during = await statistics.month(app.state.runtime, StatisticsCache(), "2026-10", just_ended)
+    listed = await statistics.months(app.state.runtime, StatisticsCache(), just_ended)
+    await populate(app)  # as many October complaints again, heard in November's first seconds
+    after = await statistics.month(app.state.runtime, StatisticsCache(), "2026-10", grace_over)
+
+    assert during is None and listed.months == []
+    assert after is not None
+    assert count(after, "received-by-institution", institution="all") == 2 * 11
+
+
+async def test_the_running_month_gives_only_the_networks_complaints_in_steps_of_five(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    october = datetime(2026, 10, 20, tzinfo=UTC)
+    await populate(app)  # eleven complaints received on 5 October, one of them advised
+
+    ten = await statistics.running(app.state.runtime, StatisticsCache(), october)
+    await populate(app)
+    await populate(app)
+    thirty = await statistics.running(app.state.runtime, StatisticsCache(), october)  # of 33
+    none_yet = await statistics.running(app.state.runtime, StatisticsCache(), NOW)
+
+    assert (ten.month, ten.complaints_received, ten.suppressed) == ("2026-10", 10, False)
+    assert thirty.complaints_received == 30
+    assert (none_yet.month, none_yet.complaints_received, none_yet.suppressed) == (
+        "2026-11",
+        None,
+        True,
+    )
+
+
 async def test_the_list_of_months_publishes_each_ended_month_as_it_then_stands(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:

@@ -35,6 +35,11 @@ class Links(BaseModel):
     timings: str = Field(examples=[f"{EXAMPLE_BASE}/timings"])
     promises: str = Field(examples=[f"{EXAMPLE_BASE}/promises"])
     series: str = Field(description="Month after month", examples=[f"{EXAMPLE_BASE}/months"])
+    running_month: str = Field(
+        description="Complaints received so far this month, network-wide, in steps of the "
+        "threshold",
+        examples=[f"{EXAMPLE_BASE}/running-month"],
+    )
     dictionary: str = Field(examples=[f"{EXAMPLE_BASE}/dictionary"])
     dictionary_csv: str = Field(examples=[f"{EXAMPLE_BASE}/dictionary.csv"])
     catalogue: str = Field(
@@ -138,6 +143,7 @@ async def get_index(
             timings=addresses.api("timings"),
             promises=addresses.api("promises"),
             series=addresses.series,
+            running_month=addresses.running_month,
             dictionary=addresses.dictionary,
             dictionary_csv=addresses.dictionary_csv,
             catalogue=addresses.catalogue,

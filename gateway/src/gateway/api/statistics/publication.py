@@ -38,9 +38,11 @@ JOINT_CASES = (
 )
 GRANULARITY = (
     "Month: every figure covers one calendar month (UTC), written YYYY-MM. Nothing finer than "
-    "the month is published. A month is published once, after it has ended, and never revised: "
-    "figures of a running month, or revised later, would differ from one reading to the next "
-    "by exactly the cases in between."
+    "the month is published. A month is published once, the day after it has ended (so that "
+    "what was under way at midnight is counted), and never revised: figures of a running "
+    "month, or revised later, would differ from one reading to the next by exactly the cases "
+    "in between. Of the running month, only the network's count of complaints received so far "
+    "is given, with no breakdown, rounded down to a multiple of the threshold."
 )
 
 
@@ -88,6 +90,10 @@ class Addresses:
     @property
     def series(self) -> str:
         return f"{self.root}/months"
+
+    @property
+    def running_month(self) -> str:
+        return f"{self.root}/running-month"
 
     @property
     def dictionary(self) -> str:

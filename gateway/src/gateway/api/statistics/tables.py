@@ -46,8 +46,9 @@ TableQuery = Annotated[
 MEASURES: tuple[Measure, ...] = get_args(Measure)
 _MONTH_DOC = (
     "`month` is the latest month published when none is asked for; on a platform with none "
-    "yet, the answer is empty, `month` null. A month is published once it has ended, never "
-    "before and never revised: the running month answers 404 like any month not published. "
+    "yet, the answer is empty, `month` null. A month is published the day after it has ended, "
+    "never before and never revised: the running month answers 404 like any month not "
+    "published (`/v1/statistics/running-month` gives its one figure). "
 )
 _RESPONSES: dict[int | str, dict[str, Any]] = {422: MALFORMED, 404: NO_SUCH_MONTH, 503: UNAVAILABLE}
 

@@ -5,8 +5,9 @@ category, respondent type, territory, channel, outcome and month; times in days;
 promised dates kept. No reference, no free text, no date finer than the month. A count under the
 threshold is never sent: it travels as `None` with `suppressed` set, and so does every other cell
 withheld so that the first cannot be recovered from the totals (complementary suppression), nor
-held under the threshold by them. A month is published once, after it has ended, and never
-revised: a month still running is not published at all.
+held under the threshold by them. A month is published once, a day after it has ended, and never
+revised. Of the month still running, one figure only: the complaints the whole network has
+received so far, rounded down to a multiple of the threshold, with no breakdown at all.
 """
 
 from __future__ import annotations
@@ -151,6 +152,24 @@ class StatisticsMonths(BaseModel):
     months: list[str] = Field(examples=[["2026-10", "2026-11"]])
 
 
+class RunningMonth(BaseModel):
+    """The complaints the whole network has received so far in the running month: one figure,
+    with no breakdown by institution, subject, place or channel, rounded down to a multiple of
+    the threshold so that it moves only every few complaints."""
+
+    model_config = ConfigDict(frozen=True)
+
+    month: str = Field(description="The running month, YYYY-MM (UTC)", examples=["2026-12"])
+    complaints_received: int | None = Field(
+        ge=SUPPRESSION_THRESHOLD,
+        multiple_of=SUPPRESSION_THRESHOLD,
+        description=f"At least this many: the count rounded down to a multiple of "
+        f"{SUPPRESSION_THRESHOLD}; None while there are fewer",
+        examples=[40],
+    )
+    suppressed: bool = Field(description="True while fewer than the threshold were received")
+
+
 class StatisticsClient(ServiceClient):
     """The published statistics, typed; computed by case-tracking, public to everyone."""
 
@@ -171,3 +190,8 @@ class StatisticsClient(ServiceClient):
                 return None
             raise
         return self.read(response, Statistics)
+
+    async def running(self, caller: Principal) -> RunningMonth:
+        """The running month's one figure: complaints received so far, network-wide."""
+        response = await self.call(caller, "GET", "/internal/statistics/running")
+        return self.read(response, RunningMonth)

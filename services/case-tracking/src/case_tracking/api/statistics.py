@@ -10,7 +10,12 @@ from case_tracking.api.dependencies import NowDep, answer
 from case_tracking.service import statistics
 from case_tracking.service.statistics import StatisticsCache
 from nowrongdoor.auth import internal_principal
-from nowrongdoor.contracts.statistics import MONTH_PATTERN, Statistics, StatisticsMonths
+from nowrongdoor.contracts.statistics import (
+    MONTH_PATTERN,
+    RunningMonth,
+    Statistics,
+    StatisticsMonths,
+)
 from nowrongdoor.problems import ProblemError
 from nowrongdoor.runtime import RuntimeDep
 
@@ -37,6 +42,13 @@ async def statistics_months(runtime: RuntimeDep, cache: CacheDep, now: NowDep) -
     return await statistics.months(runtime, cache, now)
 
 
+@router.get("/running")
+async def statistics_running(runtime: RuntimeDep, cache: CacheDep, now: NowDep) -> RunningMonth:
+    """The running month's one figure: complaints received so far across the whole network,
+    rounded down to a multiple of the threshold."""
+    return await statistics.running(runtime, cache, now)
+
+
 @router.get(
     "/{month}",
     responses={
@@ -48,12 +60,12 @@ async def statistics_for_month(
     runtime: RuntimeDep, cache: CacheDep, month: Month, now: NowDep
 ) -> Statistics:
     """Everything published for one month, small counts withheld and marked as such; a month
-    is published once it has ended, and never revised."""
+    is published the day after it has ended, and never revised."""
     figures = await statistics.month(runtime, cache, month, now)
     if figures is None:
         raise ProblemError(
             404,
-            "No statistics for this month: it has not ended yet (a month is published once "
-            "it has ended), or nothing was received or closed in it.",
+            "No statistics for this month: it is not published yet (a month is published the "
+            "day after it has ended), or nothing was received or closed in it.",
         )
     return figures

@@ -121,6 +121,14 @@ async def counted_advice(session: AsyncSession) -> list[CountedAdvice]:
     ]
 
 
+async def complaints_received_since(session: AsyncSession, start: datetime) -> int:
+    """How many complaints were received from `start` on, whatever became of them."""
+    found = await session.scalar(
+        sa.select(sa.func.count()).select_from(CaseGroup).where(col(CaseGroup.received_at) >= start)
+    )
+    return int(found or 0)
+
+
 async def published_months(session: AsyncSession) -> set[str]:
     """The months published."""
     return set((await session.scalars(sa.select(col(PublishedMonth.month)))).all())

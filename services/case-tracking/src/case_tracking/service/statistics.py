@@ -1,12 +1,15 @@
-"""The published statistics: each month's tables, published once, after the month has ended,
-and never revised.
+"""The published statistics: each month's tables, published once, a day after the month has
+ended, and never revised; and the running month's one figure.
 
 A month still running is not published: figures recomputed as cases come in would differ, one
 reading to the next, by exactly the cells of the complaint filed in between. The first reading
-after a month ends computes its figures and stores them (`PublishedMonth`); every later reading
-serves them as stored, so a late change (a transfer, a re-routing, a withdrawal) never makes a
-second version to set beside the first. A process keeps what it read for a while, so the public
-API does not read the store on each request.
+after a month's grace day (`statistics.GRACE`: what was in flight at midnight has arrived)
+computes its figures and stores them (`PublishedMonth`); every later reading serves them as
+stored, so a late change (a transfer, a re-routing, a withdrawal) never makes a second version to
+set beside the first. Of the running month only the network's count of complaints received so
+far is given, in steps of the threshold, with nothing to tell one complaint from another. A
+process keeps what it read for a while, so the public API does not read the store on each
+request.
 """
 
 from __future__ import annotations
@@ -26,10 +29,10 @@ from case_tracking.models import PartPause
 from case_tracking.repository import counting
 from case_tracking.service import Database
 from case_tracking.service.deadlines import part_promises
-from nowrongdoor.contracts.statistics import ALL, Statistics, StatisticsMonths
+from nowrongdoor.contracts.statistics import ALL, RunningMonth, Statistics, StatisticsMonths
 
 FRESH_SECONDS = 10.0
-"""How long the list of months is kept: it grows by one when a month ends."""
+"""How long the list of months, and the running month's figure, are kept."""
 
 SETTLED_SECONDS = 300.0
 """How long a published month's figures are kept in a process; they never change."""
@@ -64,26 +67,28 @@ class StatisticsCache:
     timer: Callable[[], float] = time.monotonic
     months: Kept[StatisticsMonths] = field(init=False)
     figures: Kept[Statistics] = field(init=False)
+    running: Kept[RunningMonth] = field(init=False)
 
     def __post_init__(self) -> None:
         self.months = Kept(self.timer)
         self.figures = Kept(self.timer)
+        self.running = Kept(self.timer)
 
 
 async def months(db: Database, cache: StatisticsCache, now: datetime) -> StatisticsMonths:
-    """The months published, oldest first: every month ended by `now` in which anything was
-    received or closed. One ended but not yet read is published now, as it stands."""
+    """The months published, oldest first: every month ended by `now`, and past its grace day,
+    in which anything was received or closed. One not yet read is published now, as it stands."""
     kept = cache.months.get(ALL)
     if kept is not None:
         return kept[0]
-    running = statistics.month_of(now)
+    unsettled = statistics.first_unpublished(now)
     async with db.sessions() as session:
         stored = await counting.published_months(session)
     # Promises are judged only for a month to publish: listing reads the codes and instants.
     unpublished = [
         ended
         for ended in statistics.months_with_figures(await _facts(db, now=None))
-        if ended < running and ended not in stored
+        if ended < unsettled and ended not in stored
     ]
     facts = await _facts(db, now=now) if unpublished else []
     for ended in unpublished:
@@ -97,13 +102,14 @@ async def months(db: Database, cache: StatisticsCache, now: datetime) -> Statist
 async def month(
     db: Database, cache: StatisticsCache, wanted: str, now: datetime
 ) -> Statistics | None:
-    """Everything published for the month `wanted` (`YYYY-MM`); None while it is still running
-    (or yet to come), and for an ended month in which nothing was received or closed.
+    """Everything published for the month `wanted` (`YYYY-MM`); None while it is still running,
+    in its grace day or yet to come, and for an ended month in which nothing was received or
+    closed.
 
     Promised dates count once decided: kept when the step was taken by the day, missed when it
     was not and the day had passed when the month was published."""
-    if wanted >= statistics.month_of(now):
-        return None  # not published before it has ended
+    if wanted >= statistics.first_unpublished(now):
+        return None  # not published before it has ended and settled
     kept = cache.figures.get(wanted)
     if kept is not None:
         return kept[0]
@@ -117,6 +123,21 @@ async def month(
     if figures is not None:
         cache.figures.keep(wanted, figures, cache.settled_seconds)
     return figures
+
+
+async def running(db: Database, cache: StatisticsCache, now: datetime) -> RunningMonth:
+    """The running month's one figure: the complaints the network received since it began."""
+    kept = cache.running.get(ALL)
+    if kept is not None:
+        return kept[0]
+    async with db.sessions() as session:
+        received = await counting.complaints_received_since(session, statistics.month_start(now))
+    figure = statistics.running_figure(received)
+    found = RunningMonth(
+        month=statistics.month_of(now), complaints_received=figure, suppressed=figure is None
+    )
+    cache.running.keep(ALL, found, cache.fresh_seconds)
+    return found
 
 
 async def _publish(

@@ -43,8 +43,12 @@ that a handful of people are behind it; it must remain possible that it is 5 or 
    withheld too (widening to the sums around those when none is left), step 2 runs again, and
    so on until every small count could be the threshold or more.
 
-A month is published once, after it has ended, and never revised (`service.statistics`): two
-readings of a changing month would differ by exactly the cells of the cases in between.
+A month is published once, a day after it has ended (`facts.GRACE`, for the events still in flight
+at midnight), and never revised (`service.statistics`): two readings of a changing month would
+differ by exactly the cells of the cases in between. Of the running month only one figure is
+published (`running_figure`): the complaints the whole network received so far, with no breakdown
+at all, rounded down to a multiple of the threshold. Its readings differ only when complaints
+arrive, and tell nothing of what they were about, where, or who took them.
 
 Times to acknowledge, to decide admissibility and to close are published with the number of
 cases measured, which is a cell like any other; a withheld number withholds its times too. The
@@ -56,25 +60,33 @@ as well, so a share that would reveal a small number of kept or missed dates is 
 
 from case_tracking.domain.statistics.disclosure import CellKey, Relation, suppressed_cells
 from case_tracking.domain.statistics.facts import (
+    GRACE,
     NONE,
     CaseFact,
     KeptPromise,
     days_between,
+    first_unpublished,
     month_of,
+    month_start,
+    running_figure,
     territory_path,
 )
 from case_tracking.domain.statistics.tables import months_with_figures, published
 
 __all__ = [
+    "GRACE",
     "NONE",
     "CaseFact",
     "CellKey",
     "KeptPromise",
     "Relation",
     "days_between",
+    "first_unpublished",
     "month_of",
+    "month_start",
     "months_with_figures",
     "published",
+    "running_figure",
     "suppressed_cells",
     "territory_path",
 ]

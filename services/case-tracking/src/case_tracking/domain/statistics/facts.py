@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+from nowrongdoor.contracts.statistics import SUPPRESSION_THRESHOLD
 from nowrongdoor.contracts.vocabulary import ServiceStandard
 
 NONE = "none"
@@ -14,6 +15,11 @@ UNKNOWN = "unknown"
 """A fact the complaint's receipt would have told, never heard."""
 
 _SECONDS_A_DAY = 86_400
+
+GRACE = timedelta(days=1)
+"""How long an ended month waits before it is published, never to change again: a complaint
+received at a minute to midnight and heard a moment later, or while a service restarts, still
+counts in its month."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,25 @@ class CaseFact:
 def month_of(at: datetime) -> str:
     """The month of an instant, in UTC, as `YYYY-MM`: no finer date is published."""
     return at.astimezone(UTC).strftime("%Y-%m")
+
+
+def first_unpublished(now: datetime) -> str:
+    """The earliest month not to be published at `now` (`YYYY-MM`): the running month, or the
+    month just ended while its grace day lasts. Every month before it may be."""
+    return month_of(now - GRACE)
+
+
+def month_start(at: datetime) -> datetime:
+    """The first instant, in UTC, of the month of `at`."""
+    return at.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def running_figure(received: int, step: int = SUPPRESSION_THRESHOLD) -> int | None:
+    """The running month's one published figure from the complaints received so far: rounded
+    down to a multiple of `step`, so it moves only every `step` complaints; None under `step`."""
+    if received < step:
+        return None
+    return received - received % step
 
 
 def days_between(start: datetime, end: datetime) -> float:
