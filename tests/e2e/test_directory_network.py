@@ -1,11 +1,20 @@
 """The whole network answers: every regional office, the German-speaking Community's ombudsman,
 the AFA, and the INPPLC under its former name, through the public API and the guide, and each
-receiving the complaints that are theirs as cases it can read."""
+receiving the complaints that are theirs as cases it can read.
+
+Every delegation of the Médiateur and every commission of the CNDH is reached, by the guide and
+by a filed complaint, from each region it serves: the office expected for a region is read from
+the seed directory the platform routes by, not written out here.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import re
-from typing import Any
+from collections.abc import Awaitable
+from importlib import resources
+from typing import Any, Final, TypeVar
 
 import httpx
 import pytest
@@ -13,6 +22,20 @@ import pytest
 from .conftest import Platform
 from .test_complaint_to_case import complaint, file, follow_until
 from .test_triage_decision import token
+
+K = TypeVar("K")
+T = TypeVar("T")
+
+DIRECTORY: Final = json.loads(
+    resources.files("routing").joinpath("directory.json").read_text(encoding="utf-8")
+)
+"""The seed directory the platform's routing starts from."""
+REGIONAL_NETWORKS: Final = {
+    "ma-mediateur": ("maladministration", "local-authority", "fr"),
+    "ma-cndh": ("human-rights", "public-official", "ar"),
+}
+"""Each institution with an office per region, and a complaint's facts that are its own:
+category, respondent type and language."""
 
 
 def filed(
@@ -30,6 +53,12 @@ def filed(
     )
 
 
+async def ask_the_guide(gateway: httpx.AsyncClient, body: dict[str, Any]) -> httpx.Response:
+    return await gateway.post(
+        "/v1/guide/answers", params={"lang": body["language"]}, json=guide_answers(body)
+    )
+
+
 def guide_answers(body: dict[str, Any]) -> dict[str, Any]:
     """The answers a person gives the guide for the same facts as this complaint."""
     return {
@@ -43,16 +72,6 @@ def guide_answers(body: dict[str, Any]) -> dict[str, Any]:
 
 
 SITUATIONS = [
-    pytest.param(
-        filed("maladministration", "local-authority", "MA-07"),
-        [("ma-mediateur", "lead", "ma-mediateur-marrakech-safi")],
-        id="a commune in Marrakech-Safi: the Médiateur's Marrakech-Safi delegation",
-    ),
-    pytest.param(
-        filed("human-rights", "public-official", "MA-11", language="ar"),
-        [("ma-cndh", "lead", "ma-cndh-laayoune-sakia-el-hamra")],
-        id="human rights in Laâyoune-Sakia El Hamra: that region's commission",
-    ),
     pytest.param(
         filed("maladministration", "regional-administration", "BE-DG", language="de"),
         [("be-ostbelgien", "lead", None)],
@@ -82,9 +101,7 @@ async def test_the_guide_and_a_filed_complaint_end_at_the_new_institutions_and_o
     body: dict[str, Any],
     expected: list[tuple[str, str, str | None]],
 ) -> None:
-    asked = await gateway.post(
-        "/v1/guide/answers", params={"lang": body["language"]}, json=guide_answers(body)
-    )
+    asked = await ask_the_guide(gateway, body)
     accepted = await file(gateway, body)
     case = await follow_until(gateway, accepted, "routed", timeout=45)
 
@@ -96,6 +113,70 @@ async def test_the_guide_and_a_filed_complaint_end_at_the_new_institutions_and_o
     seen = await gateway.get(f"/v1/cases/{accepted['reference']}", headers=own)
     assert seen.status_code == 200, seen.text
     assert seen.json()["institutions"][0]["institution_id"] == lead
+
+
+def regional_offices(institution: str) -> dict[str, str]:
+    """The office the seed directory gives each territory the institution's offices serve."""
+    [entry] = [each for each in DIRECTORY["institutions"] if each["id"] == institution]
+    return {
+        territory: office["id"]
+        for office in entry["offices"]
+        for territory in office["territories"]
+    }
+
+
+async def at_once(calls: dict[K, Awaitable[T]]) -> dict[K, T]:
+    """Every call awaited together, each answer under its call's key."""
+    answers = await asyncio.gather(*calls.values())
+    return dict(zip(calls, answers, strict=True))
+
+
+async def test_every_regional_office_is_reached_by_the_guide_and_by_a_filed_complaint(
+    platform: Platform, gateway: httpx.AsyncClient
+) -> None:
+    regions = sorted(t["code"] for t in DIRECTORY["territories"] if t["parent"] == "MA")
+    for institution in REGIONAL_NETWORKS:
+        assert sorted(regional_offices(institution)) == regions, institution
+    situations = {
+        (institution, territory): filed(category, respondent_type, territory, language=language)
+        for institution, (category, respondent_type, language) in REGIONAL_NETWORKS.items()
+        for territory in regional_offices(institution)
+    }
+    expected = {
+        (institution, territory): [(institution, "lead", office)]
+        for institution in REGIONAL_NETWORKS
+        for territory, office in regional_offices(institution).items()
+    }
+
+    # Every complaint is filed before any is followed; then all are followed at once.
+    accepted = await at_once({key: file(gateway, body) for key, body in situations.items()})
+    asked, cases = await asyncio.gather(
+        at_once({key: ask_the_guide(gateway, body) for key, body in situations.items()}),
+        at_once(
+            {key: follow_until(gateway, a, "routed", timeout=90) for key, a in accepted.items()}
+        ),
+    )
+
+    assert {key: answer.status_code for key, answer in asked.items()} == dict.fromkeys(
+        situations, 200
+    )
+    assert {key: parts(answer.json()["institutions"]) for key, answer in asked.items()} == expected
+    assert {key: parts(case["institutions"]) for key, case in cases.items()} == expected
+    for institution in REGIONAL_NETWORKS:
+        own = await token(
+            gateway, *platform.create_client("institution", institution, "cases:read")
+        )
+        seen = await at_once(
+            {
+                key: gateway.get(f"/v1/cases/{receipt['reference']}", headers=own)
+                for key, receipt in accepted.items()
+                if key[0] == institution
+            }
+        )
+        assert {key: answer.status_code for key, answer in seen.items()} == dict.fromkeys(seen, 200)
+        assert {key: parts(answer.json()["institutions"]) for key, answer in seen.items()} == {
+            key: expected[key] for key in seen
+        }
 
 
 async def test_a_walloon_administration_outside_the_community_stays_with_the_walloon_ombudsman(
