@@ -3,11 +3,14 @@
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 from case_tracking_support import consumed, publish, received, routed
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from case_tracking import repository
 from case_tracking.models import CaseGroup, CasePart, TimelineEntry
+from case_tracking.repository import counting
 from case_tracking.service import statistics
 from case_tracking.service.statistics import StatisticsCache
 from nowrongdoor.bus import Bus
@@ -172,6 +175,32 @@ async def test_the_running_month_gives_only_the_networks_complaints_in_steps_of_
         None,
         True,
     )
+
+
+async def test_listing_the_months_reads_the_cases_again_only_once_another_month_has_ended(
+    app: FastAPI, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await populate(app)
+    reads: list[datetime] = []
+    read_parts = counting.counted_parts
+
+    async def counted_parts(session: AsyncSession) -> list[counting.CountedPart]:
+        reads.append(datetime.now(UTC))
+        return await read_parts(session)
+
+    monkeypatch.setattr(counting, "counted_parts", counted_parts)
+    cache = StatisticsCache(fresh_seconds=0)  # nothing kept: each listing asks again
+
+    first = await statistics.months(app.state.runtime, cache, NOW)
+    again = await statistics.months(app.state.runtime, cache, NOW + timedelta(days=1))
+    reads_in_november = len(reads)
+    in_december = await statistics.months(
+        app.state.runtime, cache, datetime(2026, 12, 2, tzinfo=UTC)
+    )
+
+    assert first.months == again.months == in_december.months == ["2026-10"]
+    assert reads_in_november == 2  # to list the months with figures, then to count October
+    assert len(reads) == 3  # November ended: listed again, found empty
 
 
 async def test_the_list_of_months_publishes_each_ended_month_as_it_then_stands(

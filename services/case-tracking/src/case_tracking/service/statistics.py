@@ -68,6 +68,9 @@ class StatisticsCache:
     months: Kept[StatisticsMonths] = field(init=False)
     figures: Kept[Statistics] = field(init=False)
     running: Kept[RunningMonth] = field(init=False)
+    examined_before: str | None = field(default=None, init=False)
+    """Every ended month before this one has been published or found empty, in this process:
+    the cases need reading again only once another month has ended."""
 
     def __post_init__(self) -> None:
         self.months = Kept(self.timer)
@@ -84,6 +87,17 @@ async def months(db: Database, cache: StatisticsCache, now: datetime) -> Statist
     unsettled = statistics.first_unpublished(now)
     async with db.sessions() as session:
         stored = await counting.published_months(session)
+    if cache.examined_before != unsettled:
+        await _publish_ended(db, stored, unsettled, now)
+        cache.examined_before = unsettled
+    found = StatisticsMonths(months=sorted(stored))
+    cache.months.keep(ALL, found, cache.fresh_seconds)
+    return found
+
+
+async def _publish_ended(db: Database, stored: set[str], unsettled: str, now: datetime) -> None:
+    """Publish every month before `unsettled` with figures and not yet stored, adding each to
+    `stored`."""
     # Promises are judged only for a month to publish: listing reads the codes and instants.
     unpublished = [
         ended
@@ -94,9 +108,6 @@ async def months(db: Database, cache: StatisticsCache, now: datetime) -> Statist
     for ended in unpublished:
         if await _publish(db, facts, ended, now) is not None:
             stored.add(ended)
-    found = StatisticsMonths(months=sorted(stored))
-    cache.months.keep(ALL, found, cache.fresh_seconds)
-    return found
 
 
 async def month(
