@@ -192,15 +192,17 @@ MEANINGS: dict[str, _Meaning] = {
     ),
     "median_days": _Meaning(
         "Median days",
-        "Half of the cases measured took the step within this many days, in whole days; "
-        f"empty when withheld or measured on fewer than {MIN_TIMED_CASES} cases.",
+        "Half of the cases measured took the step within about this many days: the median of "
+        "their exact durations, rounded to the nearest whole day; empty when withheld or "
+        f"measured on fewer than {MIN_TIMED_CASES} cases.",
         type="number",
         unit="days",
         nullable=True,
     ),
     "p90_days": _Meaning(
         "90th percentile, days",
-        "Nine cases in ten took the step within this many days, in whole days; empty when "
+        "Nine cases in ten took the step within about this many days: the 90th percentile of "
+        "their exact durations (interpolated), rounded to the nearest whole day; empty when "
         f"withheld or measured on fewer than {MIN_TIMED_CASES} cases.",
         type="number",
         unit="days",

@@ -83,8 +83,9 @@ def running_figure(received: int, step: int = SUPPRESSION_THRESHOLD) -> int | No
 
 
 def days_between(start: datetime, end: datetime) -> float:
-    """Days from `start` to `end`, to one decimal; never negative."""
-    return round(max((end - start).total_seconds(), 0) / _SECONDS_A_DAY, 1)
+    """Days from `start` to `end`, exact and never negative: only the published median and
+    percentile are rounded, once, to whole days (4.48 days is 4, never 4.5 and then 5)."""
+    return max((end - start).total_seconds(), 0) / _SECONDS_A_DAY
 
 
 def territory_path(code: str | None, path: list[str] | None = None) -> tuple[str, ...]:
