@@ -306,8 +306,8 @@ async def test_before_any_month_is_published_the_page_says_so(
     assert response.status_code == 200
     sentence = translate(
         language,
-        "No statistics have been published yet. The figures of a month appear here once it "
-        "has ended.",
+        "No statistics have been published yet. The figures of a month appear here the day "
+        "after it ends.",
     )
     assert sentence in text_of(response.text)
     assert "<svg" not in response.text and "<table" not in response.text
