@@ -742,6 +742,7 @@ MATRIX: dict[str, Check] = {
     "GET /v1/statistics/timings": nothing_to_own,
     "GET /v1/statistics/promises": nothing_to_own,
     "GET /v1/statistics/months": nothing_to_own,
+    "GET /v1/statistics/running-month": nothing_to_own,
     "GET /v1/statistics/downloads/{month}/{dataset}.csv": nothing_to_own,
     "GET /v1/statistics/downloads/{month}/{dataset}.json": nothing_to_own,
     "GET /v1/statistics/downloads/{month}.json": nothing_to_own,

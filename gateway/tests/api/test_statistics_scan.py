@@ -122,6 +122,7 @@ async def every_published_file(client: httpx.AsyncClient) -> dict[str, str]:
         "/v1/statistics/timings",
         "/v1/statistics/promises",
         "/v1/statistics/months",
+        "/v1/statistics/running-month",
         "/v1/statistics/dictionary",
         "/v1/statistics/dictionary.csv",
         "/v1/statistics/catalogue.jsonld",
