@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from opentelemetry.sdk.trace import TracerProvider
 
 from nowrongdoor.auth import INTERNAL_AUDIENCE, Principal, development_signing_key, verify_token
 from nowrongdoor.contracts.cases import CasesClient
@@ -122,3 +123,23 @@ async def test_an_unreachable_service_is_unavailable(tmp_path: Path) -> None:
 
     with pytest.raises(ServiceUnavailable):
         await client.complaint_for_staff(Principal.public(), REFERENCE)
+
+
+async def test_each_call_carries_the_trace_it_is_made_in(tmp_path: Path) -> None:
+    """Without the httpx instrumentation, where no span is exported, the trace still goes on."""
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return problem(404, "not-found", "No case.")
+
+    client = intake_over(handler, tmp_path)
+    tracer = TracerProvider().get_tracer("check")
+
+    with tracer.start_as_current_span("GET /v1/cases/{reference}") as span:
+        await client.check_receipt(
+            Principal.public(), ReceiptCheck(reference=REFERENCE, receipt="1" * 16)
+        )
+
+    trace_id = format(span.get_span_context().trace_id, "032x")
+    assert seen[0].headers["traceparent"].split("-")[1] == trace_id

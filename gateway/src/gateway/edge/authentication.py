@@ -103,7 +103,7 @@ class CaseSessions(Protocol):
     async def end_token(self, token: str) -> None: ...
 
 
-def case_sessions(request: Request) -> CaseSessions:
+async def case_sessions(request: Request) -> CaseSessions:
     sessions: CaseSessions = request.app.state.tracking_sessions
     return sessions
 

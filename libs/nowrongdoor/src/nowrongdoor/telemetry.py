@@ -172,8 +172,9 @@ def configure_tracing(
     `OTEL_TRACES_SAMPLER`/`_ARG`, `OTEL_BSP_*`, `OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT`,
     `_HEADERS`, `_TIMEOUT`, `_COMPRESSION`, `_CERTIFICATE` and `OTEL_EXPORTER_OTLP_PROTOCOL`.
     Spans are exported only where an endpoint is set (or an exporter handed in), and
-    `OTEL_SDK_DISABLED=true` or `OTEL_TRACES_EXPORTER=none` turns exporting off. Database and
-    Redis calls are traced only where spans are exported: nobody would see them otherwise.
+    `OTEL_SDK_DISABLED=true` or `OTEL_TRACES_EXPORTER=none` turns exporting off. Database,
+    Redis and outgoing HTTP calls are traced only where spans are exported: nobody would see
+    them otherwise.
 
     A public door passes `trust_incoming=False`: it starts a trace of its own for each request
     rather than continue one a caller names, since a caller's `traceparent` could switch
@@ -198,11 +199,12 @@ def configure_tracing(
     )
     exporter = exporter or _exporter_from_environment()
     trace.set_tracer_provider(provider)
-    # Calls between services carry the trace either way, so every log line of one complaint
-    # has the same trace id even where nothing is exported.
-    HTTPXClientInstrumentor().instrument()
+    # Calls between services carry the trace either way (`ServiceClient` puts it in each), so
+    # every log line of one complaint has the same trace id even where nothing is exported;
+    # their client spans, a tenth of the gateway's time on a read, only where they are.
     if exporter is None:
         return
+    HTTPXClientInstrumentor().instrument()
     provider.add_span_processor(BatchSpanProcessor(RedactingExporter(exporter)))
     RedisInstrumentor().instrument()
     # SQLAlchemy 2.1 works with the instrumentation, whose declared range ends below it.

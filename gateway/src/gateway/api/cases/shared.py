@@ -258,7 +258,7 @@ def relayed(*, receipt_checked: bool = False) -> Iterator[None]:
         raise
 
 
-def case_filters(
+async def case_filters(
     status: Annotated[
         CaseStatus | None,
         Query(
@@ -328,7 +328,7 @@ def _utc(moment: datetime | None) -> datetime | None:
 FiltersDep = Annotated[CaseFilters, Depends(case_filters)]
 
 
-def reading_language(
+async def reading_language(
     language: Annotated[
         Language | None,
         Query(

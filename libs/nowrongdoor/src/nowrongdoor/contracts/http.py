@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, ClassVar, TypeVar
 
 import httpx
+from opentelemetry import propagate
 from pydantic import BaseModel, ValidationError
 
 from nowrongdoor.auth import INTERNAL_AUDIENCE, IssuedTokens, Principal, SigningKey
@@ -80,8 +81,10 @@ class ServiceClient:
     ) -> httpx.Response:
         """The service's answer below 400; a refusal as `ServiceProblem`; else unavailable."""
         token = self.tokens.token_for(caller)
-        # The httpx instrumentation adds `traceparent` to the call.
         sent = {**(headers or {}), "Authorization": f"Bearer {token}"}
+        # The trace goes on with the call; where spans are exported, the httpx instrumentation
+        # puts its client span's in its place.
+        propagate.inject(sent)
         try:
             response = await self.http.request(
                 method, f"{self.base_url}{path}", headers=sent, **kwargs

@@ -9,6 +9,7 @@ institution, and the relaying NGO writes for the complainant's side.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -53,9 +54,15 @@ RELAYING_NGO = Viewer(sees_parts=False, messages=Reader.complainant(), notices="
 
 
 async def viewer(
-    session: AsyncSession, caller: Principal, group: CaseGroup, now: datetime
+    session: AsyncSession,
+    caller: Principal,
+    group: CaseGroup,
+    now: datetime,
+    *,
+    parts: Sequence[CasePart] | None = None,
 ) -> Viewer | None:
-    """How `caller` sees `group` at `now`; None when it may not see it at all."""
+    """How `caller` sees `group` at `now`; None when it may not see it at all. `parts`, when
+    given, are all the group's parts, read already, in the order they were opened."""
     if caller.may_open_as_complainant(group.reference):
         return COMPLAINANT
     if caller.kind == "admin":
@@ -66,7 +73,10 @@ async def viewer(
         return None
     if READ_SCOPE not in caller.scopes:
         return None
-    part = await repository.part_of(session, group.reference, caller.institution_id)
+    if parts is None:
+        part = await repository.part_of(session, group.reference, caller.institution_id)
+    else:
+        part = next((p for p in parts if p.institution_id == caller.institution_id), None)
     if part is not None:
         # An institution that handed the case on sees where it went, no longer what is said.
         reads = Reader.institution(part.institution_id) if _active(part) else None

@@ -10,7 +10,7 @@ from case_tracking import repository
 from case_tracking.domain import cursor, lifecycle, timeline
 from case_tracking.domain.messages import readable
 from case_tracking.models import CaseGroup, CaseMessage, CasePart, PartPause
-from case_tracking.repository import ListFilters
+from case_tracking.repository import ListedCase, ListFilters
 from case_tracking.service import Database, attachments
 from case_tracking.service.access import Viewer, audit_staff_read, viewer
 from case_tracking.service.deadlines import institution_day, part_promises
@@ -68,10 +68,12 @@ async def case_for(
         group = await repository.case_group(session, reference)
         if group is None:
             return None
-        seen_as = await viewer(session, caller, group, now)
+        # Read once: who may see the case depends on them, and the view shows them.
+        parts = await repository.parts(session, reference)
+        seen_as = await viewer(session, caller, group, now, parts=parts)
         if seen_as is None:
             return None
-        view = await _view(session, sealer, group, seen_as, now, language)
+        view = await _view(session, sealer, group, seen_as, now, language, parts=parts)
         if seen_as.audited and view.messages:
             await audit_staff_read(
                 session,
@@ -106,18 +108,22 @@ async def institution_cases(
     if not _lists_for(caller, institution_id):
         return InstitutionCasePage(items=[])
     async with db.sessions() as session:
-        # Promised days are the institution's own: "overdue" is judged on its local day.
-        country = await repository.institution_calendar(session, institution_id)
+        # Promised days are the institution's own: "overdue" is judged on its local day, and
+        # only "overdue" needs it.
+        today = now.date()
+        if filters.overdue is not None:
+            country = await repository.institution_calendar(session, institution_id)
+            today = institution_day(country, now)
         rows = await repository.institution_page(
             session,
             institution_id,
             filters=filters,
-            today=institution_day(country, now),
+            today=today,
             after=position,
             limit=limit + 1,
         )
-    items = [_listed(group, part.status, part.role, part.office_id) for group, part in rows]
-    return _page(items, limit, [(part.opened_at, part.reference) for _, part in rows])
+    items = [_listed_row(row) for row in rows]
+    return _page(items, limit, [(row.part_opened_at, row.reference) for row in rows])
 
 
 async def _relayed_cases(
@@ -140,9 +146,7 @@ async def _relayed_cases(
             after=position,
             limit=limit + 1,
         )
-    return _page(
-        [_listed(group, part.status, part.role, part.office_id) for group, part in rows], limit
-    )
+    return _page([_listed_row(row) for row in rows], limit)
 
 
 async def triage_queue(
@@ -185,6 +189,20 @@ def _listed(
     )
 
 
+def _listed_row(row: ListedCase) -> InstitutionCase:
+    return InstitutionCase.model_validate(
+        {
+            "reference": row.reference,
+            "status": row.status,
+            "part_status": row.part_status,
+            "role": row.role,
+            "office_id": row.office_id,
+            "language": row.language,
+            "opened_at": row.opened_at,
+        }
+    )
+
+
 def _page(
     items: list[InstitutionCase],
     limit: int,
@@ -208,9 +226,13 @@ async def _view(
     seen_as: Viewer,
     now: datetime,
     language: Language | None = None,
+    *,
+    parts: list[CasePart] | None = None,
 ) -> CaseView:
+    """The case as `seen_as` sees it; `parts` are its parts when the caller read them already."""
     reads_in = timeline.reading_language(language, group.language, complainant=seen_as.complainant)
-    parts = await repository.parts(session, group.reference)
+    if parts is None:
+        parts = await repository.parts(session, group.reference)
     pauses = await repository.pauses(session, (part.id for part in parts if part.id))
     entries = await repository.timeline(session, group.reference)
     active = sorted(
