@@ -203,6 +203,18 @@ async def test_listing_the_months_reads_the_cases_again_only_once_another_month_
     assert len(reads) == 3  # November ended: listed again, found empty
 
 
+async def test_an_ended_month_with_nothing_is_listed_once_a_complaint_of_it_is_heard(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    cache = StatisticsCache(fresh_seconds=0)
+    before = await statistics.months(app.state.runtime, cache, NOW)
+    await populate(app)  # October's complaints, heard in November
+
+    after = await statistics.months(app.state.runtime, cache, NOW)
+
+    assert (before.months, after.months) == ([], ["2026-10"])
+
+
 async def test_the_list_of_months_publishes_each_ended_month_as_it_then_stands(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:

@@ -121,12 +121,17 @@ async def counted_advice(session: AsyncSession) -> list[CountedAdvice]:
     ]
 
 
-async def complaints_received_since(session: AsyncSession, start: datetime) -> int:
-    """How many complaints were received from `start` on, whatever became of them."""
-    found = await session.scalar(
-        sa.select(sa.func.count()).select_from(CaseGroup).where(col(CaseGroup.received_at) >= start)
-    )
-    return int(found or 0)
+async def complaints_received(
+    session: AsyncSession, *, since: datetime | None = None, before: datetime | None = None
+) -> int:
+    """How many complaints were received from `since` and before `before`, whatever became of
+    them."""
+    query = sa.select(sa.func.count()).select_from(CaseGroup)
+    if since is not None:
+        query = query.where(col(CaseGroup.received_at) >= since)
+    if before is not None:
+        query = query.where(col(CaseGroup.received_at) < before)
+    return int(await session.scalar(query) or 0)
 
 
 async def published_months(session: AsyncSession) -> set[str]:

@@ -68,9 +68,11 @@ class StatisticsCache:
     months: Kept[StatisticsMonths] = field(init=False)
     figures: Kept[Statistics] = field(init=False)
     running: Kept[RunningMonth] = field(init=False)
-    examined_before: str | None = field(default=None, init=False)
-    """Every ended month before this one has been published or found empty, in this process:
-    the cases need reading again only once another month has ended."""
+    examined: tuple[str, int] | None = field(default=None, init=False)
+    """The first month not to publish, and how many complaints had been received before it,
+    when every month before it was last published or found empty in this process: the cases
+    need reading again only once another month has ended or a complaint of an earlier month
+    is heard late."""
 
     def __post_init__(self) -> None:
         self.months = Kept(self.timer)
@@ -87,9 +89,14 @@ async def months(db: Database, cache: StatisticsCache, now: datetime) -> Statist
     unsettled = statistics.first_unpublished(now)
     async with db.sessions() as session:
         stored = await counting.published_months(session)
-    if cache.examined_before != unsettled:
+        # A month gains figures after it ended only by a complaint received in it heard late:
+        # the parts' endings and advice are dated when they happen, in a month still running.
+        earlier = await counting.complaints_received(
+            session, before=statistics.month_start(now - statistics.GRACE)
+        )
+    if cache.examined != (unsettled, earlier):
         await _publish_ended(db, stored, unsettled, now)
-        cache.examined_before = unsettled
+        cache.examined = (unsettled, earlier)
     found = StatisticsMonths(months=sorted(stored))
     cache.months.keep(ALL, found, cache.fresh_seconds)
     return found
@@ -142,7 +149,7 @@ async def running(db: Database, cache: StatisticsCache, now: datetime) -> Runnin
     if kept is not None:
         return kept[0]
     async with db.sessions() as session:
-        received = await counting.complaints_received_since(session, statistics.month_start(now))
+        received = await counting.complaints_received(session, since=statistics.month_start(now))
     figure = statistics.running_figure(received)
     found = RunningMonth(
         month=statistics.month_of(now), complaints_received=figure, suppressed=figure is None
