@@ -122,7 +122,7 @@ async def institution_cases(
             after=position,
             limit=limit + 1,
         )
-    items = [_listed_row(row) for row in rows]
+    items = [_listed(row) for row in rows]
     return _page(items, limit, [(row.part_opened_at, row.reference) for row in rows])
 
 
@@ -146,7 +146,7 @@ async def _relayed_cases(
             after=position,
             limit=limit + 1,
         )
-    return _page([_listed_row(row) for row in rows], limit)
+    return _page([_listed(row) for row in rows], limit)
 
 
 async def triage_queue(
@@ -160,7 +160,7 @@ async def triage_queue(
         groups = await repository.triage_page(
             session, institution_id, after=position, limit=limit + 1
         )
-    return _page([_listed(group, group.status, "lead", None) for group in groups], limit)
+    return _page([_listed(_awaiting_triage(group)) for group in groups], limit)
 
 
 def _lists_for(caller: Principal, institution_id: str) -> bool:
@@ -173,23 +173,21 @@ def _lists_for(caller: Principal, institution_id: str) -> bool:
     )
 
 
-def _listed(
-    group: CaseGroup, part_status: CaseStatus, role: str, office: str | None
-) -> InstitutionCase:
-    return InstitutionCase.model_validate(
-        {
-            "reference": group.reference,
-            "status": group.status,
-            "part_status": part_status,
-            "role": role,
-            "office_id": office,
-            "language": group.language,
-            "opened_at": group.opened_at,
-        }
+def _awaiting_triage(group: CaseGroup) -> ListedCase:
+    """A case a triage desk lists: no institution has a part in it yet."""
+    return ListedCase(
+        reference=group.reference,
+        status=group.status,
+        language=group.language,
+        opened_at=group.opened_at,
+        part_status=group.status,
+        role="lead",
+        office_id=None,
+        part_opened_at=group.opened_at,
     )
 
 
-def _listed_row(row: ListedCase) -> InstitutionCase:
+def _listed(row: ListedCase) -> InstitutionCase:
     return InstitutionCase.model_validate(
         {
             "reference": row.reference,
