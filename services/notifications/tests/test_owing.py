@@ -2,7 +2,7 @@
 they left an address that is still there."""
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -13,6 +13,7 @@ from sqlmodel import col
 
 from notifications.channels import Rendered
 from notifications.models import ComplainantContact, Delivery, InstitutionContact
+from notifications.service import owing
 from notifications.service.dispatch import Channels
 from notifications.settings import NotificationsSettings
 from nowrongdoor.bus import Bus, Envelope
@@ -329,3 +330,81 @@ async def test_forgetting_the_address_stops_what_waited_and_what_comes(
         assert await session.get(ComplainantContact, REF) is None
         failed = await session.get(Delivery, found[0]["id"])
     assert failed is not None and failed.last_error == reason
+
+
+def _mailbox(contact_id: str, address: str) -> InstitutionContact:
+    return InstitutionContact(
+        id=contact_id,
+        institution_id="be-unia",
+        email=address,
+        phone=None,
+        language="nl",
+        kinds=["transferred-in"],
+        created_at=NOW,
+    )
+
+
+def _transfer(reference: str) -> CaseTransferred:
+    return CaseTransferred(
+        reference=reference, from_institution_id="be-federal", to_institution_id="be-unia", at=NOW
+    )
+
+
+async def test_a_batch_reads_an_institution_s_contacts_once_and_the_next_sees_a_new_one(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """Events handled in one transaction share one reading of the contacts they are owed to;
+    a mailbox added after that transaction is owed what the next event brings."""
+    engine = app.state.runtime.engine.sync_engine
+    reads: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if "FROM institution_contacts" in statement:
+            reads.append(parameters[0])
+
+    async with app.state.runtime.transaction() as session:
+        session.add(_mailbox("c1", "unia@example.be"))
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        async with app.state.runtime.transaction() as session:
+            for number, reference in enumerate(("NWD-7K3M9QX2VD4A", "NWD-7K3M9QX2VD4B")):
+                await owing.owe(
+                    session,
+                    _transfer(reference),
+                    event_id=f"batch-{number}",
+                    reference=reference,
+                    language="fr",
+                    now=NOW,
+                    merge_window=timedelta(seconds=60),
+                )
+        async with app.state.runtime.transaction() as session:
+            session.add(_mailbox("c2", "unia-second@example.be"))
+        async with app.state.runtime.transaction() as session:
+            await owing.owe(
+                session,
+                _transfer("NWD-7K3M9QX2VD4C"),
+                event_id="after",
+                reference="NWD-7K3M9QX2VD4C",
+                language="fr",
+                now=NOW,
+                merge_window=timedelta(seconds=60),
+            )
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+
+    # Each transfer is owed to the institution left and the one reached: in the batch each is
+    # read once for both events, and again in the next transaction.
+    assert sorted(reads) == ["be-federal", "be-federal", "be-unia", "be-unia"]
+    async with app.state.runtime.sessions() as session:
+        rows = (
+            await session.execute(
+                sa.select(
+                    col(Delivery.reference), col(Delivery.recipient), col(Delivery.channel)
+                ).where(col(Delivery.channel) == "email")
+            )
+        ).all()
+    assert sorted(rows) == [
+        ("NWD-7K3M9QX2VD4A", "be-unia", "email"),
+        ("NWD-7K3M9QX2VD4B", "be-unia", "email"),
+        ("NWD-7K3M9QX2VD4C", "be-unia", "email"),
+    ]

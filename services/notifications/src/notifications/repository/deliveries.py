@@ -61,12 +61,24 @@ async def institution_contacts(
     session: AsyncSession, institution_id: str, kinds: Collection[str]
 ) -> list[InstitutionContact]:
     """The institution's contacts wanting any of `kinds` (or every kind), oldest first."""
+    return wanting(await contacts_of(session, institution_id), kinds)
+
+
+async def contacts_of(session: AsyncSession, institution_id: str) -> list[InstitutionContact]:
+    """Every contact of the institution, oldest first."""
     contacts = await session.scalars(
         select(InstitutionContact)
         .where(col(InstitutionContact.institution_id) == institution_id)
         .order_by(col(InstitutionContact.created_at), col(InstitutionContact.id))
     )
-    return [c for c in contacts.all() if not c.kinds or any(k in c.kinds for k in kinds)]
+    return list(contacts.all())
+
+
+def wanting(
+    contacts: Iterable[InstitutionContact], kinds: Collection[str]
+) -> list[InstitutionContact]:
+    """The contacts wanting any of `kinds`; a contact that names no kind wants every one."""
+    return [c for c in contacts if not c.kinds or any(k in c.kinds for k in kinds)]
 
 
 async def complainant_contact(session: AsyncSession, reference: str) -> ComplainantContact | None:

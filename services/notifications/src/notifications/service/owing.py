@@ -5,14 +5,17 @@ Each event's use case runs inside the unit of work the runtime opens for that ev
 with its inbox record, so a redelivered event owes nothing twice; each (event, recipient,
 channel) is owed once besides. What is told on the inbox or the tracking page is delivered as
 it is recorded; what leaves the platform waits for the dispatcher, the merge window first.
+
+A batch of events shares one transaction: an institution's contacts and webhook endpoints are
+read once in it, and what is owed is written when it commits, all rows of a table together.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,13 +29,17 @@ from notifications.domain.planning import (
     WEBHOOK,
     Owed,
 )
-from notifications.models import ComplainantContact, Delivery
+from notifications.models import ComplainantContact, Delivery, InstitutionContact, WebhookEndpoint
 from notifications.repository import deliveries as repository
+from notifications.repository import webhooks as webhook_repository
 from nowrongdoor.contracts.events import Event
 
 PENDING = "pending"
 DELIVERED = "delivered"
 DEFAULT_LANGUAGE = "fr"
+_READ_IN_TRANSACTION = "notifications.owing.read"
+
+T = TypeVar("T")
 
 
 async def owe(
@@ -53,6 +60,31 @@ async def owe(
     owed = planning.plan(event)
     if not owed:
         return []
+    # What earlier events of the batch owe is written at the commit, not before each read here.
+    with session.no_autoflush:
+        return await _owe_each(
+            session,
+            event,
+            owed,
+            event_id=event_id,
+            reference=reference,
+            language=language,
+            now=now,
+            merge_window=merge_window,
+        )
+
+
+async def _owe_each(
+    session: AsyncSession,
+    event: Event,
+    owed: list[Owed],
+    *,
+    event_id: str,
+    reference: str,
+    language: str | None,
+    now: datetime,
+    merge_window: timedelta,
+) -> list[Delivery]:
     contact = None
     if any(o.audience == "complainant" for o in owed):
         contact = await repository.complainant_contact(session, reference)
@@ -142,7 +174,7 @@ async def owe_institution(
             status=DELIVERED,
             delivered_at=now,
         )
-        contacts = await repository.institution_contacts(session, institution_id, (kind,))
+        contacts = repository.wanting(await _contacts_of(session, institution_id), (kind,))
         for channel, wanted in (
             (EMAIL, [c for c in contacts if c.email]),
             (SMS, [c for c in contacts if c.phone]),
@@ -157,7 +189,8 @@ async def owe_institution(
                     next_attempt_at=now + merge_window,
                 )
     if event_type is not None:
-        for endpoint in await webhooks.endpoints_for(session, institution_id, event_type):
+        endpoints = await _endpoints_of(session, institution_id)
+        for endpoint in webhooks.following(endpoints, event_type):
             owe_one(
                 endpoint.id,
                 WEBHOOK,
@@ -168,7 +201,6 @@ async def owe_institution(
                 next_attempt_at=now,
             )
     repository.add_deliveries(session, deliveries)
-    await session.flush()
     return deliveries
 
 
@@ -208,8 +240,42 @@ async def _owe_complainant(
         for channel in new
     ]
     repository.add_deliveries(session, deliveries)
-    await session.flush()
     return deliveries
+
+
+async def _contacts_of(session: AsyncSession, institution_id: str) -> list[InstitutionContact]:
+    return await _read_once(
+        session,
+        ("contacts", institution_id),
+        lambda: repository.contacts_of(session, institution_id),
+    )
+
+
+async def _endpoints_of(session: AsyncSession, institution_id: str) -> list[WebhookEndpoint]:
+    return await _read_once(
+        session,
+        ("endpoints", institution_id),
+        lambda: webhook_repository.endpoints_of(session, institution_id),
+    )
+
+
+async def _read_once(
+    session: AsyncSession, key: tuple[str, str], read: Callable[[], Awaitable[T]]
+) -> T:
+    """What `read` gives, read at most once in the session's current transaction.
+
+    A batch of events owed to one institution asks for its contacts and endpoints once; the
+    next transaction reads them afresh, so a contact or endpoint changed since is seen.
+    """
+    transaction = session.sync_session.get_transaction()
+    kept = session.info.get(_READ_IN_TRANSACTION)
+    if kept is None or kept[0] is not transaction:
+        kept = session.info[_READ_IN_TRANSACTION] = (transaction, {})
+    values: dict[tuple[str, str], Any] = kept[1]
+    if key not in values:
+        values[key] = await read()
+    found: T = values[key]
+    return found
 
 
 def _new(channels: Iterable[str], already: set[tuple[str, str]]) -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -328,15 +329,9 @@ async def replay(
 # -- what the sender loop asks -----------------------------------------------------------------
 
 
-async def endpoints_for(
-    session: AsyncSession, owner_id: str, event_type: str
-) -> list[WebhookEndpoint]:
-    """The owner's enabled endpoints that follow this CloudEvent type."""
-    return [
-        endpoint
-        for endpoint in await repository.endpoints_of(session, owner_id)
-        if endpoint.enabled and event_type in endpoint.event_types
-    ]
+def following(endpoints: Iterable[WebhookEndpoint], event_type: str) -> list[WebhookEndpoint]:
+    """The enabled ones among `endpoints` that follow this CloudEvent type."""
+    return [e for e in endpoints if e.enabled and event_type in e.event_types]
 
 
 def sender(settings: NotificationsSettings) -> WebhookCall:
