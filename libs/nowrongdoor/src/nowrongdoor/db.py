@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Hashable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -88,3 +88,22 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+_KEPT = "nowrongdoor.kept-for-transaction"
+
+
+def kept_for_transaction(session: AsyncSession) -> dict[Hashable, Any]:
+    """A dictionary that lives as long as the session's current transaction.
+
+    A batch of events handled in one transaction can keep there what it has read or written
+    once, such as an institution's contacts, instead of asking the database again for each
+    event; the next transaction starts with it empty, so it never serves what another
+    transaction may have changed since.
+    """
+    transaction = session.sync_session.get_transaction()
+    kept = session.info.get(_KEPT)
+    if kept is None or kept[0] is not transaction:
+        kept = session.info[_KEPT] = (transaction, {})
+    values: dict[Hashable, Any] = kept[1]
+    return values

@@ -27,6 +27,7 @@ from case_tracking.models import (
     PartPause,
     TimelineEntry,
 )
+from nowrongdoor import db
 from nowrongdoor.contracts.vocabulary import CaseStatus
 
 # -- the case group --------------------------------------------------------------------------
@@ -280,8 +281,16 @@ async def pending_invitation(
 
 
 async def learn_institution(session: AsyncSession, known: KnownInstitution) -> None:
-    """Keep the latest of what a decision said about an institution, in its language."""
+    """Keep the latest of what a decision said about an institution, in its language.
+
+    A batch of decisions naming one institution alike writes it once in its transaction."""
     values = known.model_dump()
+    learned = db.kept_for_transaction(session)
+    key = ("known-institution", known.institution_id, known.language)
+    said = {name: value for name, value in values.items() if name != "learned_at"}
+    if learned.get(key) == said:
+        return
+    learned[key] = said
     statement = _insert(session, KnownInstitution).values(values)
     await session.execute(
         statement.on_conflict_do_update(

@@ -32,12 +32,12 @@ from notifications.domain.planning import (
 from notifications.models import ComplainantContact, Delivery, InstitutionContact, WebhookEndpoint
 from notifications.repository import deliveries as repository
 from notifications.repository import webhooks as webhook_repository
+from nowrongdoor import db
 from nowrongdoor.contracts.events import Event
 
 PENDING = "pending"
 DELIVERED = "delivered"
 DEFAULT_LANGUAGE = "fr"
-_READ_IN_TRANSACTION = "notifications.owing.read"
 
 T = TypeVar("T")
 
@@ -262,19 +262,12 @@ async def _endpoints_of(session: AsyncSession, institution_id: str) -> list[Webh
 async def _read_once(
     session: AsyncSession, key: tuple[str, str], read: Callable[[], Awaitable[T]]
 ) -> T:
-    """What `read` gives, read at most once in the session's current transaction.
-
-    A batch of events owed to one institution asks for its contacts and endpoints once; the
-    next transaction reads them afresh, so a contact or endpoint changed since is seen.
-    """
-    transaction = session.sync_session.get_transaction()
-    kept = session.info.get(_READ_IN_TRANSACTION)
-    if kept is None or kept[0] is not transaction:
-        kept = session.info[_READ_IN_TRANSACTION] = (transaction, {})
-    values: dict[tuple[str, str], Any] = kept[1]
-    if key not in values:
-        values[key] = await read()
-    found: T = values[key]
+    """What `read` gives, read at most once in the session's current transaction: a batch of
+    events owed to one institution asks for its contacts and endpoints once."""
+    kept = db.kept_for_transaction(session)
+    if key not in kept:
+        kept[key] = await read()
+    found: T = kept[key]
     return found
 
 
