@@ -124,7 +124,6 @@ async def open_from_decision(session: AsyncSession, routed: ComplaintRouted, eve
         await _name_the_door(session, group, routed.received_by, door_name)
     # Otherwise decided after triage, after the complainant came back, or again after an
     # institution declined the opened case: the reference goes on.
-    await session.flush()
     taking_part = {part.institution_id for part in existing}
     _follow_roles(existing, routed.competent)
     opened = [
@@ -134,8 +133,9 @@ async def open_from_decision(session: AsyncSession, routed: ComplaintRouted, eve
     ]
     for part in opened:
         refresh_due(part, [], group.respondent_territory, today=now.date())
+    # Written with the rest at the next query or the commit: a batch of decisions flushes once
+    # per case, not once per step of each.
     session.add_all(opened)
-    await session.flush()
     # The parts read above and those just opened are all of them; no need to read them again.
     status = lifecycle.summary_status(
         part.status for part in [*existing, *opened]

@@ -103,7 +103,6 @@ async def announce_status_change(
     """
     if status == previous_status:
         return
-    await session.flush()
     if parts is None:
         institution_ids = await repository.institution_ids(session, reference)
     else:
