@@ -266,6 +266,8 @@ async def test_a_batch_handled_together_commits_each_event_once(
     async with handler.together([first, second, second]) as handle:
         for envelope in (first, second, second):
             await handle(envelope)
+    # The batch kept its inbox records: redelivered alone, its event changes nothing.
+    await handler(second)
 
     assert await count_effects(sessions) == 2
     assert len(commits) == 2

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel, col, select
@@ -84,7 +85,10 @@ class ExactlyOnce:
     @asynccontextmanager
     async def together(self, envelopes: Sequence[Envelope]) -> AsyncIterator[Handler]:
         """A handler for each of `envelopes` in turn, in one transaction that commits when the
-        block ends; if anything raises, nothing of the batch is kept."""
+        block ends; if anything raises, nothing of the batch is kept.
+
+        The batch's inbox records are written in one statement just before the commit, so a
+        handler's first query does not flush the record of its event on its own."""
         async with self.sessions() as session, session.begin():
             seen = set(
                 await session.scalars(
@@ -94,16 +98,19 @@ class ExactlyOnce:
                     )
                 )
             )
+            handled: list[dict[str, object]] = []
 
             async def handle(envelope: Envelope) -> None:
                 if envelope.id in seen:
                     self._already_processed(envelope)
                     return
                 seen.add(envelope.id)
-                session.add(self._entry(envelope))
+                handled.append(self._entry(envelope).model_dump())
                 await self.handler(session, envelope)
 
             yield handle
+            if handled:
+                await session.execute(sa.insert(InboxEntry), handled)
         if self.after_commit is not None:
             self.after_commit()
 
