@@ -62,64 +62,41 @@ async def owe(
         return []
     # What earlier events of the batch owe is written at the commit, not before each read here.
     with session.no_autoflush:
-        return await _owe_each(
-            session,
-            event,
-            owed,
-            event_id=event_id,
-            reference=reference,
-            language=language,
-            now=now,
-            merge_window=merge_window,
-        )
-
-
-async def _owe_each(
-    session: AsyncSession,
-    event: Event,
-    owed: list[Owed],
-    *,
-    event_id: str,
-    reference: str,
-    language: str | None,
-    now: datetime,
-    merge_window: timedelta,
-) -> list[Delivery]:
-    contact = None
-    if any(o.audience == "complainant" for o in owed):
-        contact = await repository.complainant_contact(session, reference)
-    # Read once for the whole event: each recipient below adds what it is owed.
-    already = await repository.owed_already(session, event_id)
-    deliveries: list[Delivery] = []
-    for one in owed:
-        if one.audience == "complainant":
-            deliveries += await _owe_complainant(
-                session,
-                one,
-                contact,
-                already,
-                cause_event_id=event_id,
-                reference=reference,
-                language=language,
-                now=now,
-                merge_window=merge_window,
-            )
-        else:
-            deliveries += await owe_institution(
-                session,
-                cause_event_id=event_id,
-                reference=reference,
-                institution_id=one.recipient,
-                kind=one.kind,
-                details=one.details,
-                now=now,
-                event_type=event.type,
-                language=language,
-                merge_window=merge_window,
-                webhooks_only=one.webhook_only,
-                already=already,
-            )
-    return deliveries
+        contact = None
+        if any(o.audience == "complainant" for o in owed):
+            contact = await repository.complainant_contact(session, reference)
+        # Read once for the whole event: each recipient below adds what it is owed.
+        already = await repository.owed_already(session, event_id)
+        deliveries: list[Delivery] = []
+        for one in owed:
+            if one.audience == "complainant":
+                deliveries += await _owe_complainant(
+                    session,
+                    one,
+                    contact,
+                    already,
+                    cause_event_id=event_id,
+                    reference=reference,
+                    language=language,
+                    now=now,
+                    merge_window=merge_window,
+                )
+            else:
+                deliveries += await owe_institution(
+                    session,
+                    cause_event_id=event_id,
+                    reference=reference,
+                    institution_id=one.recipient,
+                    kind=one.kind,
+                    details=one.details,
+                    now=now,
+                    event_type=event.type,
+                    language=language,
+                    merge_window=merge_window,
+                    webhooks_only=one.webhook_only,
+                    already=already,
+                )
+        return deliveries
 
 
 async def owe_institution(
