@@ -421,3 +421,43 @@ async def test_an_institution_is_texted_at_each_of_its_phones_under_ids_that_sur
         ("+32 2 212 30 01", f"{delivery.id}:contact-1"),
     ]
     assert delivery.language == "nl"
+
+
+async def test_a_mailbox_s_backlog_goes_out_in_messages_of_at_most_the_merge_limit(
+    app: FastAPI, bus: Bus, clock: Clock, mailbox: Mailbox, dispatcher: Dispatcher
+) -> None:
+    async with app.state.runtime.transaction() as session:
+        session.add(
+            InstitutionContact(
+                id="contact-mailbox",
+                institution_id="be-unia",
+                email="intake@unia.example",
+                phone=None,
+                language="nl",
+                kinds=["case-opened"],
+                created_at=clock.now,
+            )
+        )
+    references = [f"NWD-7K3M9QX2VD{n:02d}" for n in range(5)]
+    for reference in references:
+        opened = CaseOpened(
+            reference=reference,
+            status=CaseStatus.ROUTED,
+            institution_ids=["be-unia"],
+            lead_institution_id="be-unia",
+            language="fr",
+            opened_at=clock.now,
+        )
+        await publish(bus, opened, reference)
+        await owed(app, 1, reference)
+        clock.advance(timedelta(seconds=1))
+    dispatcher.merge_limit = 2
+    clock.advance(WINDOW)
+
+    await dispatcher.dispatch_due()
+
+    told = [[line.split()[1] for line in text.text.splitlines()] for _, text, _ in mailbox.sent]
+    assert told == [references[0:2], references[2:4], references[4:]]
+    assert all(to == ["intake@unia.example"] for to, _, _ in mailbox.sent)
+    statuses = [delivery.status for r in references for delivery in await deliveries(app, r)]
+    assert statuses == ["delivered", "merged", "delivered", "merged", "delivered"]

@@ -88,6 +88,12 @@ DELIVERIES = Counter(
     "Notification delivery attempts by channel: sent or failed",
     ["channel", "outcome"],
 )
+DELIVERIES_WAITING = Gauge(
+    "nwd_deliveries_waiting",
+    "Notification deliveries not sent yet by channel: in their merge window, between tries, "
+    "or being sent",
+    ["channel"],
+)
 
 # Cases.
 CASES = Gauge("nwd_cases", "Cases by status", ["status"])
@@ -112,6 +118,7 @@ CATALOGUE: tuple[str, ...] = (
     "nwd_outbox_backlog_messages",
     "nwd_outbox_oldest_age_seconds",
     "nwd_deliveries_total",
+    "nwd_deliveries_waiting",
     "nwd_cases",
     "nwd_cases_overdue",
     "nwd_receipt_lockouts_total",

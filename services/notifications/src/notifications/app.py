@@ -12,6 +12,7 @@ from notifications.api import routers
 from notifications.consumers import subscriptions
 from notifications.service.contacts_institution import seed_demo_contacts
 from notifications.service.dispatch import Channels, Dispatcher
+from notifications.service.gauges import delivery_gauges
 from notifications.settings import NotificationsSettings
 from nowrongdoor.crypto import Sealer
 from nowrongdoor.plugins import ServiceDeclaration
@@ -86,6 +87,7 @@ def create_app(
         routers=routers,
         subscriptions=subscriptions(settings, sealer, clock, wake),
         on_start=start_dispatcher,
+        samplers=[delivery_gauges],
     )
     app.state.clock = clock
     app.state.sealer = sealer

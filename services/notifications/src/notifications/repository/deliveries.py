@@ -148,28 +148,46 @@ async def claim(session: AsyncSession, delivery_id: str, now: datetime, until: d
     return _count(result) == 1
 
 
-async def claim_pending(session: AsyncSession, delivery_id: str, until: datetime) -> bool:
-    """Take a waiting delivery, due or not, to go out with another; False if another took it."""
-    result = await session.execute(
+async def claim_pending(
+    session: AsyncSession, delivery_ids: Collection[str], until: datetime
+) -> set[str]:
+    """Take waiting deliveries, due or not, to go out with another, in one statement; the ids
+    taken (another sender may have taken some first)."""
+    if not delivery_ids:
+        return set()
+    await session.execute(
         sa.update(Delivery)
-        .where(col(Delivery.id) == delivery_id, col(Delivery.status) == PENDING)
+        .where(col(Delivery.id).in_(delivery_ids), col(Delivery.status) == PENDING)
         .values(status=SENDING, claimed_until=until)
     )
-    return _count(result) == 1
+    taken = await session.scalars(
+        select(col(Delivery.id)).where(
+            col(Delivery.id).in_(delivery_ids),
+            col(Delivery.status) == SENDING,
+            col(Delivery.claimed_until) == until,
+        )
+    )
+    return set(taken.all())
 
 
-async def mergeable(session: AsyncSession, delivery: Delivery, *, any_case: bool) -> list[Delivery]:
-    """Other deliveries waiting for the same recipient on the same channel (the same case's,
-    unless `any_case`), oldest first: they can go out as one message with `delivery`."""
+async def mergeable(
+    session: AsyncSession, delivery: Delivery, *, any_case: bool, limit: int
+) -> list[Delivery]:
+    """Up to `limit` other deliveries waiting for the same recipient on the same channel in the
+    same language (the same case's, unless `any_case`), oldest first: they can go out as one
+    message with `delivery`."""
     query = select(Delivery).where(
         col(Delivery.id) != delivery.id,
         col(Delivery.recipient) == delivery.recipient,
         col(Delivery.channel) == delivery.channel,
+        col(Delivery.language) == delivery.language,
         col(Delivery.status) == PENDING,
     )
     if not any_case:
         query = query.where(col(Delivery.reference) == delivery.reference)
-    found = await session.scalars(query.order_by(col(Delivery.created_at), col(Delivery.id)))
+    found = await session.scalars(
+        query.order_by(col(Delivery.created_at), col(Delivery.id)).limit(limit)
+    )
     return list(found.all())
 
 
@@ -243,3 +261,13 @@ async def replay(session: AsyncSession, delivery_id: str, now: datetime) -> bool
 
 def _count(result: object) -> int:
     return result.rowcount if isinstance(result, CursorResult) else 0
+
+
+async def waiting_by_channel(session: AsyncSession) -> dict[str, int]:
+    """How many deliveries of each channel are not sent yet: pending, or being sent."""
+    counted = await session.execute(
+        select(col(Delivery.channel), sa.func.count())
+        .where(col(Delivery.status).in_((PENDING, SENDING)))
+        .group_by(col(Delivery.channel))
+    )
+    return {channel: count for channel, count in counted.all()}

@@ -96,6 +96,9 @@ class Dispatcher:
     public_url: str
     lease: timedelta = timedelta(minutes=5)
     batch_size: int = 50
+    merge_limit: int = 50
+    """Notices in one message at most: a mailbox that missed a thousand cases gets them in
+    messages it can read, and the sender never holds a whole backlog at once."""
     delays: Sequence[timedelta] = RETRY_DELAYS
     jitter: Jitter = random.random
     _woken: asyncio.Event = field(default_factory=asyncio.Event)
@@ -147,13 +150,13 @@ class Dispatcher:
             if primary.channel in (EMAIL, SMS):
                 # An institution's mailbox may hear of several cases at once; a complainant of one.
                 others = await repository.mergeable(
-                    session, primary, any_case=primary.recipient != COMPLAINANT
+                    session,
+                    primary,
+                    any_case=primary.recipient != COMPLAINANT,
+                    limit=self.merge_limit - 1,
                 )
-                for other in others:
-                    if other.language == primary.language and await repository.claim_pending(
-                        session, other.id, until
-                    ):
-                        merged.append(other)
+                taken = await repository.claim_pending(session, [o.id for o in others], until)
+                merged = [other for other in others if other.id in taken]
         return Claim(primary, merged, until)
 
     async def _deliver(self, claim: Claim) -> None:
