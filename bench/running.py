@@ -25,6 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 class Platform:
     gateway: str
     nats_url: str
+    case_tracking: str
+    notifications: str
+    """Services' own addresses, for their `/metrics`."""
     pid: int
     """The `nowrongdoor up` process; each service runs as a child of it."""
     data_dir: Path
@@ -120,6 +123,8 @@ def platform(data_dir: Path, *, database_url: str | None = None) -> Iterator[Pla
         yield Platform(
             gateway=_address(table, "gateway"),
             nats_url=_address(table, "NATS"),
+            case_tracking=_address(table, "case-tracking"),
+            notifications=_address(table, "notifications"),
             pid=process.pid,
             data_dir=data_dir,
             env=env,

@@ -3,7 +3,7 @@ driver and the progress bar, and where it leaves what it measured."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from rich.console import Console
@@ -39,12 +39,20 @@ class Bench:
     cases: int = 100_000
     """Cases stored for `growth`'s second measure."""
     soak_seconds: float = 600.0
+    alongside: Callable[[Bench], Awaitable[None]] | None = None
+    """What runs while `growth` fills its cases (in the whole suite, `soak`)."""
+    filling: bool = False
+    """True while `growth` fills its cases: what runs alongside has its load."""
     results: list[Result] = field(default_factory=list)
     measured: list[Measured] = field(default_factory=list)
     driver: Driver = field(init=False)
 
     def __post_init__(self) -> None:
         self.driver = chosen_driver(self.progress.console)
+
+    async def alongside_filling(self) -> None:
+        if self.alongside:
+            await self.alongside(self)
 
     async def load(
         self,
