@@ -18,9 +18,6 @@ from fastapi import FastAPI
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
-from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
-from opentelemetry.instrumentation.redis import RedisInstrumentor
-from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from opentelemetry.propagators.textmap import (
     CarrierT,
     Getter,
@@ -204,6 +201,12 @@ def configure_tracing(
     # their client spans, a tenth of the gateway's time on a read, only where they are.
     if exporter is None:
         return
+    # Imported only here: the Redis instrumentation imports the Redis client, some 20 MB of
+    # memory, into services that never speak to Redis.
+    from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+    from opentelemetry.instrumentation.redis import RedisInstrumentor
+    from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+
     HTTPXClientInstrumentor().instrument()
     provider.add_span_processor(BatchSpanProcessor(RedactingExporter(exporter)))
     RedisInstrumentor().instrument()
