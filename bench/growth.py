@@ -1,14 +1,14 @@
-"""`growth`: an institution's reads and lists, and a complainant's reads, measured with about
-1,000 cases stored and again with 100,000 (`--cases`); each must keep 0.9 of its rate at the
-smaller size.
+"""`growth`: an institution's reads and lists, and a complainant's reads, measured with 1,000
+cases stored and again with 100,000 (`--cases`); each must keep 0.9 of its rate at the smaller
+size.
 
 The cases are filled in as intake's outbox relay would announce them: `complaint.received` events
 published onto the platform's NATS, each carried by routing and case-tracking to an open case at
 the Médiateur, the institution whose list is read. The sizes count every case stored, as case
-tracking's `nwd_cases` gauge does, so cases the benchmarks before it filed count too (in the whole
-suite the first measure comes after about 5,000 of them; the result's name says how many). Filling
-100,000 takes as long as the pipeline needs for them (the progress bar shows it); `--cases 20000`
-gives a quicker, smaller picture. In the whole suite `soak` runs while the filling does.
+tracking's `nwd_cases` gauge does, and the result's name says both. In the whole suite growth's
+first measure comes before the other benchmarks file their complaints, and `soak` runs while the
+filling does. Filling 100,000 takes as long as the pipeline needs for them (the progress bar
+shows it); `--cases 20000` gives a quicker, smaller picture.
 
 Before each measure the platform settles: every consumer catches up, and notifications sends
 every email the filling owed the Médiateur's mailbox, a minute after the last (its merge window).
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import dataclass
 
 import httpx
 import nats
@@ -40,10 +41,12 @@ IN_FLIGHT = 2000
 class Filling:
     """Publishes `complaint.received` events and counts the cases they open."""
 
-    def __init__(self, connection: Client) -> None:
+    def __init__(self, connection: Client, references: list[str]) -> None:
+        self.connection = connection
         self.stream = connection.jetstream()
         self.published = 0
-        self.references: list[str] = []
+        self.references = references
+        """The first cases filled in, which the reads read."""
         self.mine: set[str] = set()
         self.opened = 0
         """Cases opened from the events published here (another load may open others)."""
@@ -59,18 +62,22 @@ class Filling:
         task = bench.progress.add_task(f"growth: filling {count:,} cases", total=count)
         started, first = time.perf_counter(), self.opened
         total = self.published + count
-        while self.opened < total:
-            while self.published < total and self.published - self.opened < IN_FLIGHT:
-                reference, envelope = received()
-                self.mine.add(reference)
-                await self.stream.publish(
-                    ComplaintReceived.subject, envelope.data, headers=envelope.headers()
-                )
-                self.published += 1
-                if len(self.references) < SMALL:
-                    self.references.append(reference)
-            bench.progress.update(task, completed=self.opened - first)
-            await asyncio.sleep(0.2)
+        watching = await self.connection.subscribe(CaseOpened.subject, cb=self.seen)
+        try:
+            while self.opened < total:
+                while self.published < total and self.published - self.opened < IN_FLIGHT:
+                    reference, envelope = received()
+                    self.mine.add(reference)
+                    await self.stream.publish(
+                        ComplaintReceived.subject, envelope.data, headers=envelope.headers()
+                    )
+                    self.published += 1
+                    if len(self.references) < SMALL:
+                        self.references.append(reference)
+                bench.progress.update(task, completed=self.opened - first)
+                await asyncio.sleep(0.2)
+        finally:
+            await watching.unsubscribe()
         bench.progress.update(task, completed=count)
         rate = (self.opened - first) / (time.perf_counter() - started)
         bench.progress.console.print(f"growth: {count:,} cases filled ({rate:.0f} opened/s)")
@@ -117,43 +124,67 @@ async def gauge(service: str, name: str) -> int:
     )
 
 
+@dataclass
+class Before:
+    """What growth's first measure leaves for its second."""
+
+    loads: Loads
+    references: list[str]
+    stored: int
+    rates: list[tuple[str, str, float]]
+
+
 async def growth(bench: Bench) -> None:
-    large = max(bench.cases, SMALL * 2)
-    case_tracking = bench.platform.case_tracking
+    await growth_after(bench, await growth_before(bench))
+
+
+async def growth_before(bench: Bench) -> Before:
+    """The reads measured at 1,000 cases (or as many as are stored already, if more)."""
     connection = await nats.connect(bench.platform.nats_url)
     try:
         loads = await reading_loads(bench)
-        filling = Filling(connection)
-        await connection.subscribe(CaseOpened.subject, cb=filling.seen)
-        await filling.more(bench, max(SMALL - await gauge(case_tracking, CASES), 0))
+        filling = Filling(connection, [])
+        stored = await gauge(bench.platform.case_tracking, CASES)
+        await filling.more(bench, max(SMALL - stored, 0))
         await filling.settled(bench)
-        small = await gauge(case_tracking, CASES)
-        before = await _measured(bench, loads, filling, small)
+    finally:
+        await connection.drain()
+    stored = await gauge(bench.platform.case_tracking, CASES)
+    rates = await _measured(bench, loads, filling.references, stored)
+    return Before(loads, filling.references, stored, rates)
+
+
+async def growth_after(bench: Bench, before: Before) -> None:
+    """The same reads once `--cases` are stored, each a ratio to its rate before."""
+    connection = await nats.connect(bench.platform.nats_url)
+    try:
+        filling = Filling(connection, before.references)
+        stored = await gauge(bench.platform.case_tracking, CASES)
         alongside = asyncio.create_task(bench.alongside_filling()) if bench.alongside else None
         bench.filling = True
         try:
-            await filling.more(bench, max(large - small, 0))
+            await filling.more(bench, max(max(bench.cases, SMALL * 2) - stored, 0))
         finally:
             bench.filling = False
         if alongside:
             await alongside
         await filling.settled(bench)
-        stored = await gauge(case_tracking, CASES)
-        after = await _measured(bench, loads, filling, stored)
     finally:
         await connection.drain()
-    for (name, unit, small_rate), (_, _, large_rate) in zip(before, after, strict=True):
-        named = f"growth: {name} at {stored:,} against {small:,}"
+    stored = await gauge(bench.platform.case_tracking, CASES)
+    after = await _measured(bench, before.loads, before.references, stored)
+    for (name, unit, small_rate), (_, _, large_rate) in zip(before.rates, after, strict=True):
+        named = f"growth: {name} at {stored:,} against {before.stored:,}"
         bench.results.append(result(named, large_rate, unit, small_rate, TARGET))
 
 
 async def _measured(
-    bench: Bench, loads: Loads, filling: Filling, stored: int
+    bench: Bench, loads: Loads, references: list[str], stored: int
 ) -> list[tuple[str, str, float]]:
     """Each reading load's rate with `stored` cases, reading the first cases filled in."""
     gateway = bench.platform.gateway
     size = f"{stored:,} stored"
-    reads = loads.institution_reads(filling.references)
+    reads = loads.institution_reads(references)
     read = await bench.load(f"growth: read one case, {size}", gateway, reads)
     page = await bench.load(f"growth: list a page, {size}", gateway, loads.pages())
     own = await bench.load(f"growth: complainant read, {size}", gateway, await loads.own())
