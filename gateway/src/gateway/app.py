@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import httpx
 from fastapi import FastAPI
 from redis.asyncio import Redis
 
@@ -25,6 +24,7 @@ from gateway.pages.sessions import TrackingSessions
 from gateway.settings import GatewaySettings
 from gateway.upstreams import Upstreams
 from nowrongdoor import db, schema
+from nowrongdoor.contracts.transport import pooled_client
 from nowrongdoor.health import health_router
 from nowrongdoor.memory import share_one_heap
 from nowrongdoor.metrics import MetricsEndpoint
@@ -69,7 +69,7 @@ def create_app(
         redis = Redis.from_url(settings.redis_url)
         engine = db.create_engine(settings.resolved_database_url())
         try:
-            async with httpx.AsyncClient(timeout=settings.upstream_timeout_seconds) as http:
+            async with pooled_client(timeout_seconds=settings.upstream_timeout_seconds) as http:
                 app.state.redis = redis
                 app.state.engine = engine
                 app.state.sessions = db.session_maker(engine)

@@ -12,7 +12,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 from opentelemetry import context as otel_context
@@ -35,6 +35,9 @@ from pythonjsonlogger.json import JsonFormatter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nowrongdoor.metrics import HTTP_DURATION, HTTP_REQUESTS
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 access_log = logging.getLogger("nowrongdoor.access")
@@ -76,6 +79,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
 
 
 _configured = False
+_exporting = False
 
 EXPORTED_ATTRIBUTES = frozenset(
     {
@@ -201,6 +205,8 @@ def configure_tracing(
     # their client spans, a tenth of the gateway's time on a read, only where they are.
     if exporter is None:
         return
+    global _exporting
+    _exporting = True
     # Imported only here: the Redis instrumentation imports the Redis client, some 20 MB of
     # memory, into services that never speak to Redis.
     from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
@@ -212,6 +218,19 @@ def configure_tracing(
     RedisInstrumentor().instrument()
     # SQLAlchemy 2.1 works with the instrumentation, whose declared range ends below it.
     SQLAlchemyInstrumentor().instrument(skip_dep_check=True)
+
+
+def trace_calls_through(client: httpx.AsyncClient) -> None:
+    """Client spans for `client`'s calls, where spans are exported, whatever its transport.
+
+    The httpx instrumentation wraps httpx's own transport class, so a client with a transport
+    of its own (the gateway's `PooledTransport`) is instrumented one by one.
+    """
+    if not _exporting:
+        return
+    from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+
+    HTTPXClientInstrumentor.instrument_client(client)
 
 
 class OutgoingOnly(TextMapPropagator):
