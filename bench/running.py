@@ -4,6 +4,8 @@ bare server, each in its own processes, started and stopped the way an operator 
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import contextlib
 import os
 import signal
@@ -15,10 +17,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import asyncpg
 import httpx
+from sqlalchemy.engine import URL, make_url
 
 STARTUP_SECONDS = 180
 ROOT = Path(__file__).resolve().parent.parent
+SERVICES = ("gateway", "intake", "routing", "case_tracking", "notifications")
 
 
 @dataclass(frozen=True)
@@ -106,8 +111,14 @@ def platform(data_dir: Path, *, database_url: str | None = None) -> Iterator[Pla
     PostgreSQL server URL, a database of its own per service there; rate limits off."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("NWD_")}
     env |= {"NWD_ENVIRONMENT": "development", "NWD_RATE_LIMITS": "off"}
-    if database_url:
-        env |= _postgres_databases(database_url)
+    with contextlib.ExitStack() as databases:
+        if database_url:
+            env |= databases.enter_context(postgres_databases(database_url))
+        yield from _up(data_dir, env)
+
+
+def _up(data_dir: Path, env: dict[str, str]) -> Iterator[Platform]:
+    """The platform started with `env`, stopped when the generator is closed."""
     base = free_port_base(5)
     log = data_dir / "platform.log"
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -150,24 +161,42 @@ def baseline_server() -> Iterator[str]:
         _stop(process)
 
 
-def _postgres_databases(server_url: str) -> dict[str, str]:
-    """A fresh database per service on the server, named for this run."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
+@contextlib.contextmanager
+def postgres_databases(server_url: str) -> Iterator[dict[str, str]]:
+    """A fresh database per service on the server, named for this run and dropped after it;
+    each service's `NWD_…_DATABASE_URL`."""
+    server = make_url(server_url).set(drivername="postgresql")
     run = f"nwd_bench_{int(time.time())}"
-    urls: dict[str, str] = {}
-    engine = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        for service in ("gateway", "intake", "routing", "case_tracking", "notifications"):
-            name = f"{run}_{service}"
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-            database = make_url(server_url).set(database=name)
-            urls[f"NWD_{service.upper()}_DATABASE_URL"] = database.render_as_string(
+    names = {service: f"{run}_{service}" for service in SERVICES}
+    _on_server(server, [f'CREATE DATABASE "{name}"' for name in names.values()])
+    try:
+        yield {
+            f"NWD_{service.upper()}_DATABASE_URL": server.set(database=name).render_as_string(
                 hide_password=False
             )
-    engine.dispose()
-    return urls
+            for service, name in names.items()
+        }
+    finally:
+        _on_server(
+            server, [f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in names.values()]
+        )
+
+
+def _on_server(server: URL, statements: list[str]) -> None:
+    """`statements` one by one on the server, each outside a transaction, as CREATE DATABASE
+    must be."""
+
+    async def run() -> None:
+        connection = await asyncpg.connect(server.render_as_string(hide_password=False))
+        try:
+            for statement in statements:
+                await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    # The benchmark's own event loop is running; asyncpg gets one of its own, on a thread.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as thread:
+        thread.submit(asyncio.run, run()).result()
 
 
 def _address(table: str, label: str) -> str:
