@@ -30,7 +30,12 @@ from nowrongdoor.memory import share_one_heap
 from nowrongdoor.metrics import MetricsEndpoint
 from nowrongdoor.plugins import ServiceDeclaration
 from nowrongdoor.problems import install_problem_handlers
-from nowrongdoor.telemetry import configure_logging, configure_tracing, instrument_app
+from nowrongdoor.telemetry import (
+    FASTAPI_TELEMETRY,
+    configure_logging,
+    configure_tracing,
+    instrument_app,
+)
 
 MIGRATIONS_PACKAGE = "gateway.migrations"
 PROBLEM_CONTENT = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
@@ -116,6 +121,7 @@ def create_app(
         summary="File a complaint at any door; follow it to the institution that is competent.",
         lifespan=lifespan,
         responses=COMMON_RESPONSES,
+        telemetry=FASTAPI_TELEMETRY,
     )
 
     async def redis_answers() -> None:

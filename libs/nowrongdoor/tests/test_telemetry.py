@@ -6,6 +6,7 @@ per process, and receives what it exports on an OTLP/HTTP endpoint here.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -122,6 +123,109 @@ def test_a_sampler_set_to_off_or_a_disabled_sdk_exports_nothing(
     run({"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.url, **switch})
 
     assert receiver.received == []
+
+
+UNEXPORTED = textwrap.dedent(
+    """
+    import json, logging
+    from opentelemetry import propagate, trace
+    from nowrongdoor.telemetry import configure_logging, configure_tracing
+
+    configure_logging("intake")
+    configure_tracing("intake")
+    tracer = trace.get_tracer("check")
+    with tracer.start_as_current_span("filed") as outer:
+        with tracer.start_as_current_span("stored") as inner:
+            logging.getLogger("check").info("complaint stored")
+            carrier = {}
+            propagate.inject(carrier)
+    print(json.dumps({
+        "recording": [outer.is_recording(), inner.is_recording()],
+        "traces": [format(span.get_span_context().trace_id, "032x") for span in (outer, inner)],
+        "traceparent": carrier.get("traceparent", ""),
+    }))
+    """
+)
+
+
+def test_where_nothing_is_exported_spans_are_not_recorded_yet_logs_and_calls_share_a_trace_id() -> (
+    None
+):
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    done = subprocess.run(
+        [sys.executable, "-c", UNEXPORTED],
+        env=inherited,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+
+    seen = json.loads(done.stdout)
+    assert seen["recording"] == [False, False]
+    outer, inner = seen["traces"]
+    assert outer == inner != "0" * 32
+    assert seen["traceparent"].split("-")[1] == outer
+    [line] = [json.loads(line) for line in done.stderr.splitlines() if "complaint stored" in line]
+    assert line["trace_id"] == outer
+
+
+REQUESTS = textwrap.dedent(
+    """
+    import asyncio, json, logging, sys
+    import httpx
+    from fastapi import FastAPI
+    from opentelemetry import propagate, trace
+    from nowrongdoor.telemetry import configure_logging, configure_tracing, instrument_app
+
+    configure_logging("case-tracking")
+    configure_tracing("case-tracking", trust_incoming=sys.argv[1] == "trusted")
+    app = FastAPI()
+
+    @app.get("/cases/{reference}")
+    async def read(reference: str) -> dict[str, str]:
+        logging.getLogger("check").info("case read")
+        onward: dict[str, str] = {}
+        propagate.inject(onward)
+        context = trace.get_current_span().get_span_context()
+        return {"trace": format(context.trace_id, "032x"), "onward": onward["traceparent"]}
+
+    instrument_app(app)
+
+    async def main() -> None:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+            answer = await client.get(
+                "/cases/NWD-1", headers={"traceparent": sys.argv[2]}
+            )
+        print(json.dumps(answer.json()))
+
+    asyncio.run(main())
+    """
+)
+CALLER_TRACE = "ab" * 16
+
+
+@pytest.mark.parametrize(("believed", "continued"), [("trusted", True), ("door", False)])
+def test_where_nothing_is_exported_a_request_s_logs_and_calls_share_its_trace_id(
+    believed: str, continued: bool
+) -> None:
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    done = subprocess.run(
+        [sys.executable, "-c", REQUESTS, believed, f"00-{CALLER_TRACE}-{'cd' * 8}-01"],
+        env=inherited,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+
+    seen = json.loads(done.stdout)
+    assert (seen["trace"] == CALLER_TRACE) is continued
+    assert seen["trace"] != "0" * 32
+    assert seen["onward"].split("-")[1] == seen["trace"]
+    [line] = [json.loads(line) for line in done.stderr.splitlines() if "case read" in line]
+    assert line["trace_id"] == seen["trace"]
 
 
 def test_an_unsupported_protocol_exports_nothing_and_says_so(

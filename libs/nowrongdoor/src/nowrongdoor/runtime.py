@@ -26,6 +26,7 @@ from nowrongdoor.outbox import OutboxRelay, sample_backlog
 from nowrongdoor.problems import install_problem_handlers
 from nowrongdoor.settings import DatabaseSettings
 from nowrongdoor.telemetry import (
+    FASTAPI_TELEMETRY,
     RequestTelemetry,
     configure_logging,
     configure_tracing,
@@ -166,6 +167,7 @@ def service_app(
         title=title or f"No Wrong Door {name} (internal)",
         version="0.1.0",
         lifespan=lifespan,
+        telemetry=FASTAPI_TELEMETRY,
     )
     app.state.verification_keys = settings.verification_keys()
     app.state.data_dir = settings.data_dir

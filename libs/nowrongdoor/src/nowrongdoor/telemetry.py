@@ -12,11 +12,13 @@ import os
 import sys
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from fastapi import FastAPI
+from fastapi.telemetry import TelemetryConfig
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
+from opentelemetry.instrumentation.asgi import asgi_getter
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.propagators.textmap import (
     CarrierT,
@@ -41,6 +43,13 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 access_log = logging.getLogger("nowrongdoor.access")
+_server_tracer = trace.get_tracer("nowrongdoor.http")
+
+# What every service's FastAPI app is given as `telemetry`: FastAPI's own spans, metrics and
+# logs stay off. The server spans are `instrument_app`'s, the request metrics and the access
+# log `RequestTelemetry`'s; FastAPI's would add a second span and a span per operation to
+# every request, exported or not.
+FASTAPI_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
 
 class _TraceIds(logging.Filter):
@@ -195,14 +204,18 @@ def configure_tracing(
     os.environ.setdefault("OTEL_SEMCONV_STABILITY_OPT_IN", "http,database")
     if not trust_incoming:
         propagate.set_global_textmap(OutgoingOnly(propagate.get_global_textmap()))
-    provider = TracerProvider(
-        resource=resource, sampler=WithoutLoneClientSpans(sampling._get_from_env_or_default())
-    )
     exporter = exporter or _exporter_from_environment()
+    # Where nothing is exported, no span is recorded: each still has its trace id, which the
+    # log lines print and the calls and events carry on (`ServiceClient`, the bus), so every
+    # log line of one complaint shares one trace id at a fraction of a recorded span's cost.
+    sampler = (
+        WithoutLoneClientSpans(sampling._get_from_env_or_default())
+        if exporter is not None
+        else sampling.ALWAYS_OFF
+    )
+    provider = TracerProvider(resource=resource, sampler=sampler)
     trace.set_tracer_provider(provider)
-    # Calls between services carry the trace either way (`ServiceClient` puts it in each), so
-    # every log line of one complaint has the same trace id even where nothing is exported;
-    # their client spans, a tenth of the gateway's time on a read, only where they are.
+    # Client spans (a tenth of the gateway's time on a read) only where they are exported.
     if exporter is None:
         return
     global _exporting
@@ -293,10 +306,35 @@ class WithoutLoneClientSpans(sampling.Sampler):
 
 
 def instrument_app(app: FastAPI) -> None:
-    """Server spans named by route template; probes and scrapes make none."""
-    FastAPIInstrumentor.instrument_app(
-        app, excluded_urls="/healthz,/readyz,/metrics", exclude_spans=["receive", "send"]
-    )
+    """Where spans are exported, server spans named by route template; probes and scrapes
+    make none. Elsewhere each request only runs in a span that is never recorded
+    (`RequestTraceIds`): finding the route and gathering attributes for a span that nobody
+    reads would cost every request."""
+    if _exporting:
+        FastAPIInstrumentor.instrument_app(
+            app, excluded_urls="/healthz,/readyz,/metrics", exclude_spans=["receive", "send"]
+        )
+    else:
+        app.add_middleware(RequestTraceIds)
+
+
+class RequestTraceIds:
+    """ASGI middleware where nothing is exported: each request runs in a span that is never
+    recorded, below the caller's trace where the process believes it, so the request's log
+    lines and the calls and events it makes share one trace id."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        parent = propagate.extract(cast("dict[str, Any]", scope), getter=asgi_getter)
+        with _server_tracer.start_as_current_span(
+            "HTTP", context=parent, kind=trace.SpanKind.SERVER
+        ):
+            await self.app(scope, receive, send)
 
 
 def _exporter_from_environment() -> SpanExporter | None:
