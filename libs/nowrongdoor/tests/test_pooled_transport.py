@@ -6,6 +6,7 @@ import asyncio
 import json
 import socket
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -76,12 +77,18 @@ def caller() -> Principal:
     return Principal.public()
 
 
+@asynccontextmanager
+async def echo_at(url: str, key_dir: Path, *, timeout_seconds: float = 5) -> AsyncIterator[Echo]:
+    """A service client over the pooled transport, signing with the development key."""
+    async with pooled_client(timeout_seconds=timeout_seconds) as http:
+        yield Echo(http, url, signing_key=development_signing_key(key_dir))
+
+
 async def test_a_call_carries_its_method_query_body_and_token_and_reads_the_answer(
     echo_server: tuple[str, Seen], tmp_path: Path
 ) -> None:
     url, seen = echo_server
-    async with pooled_client(timeout_seconds=5) as http:
-        client = Echo(http, url, signing_key=development_signing_key(tmp_path))
+    async with echo_at(url, tmp_path) as client:
         answer = await client.call(
             caller(), "POST", "/echo", params={"limit": "20"}, json={"reference": "NWD-1"}
         )
@@ -100,8 +107,7 @@ async def test_calls_one_after_another_reuse_one_connection(
     echo_server: tuple[str, Seen], tmp_path: Path
 ) -> None:
     url, seen = echo_server
-    async with pooled_client(timeout_seconds=5) as http:
-        client = Echo(http, url, signing_key=development_signing_key(tmp_path))
+    async with echo_at(url, tmp_path) as client:
         for _ in range(5):
             await client.call(caller(), "GET", "/echo")
 
@@ -113,8 +119,7 @@ async def test_a_refusal_is_raised_as_the_service_s_problem(
     echo_server: tuple[str, Seen], tmp_path: Path
 ) -> None:
     url, _ = echo_server
-    async with pooled_client(timeout_seconds=5) as http:
-        client = Echo(http, url, signing_key=development_signing_key(tmp_path))
+    async with echo_at(url, tmp_path) as client:
         with pytest.raises(ServiceProblem) as refused:
             await client.call(caller(), "GET", "/refuse")
 
@@ -126,10 +131,7 @@ async def test_a_service_that_is_not_listening_is_unavailable(tmp_path: Path) ->
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         closed_port = probe.getsockname()[1]
-    async with pooled_client(timeout_seconds=5) as http:
-        client = Echo(
-            http, f"http://127.0.0.1:{closed_port}", signing_key=development_signing_key(tmp_path)
-        )
+    async with echo_at(f"http://127.0.0.1:{closed_port}", tmp_path) as client:
         with pytest.raises(ServiceUnavailable) as unavailable:
             await client.call(caller(), "GET", "/echo")
 
@@ -141,8 +143,7 @@ async def test_a_service_that_answers_too_late_is_unavailable_within_the_timeout
 ) -> None:
     url, _ = echo_server
     loop = asyncio.get_running_loop()
-    async with pooled_client(timeout_seconds=0.3) as http:
-        client = Echo(http, url, signing_key=development_signing_key(tmp_path))
+    async with echo_at(url, tmp_path, timeout_seconds=0.3) as client:
         started = loop.time()
         with pytest.raises(ServiceUnavailable):
             await client.call(caller(), "GET", "/slow")

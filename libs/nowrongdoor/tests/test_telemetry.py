@@ -14,7 +14,7 @@ import textwrap
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import pytest
 from opentelemetry import trace
@@ -125,6 +125,21 @@ def test_a_sampler_set_to_off_or_a_disabled_sdk_exports_nothing(
     assert receiver.received == []
 
 
+def unexported(program: str, message: str, *args: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What `program` printed, run with no exporter set, and the one log line saying `message`."""
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    done = subprocess.run(
+        [sys.executable, "-c", program, *args],
+        env=inherited,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    [line] = [json.loads(line) for line in done.stderr.splitlines() if message in line]
+    return json.loads(done.stdout), line
+
+
 UNEXPORTED = textwrap.dedent(
     """
     import json, logging
@@ -151,23 +166,13 @@ UNEXPORTED = textwrap.dedent(
 def test_where_nothing_is_exported_spans_are_not_recorded_yet_logs_and_calls_share_a_trace_id() -> (
     None
 ):
-    inherited = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
-    done = subprocess.run(
-        [sys.executable, "-c", UNEXPORTED],
-        env=inherited,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
+    seen, logged = unexported(UNEXPORTED, "complaint stored")
 
-    seen = json.loads(done.stdout)
     assert seen["recording"] == [False, False]
     outer, inner = seen["traces"]
     assert outer == inner != "0" * 32
     assert seen["traceparent"].split("-")[1] == outer
-    [line] = [json.loads(line) for line in done.stderr.splitlines() if "complaint stored" in line]
-    assert line["trace_id"] == outer
+    assert logged["trace_id"] == outer
 
 
 REQUESTS = textwrap.dedent(
@@ -210,22 +215,13 @@ CALLER_TRACE = "ab" * 16
 def test_where_nothing_is_exported_a_request_s_logs_and_calls_share_its_trace_id(
     believed: str, continued: bool
 ) -> None:
-    inherited = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
-    done = subprocess.run(
-        [sys.executable, "-c", REQUESTS, believed, f"00-{CALLER_TRACE}-{'cd' * 8}-01"],
-        env=inherited,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
+    caller = f"00-{CALLER_TRACE}-{'cd' * 8}-01"
+    seen, logged = unexported(REQUESTS, "case read", believed, caller)
 
-    seen = json.loads(done.stdout)
     assert (seen["trace"] == CALLER_TRACE) is continued
     assert seen["trace"] != "0" * 32
     assert seen["onward"].split("-")[1] == seen["trace"]
-    [line] = [json.loads(line) for line in done.stderr.splitlines() if "case read" in line]
-    assert line["trace_id"] == seen["trace"]
+    assert logged["trace_id"] == seen["trace"]
 
 
 def test_an_unsupported_protocol_exports_nothing_and_says_so(
