@@ -67,6 +67,9 @@ class Databases:
         self.server = server
         self.services = [service for service in services if service.owns_database]
         self.made: list[str] = []
+        # A run stopped before its drop leaves its databases behind; the next run must not
+        # collide with them.
+        self.run = uuid.uuid4().hex[:8]
 
     @property
     def kind(self) -> str:
@@ -79,7 +82,7 @@ class Databases:
         server = self.server
         urls = {}
         for service in self.services:
-            name = f"nwd_ops_{tag}_{service.env_name.lower()}"
+            name = f"nwd_ops_{self.run}_{tag}_{service.env_name.lower()}"
             run_isolated(lambda name=name: create_database(server, name))  # type: ignore[misc]
             self.made.append(name)
             url = make_url(server).set(database=name)
