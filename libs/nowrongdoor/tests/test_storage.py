@@ -7,6 +7,8 @@ import base64
 import os
 import secrets
 import shutil
+import subprocess
+import sys
 import sysconfig
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -193,3 +195,31 @@ async def test_a_sealed_file_is_stored_without_its_content_and_opens_in_its_own_
     assert seal.open_bytes(await store.get("a-1"), "NWD-1/attachment/a-1") == content
     with pytest.raises(InvalidTag):
         seal.open_bytes(stored, "NWD-1/attachment/a-2")
+
+
+# A fresh process stores a blob in a folder and takes a text file, then opens an S3 store,
+# printing which of the two libraries it holds after each.
+FOLDER_THEN_S3 = """
+import asyncio, sys
+from pathlib import Path
+from nowrongdoor import attachments, files, storage
+store = storage.open_store(None, Path(sys.argv[1]))
+asyncio.run(store.put("a-1", b"x"))
+files.inspect(b"plain words", "note.txt", max_bytes=100)
+print(sorted({"obstore", "PIL"} & set(sys.modules)))
+storage.open_store("s3://bucket", Path(sys.argv[1]))
+print(sorted({"obstore", "PIL"} & set(sys.modules)))
+"""
+
+
+def test_a_process_storing_in_a_folder_never_loads_the_object_storage_or_image_libraries(
+    tmp_path: Path,
+) -> None:
+    # Together some 10 MB of each service's memory; an S3 store, or the first image, loads them.
+    run = subprocess.run(
+        [sys.executable, "-c", FOLDER_THEN_S3, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert run.stdout.splitlines() == ["[]", "['obstore']"]

@@ -21,9 +21,10 @@ from __future__ import annotations
 import io
 import warnings
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+if TYPE_CHECKING:
+    from PIL import Image
 
 MAX_PIXELS = 50_000_000
 """Larger images are refused: decoding them would take more memory than a message is worth."""
@@ -139,6 +140,9 @@ def _unreadable(label: str) -> FileRefused:
 
 
 def _clean_image(content: bytes, media_type: str) -> bytes:
+    # Loaded with the first image, as pypdf with the first PDF: most processes never meet one.
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
     label = _LABELS[media_type]
     try:
         with warnings.catch_warnings():

@@ -23,9 +23,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
-import obstore
-from obstore.store import S3Store
-
 if TYPE_CHECKING:
     from obstore.store import S3Config
 
@@ -106,7 +103,11 @@ class FolderStore:
 
 
 class ObjectStore:
-    """Blobs as objects in an S3-compatible bucket, under a prefix."""
+    """Blobs as objects in an S3-compatible bucket, under a prefix.
+
+    The object storage client (some 8 MB resident) is loaded by the first `ObjectStore`, so that
+    a process storing blobs in a folder never carries it.
+    """
 
     def __init__(
         self,
@@ -118,6 +119,8 @@ class ObjectStore:
         access_key_id: str | None = None,
         secret_access_key: str | None = None,
     ) -> None:
+        from obstore.store import S3Store
+
         config: S3Config = {}
         if access_key_id and secret_access_key:
             # Otherwise the standard AWS_* variables of the environment, as S3 clients do.
@@ -139,12 +142,16 @@ class ObjectStore:
         )
 
     async def put(self, key: str, data: bytes) -> None:
+        import obstore
+
         try:
             await obstore.put_async(self._store, checked_key(key), data)
         except Exception as error:
             raise StorageError(f"storing {key} in {self.bucket} failed") from error
 
     async def get(self, key: str) -> bytes:
+        import obstore
+
         try:
             found = await obstore.get_async(self._store, checked_key(key))
             return bytes(await found.bytes_async())
@@ -156,6 +163,8 @@ class ObjectStore:
             raise StorageError(f"reading {key} from {self.bucket} failed") from error
 
     async def delete(self, key: str) -> None:
+        import obstore
+
         try:
             await obstore.delete_async(self._store, checked_key(key))
         except FileNotFoundError:
