@@ -107,3 +107,23 @@ def kept_for_transaction(session: AsyncSession) -> dict[Hashable, Any]:
         kept = session.info[_KEPT] = (transaction, {})
     values: dict[Hashable, Any] = kept[1]
     return values
+
+
+_TOUCHED = "nowrongdoor.cases-touched"
+
+
+@asynccontextmanager
+async def flushed_at_commit(session: AsyncSession, case: Hashable) -> AsyncIterator[None]:
+    """Run one event's work on `case` without flushing the transaction before each of its reads.
+
+    Events of a batch about different cases read nothing the others wrote, so their writes
+    wait for the commit and go out in one unit of work, not one for every read of every event.
+    An event about a case that an earlier event of the same transaction touched flushes first,
+    so its reads find what that one wrote. The work itself must not read back its own writes.
+    """
+    touched: set[Hashable] = kept_for_transaction(session).setdefault(_TOUCHED, set())
+    if case in touched:
+        await session.flush()
+    touched.add(case)
+    with session.no_autoflush:
+        yield

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from case_tracking.service import forgetting, notices, opening, relays
+from nowrongdoor import db
 from nowrongdoor.arrivals import Arrivals
 from nowrongdoor.bus import Envelope
 from nowrongdoor.contracts.accreditation_events import (
@@ -36,13 +37,15 @@ def subscriptions(arrivals: Arrivals, store: BlobStore) -> list[Subscription]:
     async def on_complaint_received(session: AsyncSession, envelope: Envelope) -> None:
         event = envelope.event()
         assert isinstance(event, ComplaintReceived)
-        await opening.receive_complaint(session, event, envelope.id)
+        async with db.flushed_at_commit(session, event.reference):
+            await opening.receive_complaint(session, event, envelope.id)
         arrivals.announce_after_commit(session, event.reference)
 
     async def on_complaint_routed(session: AsyncSession, envelope: Envelope) -> None:
         event = envelope.event()
         assert isinstance(event, ComplaintRouted)
-        await opening.open_from_decision(session, event, envelope.id)
+        async with db.flushed_at_commit(session, event.reference):
+            await opening.open_from_decision(session, event, envelope.id)
         arrivals.announce_after_commit(session, event.reference)
 
     async def on_triage_required(session: AsyncSession, envelope: Envelope) -> None:
@@ -59,7 +62,8 @@ def subscriptions(arrivals: Arrivals, store: BlobStore) -> list[Subscription]:
     async def on_notice(session: AsyncSession, envelope: Envelope) -> None:
         event = envelope.event()
         assert isinstance(event, NotificationDelivered | NotificationFailed)
-        await notices.record_notice(session, event, envelope.id)
+        async with db.flushed_at_commit(session, event.reference):
+            await notices.record_notice(session, event, envelope.id)
 
     async def on_accreditation_step(session: AsyncSession, envelope: Envelope) -> None:
         event = envelope.event()

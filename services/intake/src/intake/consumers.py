@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.service import decisions
 from intake.service.decisions import DecisionWaiters
+from nowrongdoor import db
 from nowrongdoor.bus import Envelope
 from nowrongdoor.contracts.events import (
     CaseInvitationAnswered,
@@ -24,32 +25,38 @@ def subscriptions(waiters: DecisionWaiters) -> list[Subscription]:
     async def on_complaint_routed(session: AsyncSession, envelope: Envelope) -> None:
         event = envelope.event()
         assert isinstance(event, ComplaintRouted)
-        await decisions.record_decision(session, waiters, event)
+        async with db.flushed_at_commit(session, event.reference):
+            await decisions.record_decision(session, waiters, event)
 
     async def on_triage_required(session: AsyncSession, envelope: Envelope) -> None:
         event = envelope.event()
         assert isinstance(event, ComplaintTriageRequired)
-        await decisions.record_triage(session, waiters, event)
+        async with db.flushed_at_commit(session, event.reference):
+            await decisions.record_triage(session, waiters, event)
 
     async def on_case_status_changed(session: AsyncSession, envelope: Envelope) -> None:
         event = envelope.event()
         assert isinstance(event, CaseStatusChanged)
-        await decisions.record_status(session, event)
+        async with db.flushed_at_commit(session, event.reference):
+            await decisions.record_status(session, event)
 
     async def on_case_transferred(session: AsyncSession, envelope: Envelope) -> None:
         event = envelope.event()
         assert isinstance(event, CaseTransferred)
-        await decisions.record_transfer(session, event)
+        async with db.flushed_at_commit(session, event.reference):
+            await decisions.record_transfer(session, event)
 
     async def on_invitation_answered(session: AsyncSession, envelope: Envelope) -> None:
         event = envelope.event()
         assert isinstance(event, CaseInvitationAnswered)
-        await decisions.record_joining(session, event)
+        async with db.flushed_at_commit(session, event.reference):
+            await decisions.record_joining(session, event)
 
     async def on_part_left(session: AsyncSession, envelope: Envelope) -> None:
         event = envelope.event()
         assert isinstance(event, CasePartLeft)
-        await decisions.record_leaving(session, event)
+        async with db.flushed_at_commit(session, event.reference):
+            await decisions.record_leaving(session, event)
 
     return [
         Subscription(ComplaintRouted.subject, on_complaint_routed),

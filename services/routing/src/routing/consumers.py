@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from nowrongdoor import db
 from nowrongdoor.bus import Envelope
 from nowrongdoor.contracts.events import CaseTransferred, ComplaintReceived, ComplaintResubmitted
 from nowrongdoor.runtime import Subscription
@@ -15,7 +16,9 @@ def subscriptions(store: service.RegistryStore) -> list[Subscription]:
     async def on_complaint_received(session: AsyncSession, envelope: Envelope) -> None:
         event = envelope.event()
         assert isinstance(event, ComplaintReceived)
-        await service.route_complaint(session, store, event)
+        # The registry and the accreditations it reads are not what a decision writes.
+        async with db.flushed_at_commit(session, event.reference):
+            await service.route_complaint(session, store, event)
 
     async def on_complaint_resubmitted(session: AsyncSession, envelope: Envelope) -> None:
         event = envelope.event()

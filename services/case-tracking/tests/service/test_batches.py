@@ -1,0 +1,133 @@
+"""A batch of events handled in one transaction leaves every case as handling its events one by
+one does, while writing what the batch causes together at the commit."""
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+from case_tracking_support import competent, received, routed
+from fastapi import FastAPI
+from sqlmodel import col, select
+
+from case_tracking import repository
+from case_tracking.consumers import subscriptions
+from nowrongdoor.arrivals import Arrivals
+from nowrongdoor.bus import Envelope
+from nowrongdoor.contracts.events import (
+    ComplaintReceived,
+    ComplaintRouted,
+    Event,
+    NotificationDelivered,
+)
+from nowrongdoor.ids import new_reference
+from nowrongdoor.inbox import ExactlyOnce, exactly_once
+from nowrongdoor.outbox import OutboxMessage
+
+
+def _consumers(app: FastAPI) -> dict[str, ExactlyOnce]:
+    """Case tracking's consumers of the three events a complaint's first hour brings."""
+    handlers = {s.subject: s.handler for s in subscriptions(Arrivals(), app.state.store)}
+    return {
+        subject: exactly_once(app.state.runtime.sessions, f"test-{subject}", handlers[subject])
+        for subject in (
+            ComplaintReceived.subject,
+            ComplaintRouted.subject,
+            NotificationDelivered.subject,
+        )
+    }
+
+
+def _story(first: str, second: str) -> list[list[Event]]:
+    """Two complaints received, decided, decided again and told of, as three fetched batches.
+
+    The first case's second decision comes in the same batch as its first, and both cases are
+    told of their acknowledgement in one batch."""
+    told = {
+        "recipient": "complainant",
+        "channel": "email",
+        "kind": "status-changed",
+        "delivered_at": datetime.now(UTC),
+    }
+    return [
+        [received(first), received(second)],
+        [
+            routed(reference=first, competent=[competent("ma-mediateur")]),
+            routed(reference=second, competent=[competent("ma-mediateur")]),
+            routed(
+                reference=first,
+                decision_id="d-2",
+                competent=[competent("ma-mediateur"), competent("ma-cndh", "associated")],
+            ),
+        ],
+        [
+            NotificationDelivered(
+                delivery_id=str(uuid.uuid4()),
+                reference=reference,
+                cause_event_id=str(uuid.uuid4()),
+                **told,
+            )
+            for reference in (first, second)
+        ],
+    ]
+
+
+async def _as_it_stands(app: FastAPI, reference: str) -> dict[str, Any]:
+    async with app.state.runtime.sessions() as session:
+        group = await repository.case_group(session, reference)
+        assert group is not None
+        parts = await repository.parts(session, reference)
+        entries = await repository.timeline(session, reference)
+        events = (
+            await session.scalars(
+                select(col(OutboxMessage.type))
+                .where(col(OutboxMessage.event_subject) == reference)
+                .order_by(col(OutboxMessage.created_at))
+            )
+        ).all()
+    return {
+        "status": group.status,
+        "lead": group.lead_institution_id,
+        "parts": [(p.institution_id, p.role, p.status, p.due_on) for p in parts],
+        "timeline": [(e.kind, e.summary, e.visible_to) for e in entries],
+        "events": list(events),
+    }
+
+
+async def test_a_batch_handled_together_leaves_each_case_as_one_by_one_does(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    consumers = _consumers(app)
+    alone, batched = [new_reference(), new_reference()], [new_reference(), new_reference()]
+    engine = app.state.runtime.engine.sync_engine
+    outbox_writes: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO OUTBOX"):
+            outbox_writes.append(statement)
+
+    for batch in _story(*alone):
+        for event in batch:
+            await consumers[event.subject](Envelope.wrap(event, source="/t", subject="-"))
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        for batch in _story(*batched):
+            envelopes = [Envelope.wrap(e, source="/t", subject="-") for e in batch]
+            async with consumers[batch[0].subject].together(envelopes) as handle:
+                for envelope in envelopes:
+                    await handle(envelope)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+
+    for one_by_one, together in zip(alone, batched, strict=True):
+        assert await _as_it_stands(app, together) == await _as_it_stands(app, one_by_one)
+    first = await _as_it_stands(app, batched[0])
+    assert [part[:2] for part in first["parts"]] == [
+        ("ma-mediateur", "lead"),
+        ("ma-cndh", "associated"),
+    ]
+    assert first["events"].count("org.nowrongdoor.case.opened.v1") == 2
+    # The received batch's events in one statement; the decisions' in two, since the first
+    # case's second decision reads what its first wrote.
+    assert len(outbox_writes) == 3
