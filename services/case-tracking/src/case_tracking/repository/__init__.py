@@ -33,13 +33,23 @@ from nowrongdoor.contracts.vocabulary import CaseStatus
 # -- the case group --------------------------------------------------------------------------
 
 
+# Built once: each event that changes a case reads its group so, and Session.get would build the
+# statement and work out its cache key again every time.
+_GROUP_FOR_UPDATE = (
+    select(CaseGroup)
+    .where(col(CaseGroup.reference) == sa.bindparam("reference"))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+
+
 async def case_group(
     session: AsyncSession, reference: str, *, for_update: bool = False
 ) -> CaseGroup | None:
     """The case group under `reference`; locked for the transaction when it is to change."""
-    return await session.get(
-        CaseGroup, reference, with_for_update=for_update, populate_existing=for_update
-    )
+    if for_update:
+        return (await session.scalars(_GROUP_FOR_UPDATE, {"reference": reference})).first()
+    return await session.get(CaseGroup, reference)
 
 
 async def move_version(session: AsyncSession, reference: str, expected: int | None) -> bool:
