@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from datetime import UTC, datetime, timedelta
 
@@ -62,7 +61,7 @@ def add_event(session: AsyncSession, event: Event, *, source: str, subject: str)
             type=envelope.type,
             source=envelope.source,
             event_subject=envelope.subject,
-            payload=json.dumps(json.loads(envelope.data)),
+            payload=envelope.data.decode(),
             traceparent=envelope.traceparent,
             tracestate=envelope.tracestate,
             created_at=envelope.time,
