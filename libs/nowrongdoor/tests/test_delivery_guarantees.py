@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, col
 
 from nowrongdoor import db
 from nowrongdoor.bus import Bus, ConsumerSpec, Envelope
@@ -67,6 +67,50 @@ async def test_the_relay_publishes_each_outbox_event_once(
     assert message.headers is not None
     assert message.headers["Nats-Msg-Id"] == envelope.id
     assert message.headers["ce-type"] == "org.nowrongdoor.case.opened.v1"
+
+
+async def test_a_transaction_s_events_are_written_in_one_statement_as_it_commits(
+    sessions: db.SessionMaker, bus: Bus
+) -> None:
+    inserts: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO OUTBOX"):
+            inserts.append(statement)
+
+    engine = sessions.kw["bind"].sync_engine
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        async with db.unit_of_work(sessions) as session:
+            added = [
+                add_event(session, opened(f"NWD-7K3M9QX2VD4{n}"), source="/tests", subject="-")
+                for n in range(3)
+            ]
+            assert inserts == []  # nothing written before the commit
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+
+    assert len(inserts) == 1
+    assert await OutboxRelay(sessions, bus).publish_pending() == 3
+    async with sessions() as session:
+        stored = (await session.scalars(sa.select(OutboxMessage))).all()
+    assert sorted((m.id, m.envelope().event()) for m in stored) == sorted(
+        (e.id, e.event()) for e in added
+    )
+
+
+async def test_an_event_of_a_rolled_back_transaction_is_not_written_by_the_next(
+    sessions: db.SessionMaker, bus: Bus
+) -> None:
+    async with sessions() as session:
+        add_event(session, opened("NWD-7K3M9QX2VD40"), source="/tests", subject="-")
+        await session.rollback()
+        kept = add_event(session, opened("NWD-7K3M9QX2VD41"), source="/tests", subject="-")
+        await session.commit()
+
+    assert await OutboxRelay(sessions, bus).publish_pending() == 1
+    async with sessions() as session:
+        assert (await session.scalars(sa.select(col(OutboxMessage.id)))).all() == [kept.id]
 
 
 async def test_a_relay_that_died_before_marking_sent_republishes_without_duplicate(

@@ -12,6 +12,7 @@ from sqlalchemy import DateTime, Dialect, TypeDecorator, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext import asyncio as sa_asyncio
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from nowrongdoor import sqlite
 
@@ -93,18 +94,19 @@ class UTCDateTime(TypeDecorator[datetime]):
 _KEPT = "nowrongdoor.kept-for-transaction"
 
 
-def kept_for_transaction(session: AsyncSession) -> dict[Hashable, Any]:
-    """A dictionary that lives as long as the session's current transaction.
+def kept_for_transaction(session: AsyncSession | Session) -> dict[Hashable, Any]:
+    """A dictionary that lives as long as the session's current transaction, begun if none is.
 
     A batch of events handled in one transaction can keep there what it has read or written
     once, such as an institution's contacts, instead of asking the database again for each
     event; the next transaction starts with it empty, so it never serves what another
-    transaction may have changed since.
+    transaction may have changed since, nor keeps what one rolled back.
     """
-    transaction = session.sync_session.get_transaction()
-    kept = session.info.get(_KEPT)
+    sync = session.sync_session if isinstance(session, AsyncSession) else session
+    transaction = sync.get_transaction() or sync.begin()
+    kept = sync.info.get(_KEPT)
     if kept is None or kept[0] is not transaction:
-        kept = session.info[_KEPT] = (transaction, {})
+        kept = sync.info[_KEPT] = (transaction, {})
     values: dict[Hashable, Any] = kept[1]
     return values
 

@@ -14,11 +14,12 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 from sqlmodel import Field, SQLModel, col, select
 
 from nowrongdoor.bus import Bus, Envelope
 from nowrongdoor.contracts.events import Event
-from nowrongdoor.db import SessionMaker, UTCDateTime, unit_of_work
+from nowrongdoor.db import SessionMaker, UTCDateTime, kept_for_transaction, unit_of_work
 from nowrongdoor.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE
 
 log = logging.getLogger(__name__)
@@ -52,22 +53,37 @@ class OutboxMessage(SQLModel, table=True):
 
 
 def add_event(session: AsyncSession, event: Event, *, source: str, subject: str) -> Envelope:
-    """Write `event` to the outbox inside the caller's transaction."""
+    """Write `event` to the outbox inside the caller's transaction.
+
+    The transaction's events are inserted together, in one statement, as it commits; one that
+    rolls back writes none of them."""
     envelope = Envelope.wrap(event, source=source, subject=subject)
-    session.add(
-        OutboxMessage(
-            id=envelope.id,
-            subject=event.subject,
-            type=envelope.type,
-            source=envelope.source,
-            event_subject=envelope.subject,
-            payload=envelope.data.decode(),
-            traceparent=envelope.traceparent,
-            tracestate=envelope.tracestate,
-            created_at=envelope.time,
-        )
+    kept_for_transaction(session).setdefault(_PENDING, []).append(
+        {
+            "id": envelope.id,
+            "subject": event.subject,
+            "type": envelope.type,
+            "source": envelope.source,
+            "event_subject": envelope.subject,
+            "payload": envelope.data.decode(),
+            "traceparent": envelope.traceparent,
+            "tracestate": envelope.tracestate,
+            "created_at": envelope.time,
+            "published_at": None,
+        }
     )
     return envelope
+
+
+_PENDING = "nowrongdoor.outbox-pending"
+
+
+@sa.event.listens_for(Session, "before_commit")
+def _write_pending(session: Session) -> None:
+    """Insert the events the committing transaction added, without building a model of each."""
+    pending = kept_for_transaction(session).pop(_PENDING, None)
+    if pending:
+        session.execute(sa.insert(OutboxMessage.__table__), pending)  # type: ignore[attr-defined]
 
 
 async def sample_backlog(sessions: SessionMaker) -> None:
