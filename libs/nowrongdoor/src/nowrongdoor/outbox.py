@@ -52,6 +52,10 @@ class OutboxMessage(SQLModel, table=True):
         )
 
 
+_PENDING = "nowrongdoor.outbox-pending"
+"""Where a transaction keeps the outbox rows it will insert as it commits."""
+
+
 def add_event(session: AsyncSession, event: Event, *, source: str, subject: str) -> Envelope:
     """Write `event` to the outbox inside the caller's transaction.
 
@@ -73,9 +77,6 @@ def add_event(session: AsyncSession, event: Event, *, source: str, subject: str)
         }
     )
     return envelope
-
-
-_PENDING = "nowrongdoor.outbox-pending"
 
 
 @sa.event.listens_for(Session, "before_commit")
