@@ -16,6 +16,7 @@ from nowrongdoor.contracts.events import CaseOpened
 from nowrongdoor.inbox import exactly_once
 from nowrongdoor.outbox import OutboxMessage, OutboxRelay, add_event
 from nowrongdoor.testing.apps import eventually
+from nowrongdoor.testing.statements import statements_sent
 
 
 def opened(reference: str = "NWD-7K3M9QX2VD4H") -> CaseOpened:
@@ -72,25 +73,18 @@ async def test_the_relay_publishes_each_outbox_event_once(
 async def test_a_transaction_s_events_are_written_in_one_statement_as_it_commits(
     sessions: db.SessionMaker, bus: Bus
 ) -> None:
-    inserts: list[str] = []
+    def inserts(sent: list[tuple[str, Any]]) -> list[str]:
+        return [s for s, _ in sent if s.lstrip().upper().startswith("INSERT INTO OUTBOX")]
 
-    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if statement.lstrip().upper().startswith("INSERT INTO OUTBOX"):
-            inserts.append(statement)
-
-    engine = sessions.kw["bind"].sync_engine
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements_sent(sessions.kw["bind"]) as sent:
         async with db.unit_of_work(sessions) as session:
             added = [
                 add_event(session, opened(f"NWD-7K3M9QX2VD4{n}"), source="/tests", subject="-")
                 for n in range(3)
             ]
-            assert inserts == []  # nothing written before the commit
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
+            assert inserts(sent) == []  # nothing written before the commit
 
-    assert len(inserts) == 1
+    assert len(inserts(sent)) == 1
     assert await OutboxRelay(sessions, bus).publish_pending() == 3
     async with sessions() as session:
         stored = (await session.scalars(sa.select(OutboxMessage))).all()

@@ -31,6 +31,7 @@ from nowrongdoor.contracts.events import (
 )
 from nowrongdoor.contracts.vocabulary import CaseStatus, ServiceStandard
 from nowrongdoor.testing.apps import eventually
+from nowrongdoor.testing.statements import statements_sent
 
 REF = "NWD-7K3M9QX2VD4H"
 NOW = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
@@ -355,17 +356,9 @@ async def test_a_batch_reads_an_institution_s_contacts_once_and_the_next_sees_a_
 ) -> None:
     """Events handled in one transaction share one reading of the contacts they are owed to;
     a mailbox added after that transaction is owed what the next event brings."""
-    engine = app.state.runtime.engine.sync_engine
-    reads: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        if "FROM institution_contacts" in statement:
-            reads.append(parameters[0])
-
     async with app.state.runtime.transaction() as session:
         session.add(_mailbox("c1", "unia@example.be"))
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements_sent(app.state.runtime.engine) as sent:
         async with app.state.runtime.transaction() as session:
             for number, reference in enumerate(("NWD-7K3M9QX2VD4A", "NWD-7K3M9QX2VD4B")):
                 await owing.owe(
@@ -389,8 +382,7 @@ async def test_a_batch_reads_an_institution_s_contacts_once_and_the_next_sees_a_
                 now=NOW,
                 merge_window=timedelta(seconds=60),
             )
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
+    reads = [parameters[0] for s, parameters in sent if "FROM institution_contacts" in s]
 
     # Each transfer is owed to the institution left and the one reached: in the batch each is
     # read once for both events, and again in the next transaction.

@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-import sqlalchemy as sa
 from case_tracking_support import competent, received, routed
 from fastapi import FastAPI
 from sqlmodel import col, select
@@ -24,6 +23,7 @@ from nowrongdoor.contracts.events import (
 from nowrongdoor.ids import new_reference
 from nowrongdoor.inbox import ExactlyOnce, exactly_once
 from nowrongdoor.outbox import OutboxMessage
+from nowrongdoor.testing.statements import statements_sent
 
 
 def _consumers(app: FastAPI) -> dict[str, ExactlyOnce]:
@@ -100,24 +100,16 @@ async def test_a_batch_handled_together_leaves_each_case_as_one_by_one_does(
 ) -> None:
     consumers = _consumers(app)
     alone, batched = [new_reference(), new_reference()], [new_reference(), new_reference()]
-    engine = app.state.runtime.engine.sync_engine
-    writes: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        writes.append(" ".join(statement.split()[:3]).upper())
-
     for batch in _story(*alone):
         for event in batch:
             await consumers[event.subject](Envelope.wrap(event, source="/t", subject="-"))
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements_sent(app.state.runtime.engine) as sent:
         for batch in _story(*batched):
             envelopes = [Envelope.wrap(e, source="/t", subject="-") for e in batch]
             async with consumers[batch[0].subject].together(envelopes) as handle:
                 for envelope in envelopes:
                     await handle(envelope)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
+    writes = [" ".join(statement.split()[:3]).upper() for statement, _ in sent]
 
     for one_by_one, together in zip(alone, batched, strict=True):
         assert await _as_it_stands(app, together) == await _as_it_stands(app, one_by_one)

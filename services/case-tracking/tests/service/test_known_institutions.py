@@ -2,14 +2,13 @@
 decisions handled in one transaction names the same institution many times."""
 
 from datetime import UTC, datetime
-from typing import Any
 
 import httpx
-import sqlalchemy as sa
 from fastapi import FastAPI
 
 from case_tracking import repository
 from case_tracking.models import KnownInstitution
+from nowrongdoor.testing.statements import statements_sent
 
 NOW = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
 
@@ -31,23 +30,14 @@ def _said(name: str) -> KnownInstitution:
 async def test_a_batch_writes_an_institution_once_and_still_keeps_a_new_name(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
-    engine = app.state.runtime.engine.sync_engine
-    writes: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if statement.lstrip().upper().startswith("INSERT INTO KNOWN_INSTITUTIONS"):
-            writes.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements_sent(app.state.runtime.engine) as sent:
         async with app.state.runtime.transaction() as session:
             for _ in range(3):
                 await repository.learn_institution(session, _said("Médiateur du Royaume"))
             await repository.learn_institution(session, _said("Le Médiateur"))
         async with app.state.runtime.transaction() as session:
             await repository.learn_institution(session, _said("Le Médiateur"))
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
+    writes = [s for s, _ in sent if s.lstrip().upper().startswith("INSERT INTO KNOWN_INSTITUTIONS")]
 
     # Once for the first name, once for the new name, and once more in the next transaction.
     assert len(writes) == 3
