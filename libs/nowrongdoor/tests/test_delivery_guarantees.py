@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import nats.js.errors
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -88,8 +89,8 @@ async def test_a_transaction_s_events_are_written_in_one_statement_as_it_commits
     assert await OutboxRelay(sessions, bus).publish_pending() == 3
     async with sessions() as session:
         stored = (await session.scalars(sa.select(OutboxMessage))).all()
-    assert sorted((m.id, m.envelope().event()) for m in stored) == sorted(
-        (e.id, e.event()) for e in added
+    assert sorted((m.id, m.payload) for m in stored) == sorted(
+        (e.id, e.data.decode()) for e in added
     )
 
 
@@ -120,6 +121,41 @@ async def test_a_relay_that_died_before_marking_sent_republishes_without_duplica
 
     assert await relay.publish_pending() == 1
     assert await stream_messages(bus, "CASES") == 1
+
+
+async def test_a_batch_is_published_in_order_and_marked_up_to_the_first_failure(
+    sessions: db.SessionMaker, bus: Bus
+) -> None:
+    references = [f"NWD-7K3M9QX2VD4{n}" for n in range(3)]
+    async with db.unit_of_work(sessions) as session:
+        added = [add_event(session, opened(r), source="/tests", subject=r) for r in references]
+    # The second event names a subject no stream holds: JetStream refuses it.
+    async with db.unit_of_work(sessions) as session:
+        await session.execute(
+            sa.update(OutboxMessage)
+            .where(col(OutboxMessage.id) == added[1].id)
+            .values(subject="nowhere.at-all")
+        )
+    relay = OutboxRelay(sessions, bus)
+
+    with pytest.raises(nats.js.errors.NoStreamResponseError):
+        await relay.publish_pending()
+
+    async with sessions() as session:
+        marked = await session.scalars(
+            sa.select(col(OutboxMessage.id)).where(col(OutboxMessage.published_at).is_not(None))
+        )
+        assert marked.all() == [added[0].id]
+    # The third was stored although not marked; published again, it is not stored twice.
+    assert await stream_messages(bus, "CASES") == 2
+    async with db.unit_of_work(sessions) as session:
+        await session.execute(sa.update(OutboxMessage).values(subject="case.opened"))
+    assert await relay.publish_pending() == 2
+    assert await relay.publish_pending() == 0
+    assert await stream_messages(bus, "CASES") == 3
+    stream = bus.stream_name("CASES")
+    first = await bus.js.get_msg(stream, seq=1)
+    assert first.headers is not None and first.headers["Nats-Msg-Id"] == added[0].id
 
 
 async def test_an_event_rolled_back_with_its_transaction_is_never_published(

@@ -11,8 +11,10 @@ import asyncio
 import contextlib
 import logging
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
+from nats.js import api
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 from sqlmodel import Field, SQLModel, col, select
@@ -39,18 +41,8 @@ class OutboxMessage(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime, index=True)
     published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
-    def envelope(self) -> Envelope:
-        return Envelope(
-            id=self.id,
-            source=self.source,
-            type=self.type,
-            subject=self.event_subject,
-            time=self.created_at if self.created_at.tzinfo else self.created_at.replace(tzinfo=UTC),
-            data=self.payload.encode(),
-            traceparent=self.traceparent,
-            tracestate=self.tracestate,
-        )
 
+_TABLE: sa.Table = OutboxMessage.__table__  # type: ignore[attr-defined]
 
 _PENDING = "nowrongdoor.outbox-pending"
 """Where a transaction keeps the outbox rows it will insert as it commits."""
@@ -84,7 +76,7 @@ def _write_pending(session: Session) -> None:
     """Insert the events the committing transaction added, without building a model of each."""
     pending = kept_for_transaction(session).pop(_PENDING, None)
     if pending:
-        session.execute(sa.insert(OutboxMessage.__table__), pending)  # type: ignore[attr-defined]
+        session.execute(sa.insert(_TABLE), pending)
 
 
 async def sample_backlog(sessions: SessionMaker) -> None:
@@ -103,6 +95,33 @@ async def sample_backlog(sessions: SessionMaker) -> None:
     else:
         oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=UTC)
         OUTBOX_OLDEST_AGE.set(max((datetime.now(UTC) - oldest).total_seconds(), 0.0))
+
+
+PUBLISH_TIMEOUT = 5.0
+"""Seconds a relay's batch waits for JetStream's acknowledgements."""
+
+_WAITING = (
+    sa.select(_TABLE)
+    .where(_TABLE.c.published_at.is_(None))
+    .order_by(_TABLE.c.created_at, _TABLE.c.id)
+    .limit(sa.bindparam("batch", type_=sa.Integer))
+)
+"""The oldest events not yet published, built once: the relay reads them on every pass."""
+
+
+def _envelope(row: sa.Row[Any]) -> Envelope:
+    """The event an outbox row holds, as it is sent on the wire."""
+    created_at: datetime = row.created_at
+    return Envelope(
+        id=row.id,
+        source=row.source,
+        type=row.type,
+        subject=row.event_subject,
+        time=created_at if created_at.tzinfo else created_at.replace(tzinfo=UTC),
+        data=row.payload.encode(),
+        traceparent=row.traceparent,
+        tracestate=row.tracestate,
+    )
 
 
 class OutboxRelay:
@@ -150,21 +169,27 @@ class OutboxRelay:
                 await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
 
     async def publish_pending(self) -> int:
+        """Publish the oldest waiting events, at most a batch; how many there were.
+
+        The batch is sent in order without waiting for each acknowledgement in turn. Only the
+        events up to the first one not acknowledged are marked: those after it may have been
+        stored too, and are published again on the next pass, where JetStream drops them as
+        duplicates of their `Nats-Msg-Id`.
+        """
         async with self.sessions() as session:
-            pending = (
-                await session.scalars(
-                    select(OutboxMessage)
-                    .where(col(OutboxMessage.published_at).is_(None))
-                    .order_by(col(OutboxMessage.created_at), col(OutboxMessage.id))
-                    .limit(self.batch)
-                )
-            ).all()
+            waiting = (await session.execute(_WAITING, {"batch": self.batch})).all()
         acknowledged: list[str] = []
+        sent: list[asyncio.Future[api.PubAck]] = []
         try:
-            for message in pending:
-                await self.bus.publish(message.envelope(), message.subject)
-                acknowledged.append(message.id)
+            for row in waiting:
+                sent.append(await self.bus.send(_envelope(row), row.subject))
+            async with asyncio.timeout(PUBLISH_TIMEOUT):
+                for row, acknowledgement in zip(waiting, sent, strict=False):
+                    await acknowledgement
+                    acknowledged.append(row.id)
         finally:
+            for acknowledgement in sent:
+                acknowledgement.cancel()  # stops waiting for what was not acknowledged in time
             # One commit for the batch; what was acknowledged before a failure is marked too.
             if acknowledged:
                 async with unit_of_work(self.sessions) as session:
@@ -173,7 +198,7 @@ class OutboxRelay:
                         .where(col(OutboxMessage.id).in_(acknowledged))
                         .values(published_at=datetime.now(UTC))
                     )
-        return len(pending)
+        return len(waiting)
 
     async def prune(self) -> int:
         """Forget published events older than `keep_published`; the stream keeps them."""
