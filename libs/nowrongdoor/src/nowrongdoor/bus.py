@@ -163,7 +163,7 @@ class ConsumerSpec:
     backoff: tuple[float, ...] = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
     max_ack_pending: int = 64
     ack_wait: float = 30.0
-    batch: int = 16
+    batch: int = 64
 
 
 class Bus:
@@ -354,8 +354,10 @@ class Bus:
             except UndecodableEvent as error:
                 await self._dead_letter(spec, message, str(error), "undecodable")
         handler = spec.handler
+        # A batch of one too: its inbox record is then looked up and written in one statement
+        # each, as a batch's are, rather than read, built and flushed on its own before the work.
         if (
-            len(decoded) > 1
+            decoded
             and isinstance(handler, BatchHandler)
             and await self._handle_together(spec, handler, decoded)
         ):
