@@ -35,6 +35,13 @@ class InboxEntry(SQLModel, table=True):
     processed_at: datetime = Field(sa_type=UTCDateTime)
 
 
+_SEEN = select(col(InboxEntry.event_id)).where(
+    col(InboxEntry.consumer) == sa.bindparam("consumer"),
+    col(InboxEntry.event_id).in_(sa.bindparam("ids", expanding=True)),
+)
+"""Which of a batch's events a consumer has handled already; built once, read for every batch."""
+
+
 def exactly_once(
     sessions: SessionMaker,
     consumer: str,
@@ -93,10 +100,7 @@ class ExactlyOnce:
         async with self.sessions() as session, session.begin():
             seen = set(
                 await session.scalars(
-                    select(col(InboxEntry.event_id)).where(
-                        col(InboxEntry.consumer) == self.consumer,
-                        col(InboxEntry.event_id).in_({e.id for e in envelopes}),
-                    )
+                    _SEEN, {"consumer": self.consumer, "ids": [e.id for e in envelopes]}
                 )
             )
             handled: list[dict[str, Any]] = []

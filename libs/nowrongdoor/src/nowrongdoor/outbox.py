@@ -108,6 +108,14 @@ _WAITING = (
 )
 """The oldest events not yet published, built once: the relay reads them on every pass."""
 
+_MARK_SENT = (
+    sa.update(_TABLE)
+    .where(_TABLE.c.id.in_(sa.bindparam("ids", expanding=True)))
+    .values(published_at=sa.bindparam("sent_at", type_=UTCDateTime()))
+)
+"""Mark a pass's acknowledged events sent, built once; a plain table update, so the session
+has no objects of it to bring up to date."""
+
 
 def _envelope(row: sa.Row[Any]) -> Envelope:
     """The event an outbox row holds, as it is sent on the wire."""
@@ -194,9 +202,7 @@ class OutboxRelay:
             if acknowledged:
                 async with unit_of_work(self.sessions) as session:
                     await session.execute(
-                        sa.update(OutboxMessage)
-                        .where(col(OutboxMessage.id).in_(acknowledged))
-                        .values(published_at=datetime.now(UTC))
+                        _MARK_SENT, {"ids": acknowledged, "sent_at": datetime.now(UTC)}
                     )
         return len(waiting)
 
