@@ -357,7 +357,7 @@ class Bus:
         # A single event goes on its own: its inbox record is written before the work, which on
         # SQLite takes the write lock first, so what the work reads is what it then updates. The
         # driver begins a transaction only at its first write, so a batch's reads come before it
-        # (see docs/architecture.md, "What is still thin").
+        # (docs/architecture.md, "What is deliberately thin today").
         if (
             len(decoded) > 1
             and isinstance(handler, BatchHandler)
