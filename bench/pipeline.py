@@ -26,8 +26,8 @@ from nats.js import JetStreamContext
 from bench.load import Run, percentiles
 from bench.report import Measured, limit_result, result
 from bench.suite import Bench
-from nowrongdoor.bus import Envelope
 from nowrongdoor.contracts.events import CaseOpened, ComplaintFacts, ComplaintReceived
+from nowrongdoor.envelope import Envelope
 from nowrongdoor.ids import new_reference
 
 RATE_TARGET = 0.10

@@ -18,11 +18,12 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from nowrongdoor.bus import Bus, ConsumerSpec, Envelope
+from nowrongdoor.bus import Bus, ConsumerSpec
 from nowrongdoor.cli import app
 from nowrongdoor.contracts.events import CaseOpened
 from nowrongdoor.deadletters import list_dead_letters
 from nowrongdoor.embedded import EmbeddedNats
+from nowrongdoor.envelope import Envelope
 from nowrongdoor.metrics import CATALOGUE
 from nowrongdoor.testing.apps import eventually
 

@@ -12,8 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col
 
 from nowrongdoor import db
-from nowrongdoor.bus import Bus, ConsumerSpec, Envelope
+from nowrongdoor.bus import Bus, ConsumerSpec
 from nowrongdoor.contracts.events import CaseOpened
+from nowrongdoor.envelope import Envelope
 from nowrongdoor.inbox import exactly_once
 from nowrongdoor.outbox import OutboxMessage, OutboxRelay, add_event
 from nowrongdoor.testing.apps import eventually

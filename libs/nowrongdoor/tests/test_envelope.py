@@ -2,8 +2,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from nowrongdoor.bus import Envelope, UndecodableEvent
 from nowrongdoor.contracts.events import ComplaintFacts, ComplaintReceived
+from nowrongdoor.envelope import Envelope, UndecodableEvent
 
 FACTS = ComplaintFacts(
     category="maladministration",

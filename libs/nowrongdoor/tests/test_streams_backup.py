@@ -14,11 +14,12 @@ import nats.js.errors
 import pytest
 from typer.testing import CliRunner, Result
 
-from nowrongdoor.bus import Bus, Envelope
+from nowrongdoor.bus import Bus
 from nowrongdoor.cli import app
 from nowrongdoor.contracts.events import CaseOpened
 from nowrongdoor.contracts.streams import STREAMS
 from nowrongdoor.embedded import free_port
+from nowrongdoor.envelope import Envelope
 from nowrongdoor.testing.plugin import delete_namespace_streams, run_isolated
 
 runner = CliRunner()

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 
 from case_tracking.models import OutboxMessage
 from nowrongdoor.auth import Principal
-from nowrongdoor.bus import Bus, Envelope
+from nowrongdoor.bus import Bus
 from nowrongdoor.contracts.events import (
     CompetentInstitution,
     ComplaintFacts,
@@ -24,6 +24,7 @@ from nowrongdoor.contracts.events import (
     ServiceStandardsDays,
 )
 from nowrongdoor.contracts.vocabulary import RoutingOutcome
+from nowrongdoor.envelope import Envelope
 from nowrongdoor.ids import new_reference
 from nowrongdoor.testing.apps import eventually, internal_headers
 

@@ -11,8 +11,9 @@ from fastapi import FastAPI
 from sqlmodel import SQLModel
 
 from nowrongdoor.auth import Principal
-from nowrongdoor.bus import Bus, Envelope
+from nowrongdoor.bus import Bus
 from nowrongdoor.contracts.events import ComplaintPersonalDataRemoved
+from nowrongdoor.envelope import Envelope
 
 As = Callable[[Principal], Caller]
 

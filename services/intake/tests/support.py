@@ -13,7 +13,7 @@ from intake.models import SEALED_FIELDS, AuditEntry, Submission
 from intake.service.submissions import store_complaint
 from nowrongdoor import db
 from nowrongdoor.auth import Principal
-from nowrongdoor.bus import Bus, Envelope
+from nowrongdoor.bus import Bus
 from nowrongdoor.contracts.events import (
     CaseStatusChanged,
     CompetentInstitution,
@@ -24,6 +24,7 @@ from nowrongdoor.contracts.events import (
 from nowrongdoor.contracts.intake import ComplaintSubmission
 from nowrongdoor.contracts.vocabulary import CaseStatus, DecidedOutcome, RoutingOutcome
 from nowrongdoor.crypto import Sealer, StaticKeys
+from nowrongdoor.envelope import Envelope
 from nowrongdoor.ids import new_reference
 from nowrongdoor.testing.apps import eventually, internal_headers
 

@@ -5,10 +5,11 @@ from datetime import UTC, datetime
 import httpx
 from pydantic import TypeAdapter
 
-from nowrongdoor.bus import Bus, Envelope
+from nowrongdoor.bus import Bus
 from nowrongdoor.contracts.events import CaseOpened
 from nowrongdoor.contracts.notifications import Delivery
 from nowrongdoor.contracts.vocabulary import CaseStatus
+from nowrongdoor.envelope import Envelope
 from nowrongdoor.testing.apps import eventually
 
 REFERENCE = "NWD-7K3M9QX2VD4H"

@@ -23,7 +23,7 @@ from notifications.models import ComplainantContact, Delivery, InstitutionContac
 from notifications.service.dispatch import Channels, Dispatcher
 from notifications.settings import NotificationsSettings
 from nowrongdoor import db
-from nowrongdoor.bus import Bus, Envelope
+from nowrongdoor.bus import Bus
 from nowrongdoor.contacts import ContactDetails, seal_contact
 from nowrongdoor.contracts.events import (
     CaseOpened,
@@ -32,6 +32,7 @@ from nowrongdoor.contracts.events import (
     Event,
 )
 from nowrongdoor.contracts.vocabulary import CaseStatus
+from nowrongdoor.envelope import Envelope
 from nowrongdoor.testing.apps import eventually
 
 REF = "NWD-7K3M9QX2VD4H"

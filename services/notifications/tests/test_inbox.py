@@ -13,10 +13,11 @@ from notifications.models import Delivery, InstitutionContact
 from notifications.service.contacts_institution import demo_contacts, seed_demo_contacts, seeds
 from notifications.settings import NotificationsSettings
 from nowrongdoor.auth import Principal
-from nowrongdoor.bus import Bus, Envelope
+from nowrongdoor.bus import Bus
 from nowrongdoor.contracts.events import CaseOpened
 from nowrongdoor.contracts.vocabulary import CaseStatus
 from nowrongdoor.db import SessionMaker
+from nowrongdoor.envelope import Envelope
 from nowrongdoor.testing.apps import eventually, internal_headers
 
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)

@@ -16,7 +16,7 @@ from notifications.models import ComplainantContact, Delivery, InstitutionContac
 from notifications.service import owing
 from notifications.service.dispatch import Channels
 from notifications.settings import NotificationsSettings
-from nowrongdoor.bus import Bus, Envelope
+from nowrongdoor.bus import Bus
 from nowrongdoor.contacts import ContactDetails, seal_contact
 from nowrongdoor.contracts.events import (
     CaseDeadlineBreached,
@@ -30,6 +30,7 @@ from nowrongdoor.contracts.events import (
     Event,
 )
 from nowrongdoor.contracts.vocabulary import CaseStatus, ServiceStandard
+from nowrongdoor.envelope import Envelope
 from nowrongdoor.testing.apps import eventually
 from nowrongdoor.testing.statements import statements_sent
 

@@ -5,9 +5,10 @@ from typing import Any
 
 import httpx
 
-from nowrongdoor.bus import Bus, Envelope
+from nowrongdoor.bus import Bus
 from nowrongdoor.contracts.events import CaseOpened
 from nowrongdoor.contracts.vocabulary import CaseStatus
+from nowrongdoor.envelope import Envelope
 from nowrongdoor.testing.apps import eventually
 
 REFERENCE = "NWD-7K3M9QX2VD4H"

@@ -28,10 +28,11 @@ from notifications.service import webhooks
 from notifications.service.dispatch import Channels, Dispatcher
 from notifications.settings import NotificationsSettings
 from nowrongdoor.auth import Principal
-from nowrongdoor.bus import Bus, Envelope
+from nowrongdoor.bus import Bus
 from nowrongdoor.contracts.events import CaseOpened
 from nowrongdoor.contracts.vocabulary import CaseStatus
 from nowrongdoor.db import SessionMaker, unit_of_work
+from nowrongdoor.envelope import Envelope
 from nowrongdoor.testing.apps import eventually, internal_headers, running
 
 REFERENCE = "NWD-7K3M9QX2VD4H"

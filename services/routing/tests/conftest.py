@@ -12,8 +12,9 @@ from fastapi import FastAPI
 from nats.js.errors import NotFoundError
 
 from nowrongdoor.auth import Principal
-from nowrongdoor.bus import Bus, Envelope
+from nowrongdoor.bus import Bus
 from nowrongdoor.contracts.events import ComplaintFacts, ComplaintReceived
+from nowrongdoor.envelope import Envelope
 from nowrongdoor.ids import new_reference
 from nowrongdoor.testing.apps import eventually, internal_headers, running
 from routing.app import create_app

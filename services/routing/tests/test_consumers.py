@@ -7,8 +7,9 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from nowrongdoor.bus import Bus, Envelope
+from nowrongdoor.bus import Bus
 from nowrongdoor.contracts.events import ComplaintReceived, ComplaintResubmitted
+from nowrongdoor.envelope import Envelope
 from nowrongdoor.testing.apps import eventually
 from routing.domain import load_seed_registry
 

@@ -7,13 +7,14 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from nowrongdoor.bus import Bus, Envelope
+from nowrongdoor.bus import Bus
 from nowrongdoor.contracts.events import (
     CaseTransferred,
     ComplaintReceived,
     ComplaintRouted,
     ComplaintTriageRequired,
 )
+from nowrongdoor.envelope import Envelope
 from nowrongdoor.inbox import exactly_once
 from nowrongdoor.testing.apps import eventually
 from routing.consumers import subscriptions

@@ -18,8 +18,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel, col, select
 
-from nowrongdoor.bus import Envelope, Handler
+from nowrongdoor.bus import Handler
 from nowrongdoor.db import SessionMaker, UTCDateTime
+from nowrongdoor.envelope import Envelope
 
 log = logging.getLogger(__name__)
 

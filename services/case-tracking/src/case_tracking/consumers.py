@@ -7,7 +7,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from case_tracking.service import forgetting, notices, opening, relays
 from nowrongdoor import db
 from nowrongdoor.arrivals import Arrivals
-from nowrongdoor.bus import Envelope
 from nowrongdoor.contracts.accreditation_events import (
     AccreditationGranted,
     AccreditationReinstated,
@@ -24,6 +23,7 @@ from nowrongdoor.contracts.events import (
     NotificationDelivered,
     NotificationFailed,
 )
+from nowrongdoor.envelope import Envelope
 from nowrongdoor.runtime import Subscription
 from nowrongdoor.storage import BlobStore
 

@@ -13,13 +13,13 @@ from sqlmodel import col, select
 from case_tracking import repository
 from case_tracking.consumers import subscriptions
 from nowrongdoor.arrivals import Arrivals
-from nowrongdoor.bus import Envelope
 from nowrongdoor.contracts.events import (
     ComplaintReceived,
     ComplaintRouted,
     Event,
     NotificationDelivered,
 )
+from nowrongdoor.envelope import Envelope
 from nowrongdoor.ids import new_reference
 from nowrongdoor.inbox import ExactlyOnce, exactly_once
 from nowrongdoor.outbox import OutboxMessage

@@ -18,8 +18,9 @@ from case_tracking_support import (
 )
 
 from nowrongdoor.auth import Principal
-from nowrongdoor.bus import Bus, Envelope
+from nowrongdoor.bus import Bus
 from nowrongdoor.contracts.events import NotificationDelivered, NotificationFailed
+from nowrongdoor.envelope import Envelope
 from nowrongdoor.ids import new_reference
 from nowrongdoor.testing.apps import eventually
 

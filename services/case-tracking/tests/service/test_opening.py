@@ -16,9 +16,10 @@ from case_tracking_support import (
 )
 from fastapi import FastAPI
 
-from nowrongdoor.bus import Bus, Envelope
+from nowrongdoor.bus import Bus
 from nowrongdoor.contracts.events import CompetentInstitution
 from nowrongdoor.contracts.vocabulary import RoutingOutcome
+from nowrongdoor.envelope import Envelope
 from nowrongdoor.testing.apps import eventually
 
 

@@ -19,10 +19,11 @@ from fastapi import FastAPI
 
 from case_tracking.models import RelayStanding
 from nowrongdoor.auth import Principal
-from nowrongdoor.bus import Bus, Envelope
+from nowrongdoor.bus import Bus
 from nowrongdoor.contracts.accreditation_events import AccreditationSuspended
 from nowrongdoor.contracts.events import RelayingNgo
 from nowrongdoor.contracts.vocabulary import AccreditationStatus
+from nowrongdoor.envelope import Envelope
 from nowrongdoor.ids import new_reference
 from nowrongdoor.testing.apps import eventually
 

@@ -7,7 +7,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from intake.service import decisions
 from intake.service.decisions import DecisionWaiters
 from nowrongdoor import db
-from nowrongdoor.bus import Envelope
 from nowrongdoor.contracts.events import (
     CaseInvitationAnswered,
     CasePartLeft,
@@ -16,6 +15,7 @@ from nowrongdoor.contracts.events import (
     ComplaintRouted,
     ComplaintTriageRequired,
 )
+from nowrongdoor.envelope import Envelope
 from nowrongdoor.runtime import Subscription
 
 

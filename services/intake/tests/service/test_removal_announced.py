@@ -10,9 +10,10 @@ from fastapi import FastAPI
 
 from intake.app import create_app
 from intake.settings import IntakeSettings
-from nowrongdoor.bus import Bus, Envelope
+from nowrongdoor.bus import Bus
 from nowrongdoor.contracts.events import ComplaintPersonalDataRemoved
 from nowrongdoor.contracts.vocabulary import CaseStatus
+from nowrongdoor.envelope import Envelope
 from nowrongdoor.testing.apps import eventually, internal_headers, running
 
 from ..support import MARKERS, complaint, file, publish, status_changed

@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from notifications.service import contacts, owing
 from notifications.settings import NotificationsSettings
-from nowrongdoor.bus import Envelope
 from nowrongdoor.contracts.events import (
     CaseDeadlineBreached,
     CaseInvitationSent,
@@ -26,6 +25,7 @@ from nowrongdoor.contracts.events import (
     ComplaintTriageRequired,
 )
 from nowrongdoor.crypto import Sealer
+from nowrongdoor.envelope import Envelope
 from nowrongdoor.inbox import TransactionalHandler
 from nowrongdoor.runtime import Subscription
 

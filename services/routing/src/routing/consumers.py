@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nowrongdoor import db
-from nowrongdoor.bus import Envelope
 from nowrongdoor.contracts.events import CaseTransferred, ComplaintReceived, ComplaintResubmitted
+from nowrongdoor.envelope import Envelope
 from nowrongdoor.runtime import Subscription
 from routing import service
 from routing.service.decisions import learn_transfer

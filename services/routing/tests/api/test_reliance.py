@@ -10,8 +10,8 @@ import pytest
 from accreditation_support import CRITERIA, GRANT, HATVP_CRITERIA, Clock, applied, granted, step
 from fastapi import FastAPI
 
-from nowrongdoor.bus import Envelope
 from nowrongdoor.contracts.events import ComplaintReceived, RelayingNgo
+from nowrongdoor.envelope import Envelope
 from nowrongdoor.testing.apps import eventually
 
 Headers = Callable[..., dict[str, str]]

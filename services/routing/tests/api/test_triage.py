@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from nowrongdoor.bus import Envelope
 from nowrongdoor.contracts.events import ComplaintReceived, ComplaintRouted
+from nowrongdoor.envelope import Envelope
 from nowrongdoor.testing.apps import eventually
 
 Decide = Callable[..., Awaitable[dict[str, Any]]]
