@@ -3,6 +3,7 @@ as SQLAlchemy's own adapter, in one trip each."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any, cast
@@ -97,3 +98,40 @@ async def test_each_statement_is_one_trip_to_the_thread(
             assert len(rows) == 3
         # SQLAlchemy's own adapter opens, executes, fetches and closes: four trips a statement.
         assert trips.count == 10
+
+
+async def append_after_reading(engine: AsyncEngine, letter: str, *, for_update: bool) -> None:
+    """Read the first note, let the other writer run, then write the note with `letter` added."""
+    async with engine.begin() as connection:
+        query = select(notes.c.word).where(notes.c.id == 1)
+        word = (await connection.execute(query.with_for_update() if for_update else query)).scalar()
+        await asyncio.sleep(0.05)
+        await connection.execute(
+            update(notes).where(notes.c.id == 1).values(word=f"{word}{letter}")
+        )
+
+
+async def test_a_read_for_update_keeps_another_writer_out_until_its_commit(
+    engine: AsyncEngine,
+) -> None:
+    async with engine.begin() as connection:
+        await connection.execute(insert(notes).values(id=1, word="a"))
+
+    await asyncio.gather(*(append_after_reading(engine, x, for_update=True) for x in "bc"))
+
+    async with engine.connect() as connection:
+        word = (await connection.execute(select(notes.c.word))).scalar()
+    assert word in ("abc", "acb")
+
+
+async def test_a_plain_read_takes_no_lock(engine: AsyncEngine) -> None:
+    # Both read before either writes: the later commit writes over the earlier one, which is
+    # why every read that an update depends on is made FOR UPDATE.
+    async with engine.begin() as connection:
+        await connection.execute(insert(notes).values(id=1, word="a"))
+
+    await asyncio.gather(*(append_after_reading(engine, x, for_update=False) for x in "bc"))
+
+    async with engine.connect() as connection:
+        word = (await connection.execute(select(notes.c.word))).scalar()
+    assert word in ("ab", "ac")

@@ -41,6 +41,7 @@ def create_engine(url: str) -> AsyncEngine:
             url, connect_args={"timeout": 30}, module=sqlite.one_trip_dbapi()
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        sqlite.lock_reads_for_update(engine.sync_engine)
         return engine
     return sa_asyncio.create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 

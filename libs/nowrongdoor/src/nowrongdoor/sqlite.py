@@ -9,6 +9,13 @@ whole statement, rows included, is one function run on that thread, so each cost
 The SQL, the transactions and the thread that touches the database are the same as
 SQLAlchemy's own `sqlite+aiosqlite` dialect; only the number of trips changes. Server-side
 cursors, which stream rows one trip at a time, keep SQLAlchemy's own cursor.
+
+One thing is added: a read FOR UPDATE takes the database's write lock. Python's `sqlite3`
+begins a transaction only at its first write, and SQLite has no FOR UPDATE, so without this a
+read meant to lock a row runs outside any transaction: two transactions could read one row,
+and the later commit write over what the earlier one wrote since. Here such a read first runs
+`BEGIN IMMEDIATE` when no transaction is open, so it waits for any other writer and nothing
+else writes until its transaction ends, as PostgreSQL's row lock would make it.
 """
 
 from __future__ import annotations
@@ -19,12 +26,14 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, cast
 
 import aiosqlite
+from sqlalchemy import Engine, event
 from sqlalchemy.connectors.asyncio import AsyncAdapt_dbapi_connection
 from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_connection,
     AsyncAdapt_aiosqlite_cursor,
     AsyncAdapt_aiosqlite_dbapi,
 )
+from sqlalchemy.engine.interfaces import ExecutionContext
 from sqlalchemy.util.concurrency import await_
 
 Description = Sequence[tuple[Any, ...]] | None
@@ -32,9 +41,12 @@ Outcome = tuple[Description, int, int | None, list[Any]]
 
 
 def _execute(
-    connection: aiosqlite.Connection, operation: str, parameters: Any, many: bool
+    connection: aiosqlite.Connection, operation: str, parameters: Any, many: bool, lock: bool
 ) -> Outcome:
-    """On aiosqlite's thread: the statement run, its rows read and its cursor closed."""
+    """On aiosqlite's thread: the statement run, its rows read and its cursor closed; `lock`
+    begins the transaction with the write lock first, unless one is open already."""
+    if lock and not connection._conn.in_transaction:
+        connection._conn.execute("BEGIN IMMEDIATE")
     cursor: sqlite3.Cursor = connection._conn.cursor()
     try:
         if many:
@@ -53,7 +65,7 @@ def _execute(
 class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     """A cursor whose statement, with all its rows, is one call on aiosqlite's thread."""
 
-    __slots__ = ("_description", "_lastrowid", "_rowcount")
+    __slots__ = ("_description", "_lastrowid", "_rowcount", "lock")
 
     def __init__(self, adapt_connection: AsyncAdapt_dbapi_connection) -> None:
         # No cursor is opened here: the statement opens and closes its own on the thread.
@@ -63,6 +75,8 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         self._description: Description = None
         self._rowcount = -1
         self._lastrowid: int | None = None
+        self.lock = False
+        """Set for a read FOR UPDATE: its statement takes the write lock before it runs."""
 
     @property
     def description(self) -> Any:
@@ -107,7 +121,7 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         # aiosqlite's own queue onto its thread, the one its public methods use.
         on_thread = cast(Callable[..., Awaitable[Outcome]], connection._execute)
         async with self._adapt_connection._execute_mutex:
-            outcome = await on_thread(_execute, connection, operation, parameters, many)
+            outcome = await on_thread(_execute, connection, operation, parameters, many, self.lock)
         self._description, self._rowcount, self._lastrowid, rows = outcome
         self._rows = collections.deque(rows)
 
@@ -134,3 +148,23 @@ class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
 
 def one_trip_dbapi() -> OneTripDBAPI:
     return OneTripDBAPI(aiosqlite, sqlite3)
+
+
+def lock_reads_for_update(engine: Engine) -> None:
+    """Make each read FOR UPDATE on `engine` take SQLite's write lock, as the module says."""
+    event.listen(engine, "before_cursor_execute", _mark_read_for_update)
+
+
+def _mark_read_for_update(
+    _connection: Any,
+    cursor: Any,
+    _statement: str,
+    _parameters: Any,
+    context: ExecutionContext | None,
+    _executemany: bool,
+) -> None:
+    compiled = context.compiled if context is not None else None
+    # SQLite's compiler leaves FOR UPDATE out of the SQL; the statement still carries it.
+    wants_lock = getattr(getattr(compiled, "statement", None), "_for_update_arg", None)
+    if wants_lock is not None and isinstance(cursor, OneTripCursor):
+        cursor.lock = True

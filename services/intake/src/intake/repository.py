@@ -20,9 +20,10 @@ ClosedSubmission = tuple[str, datetime, list[str]]
 async def submission(
     session: AsyncSession, reference: str, *, for_update: bool = False, fresh: bool = False
 ) -> Submission | None:
-    """The submission with this reference; `for_update` locks it, `fresh` reloads it."""
+    """The submission with this reference; `for_update` locks it and reads it afresh (an earlier
+    read in the same transaction may predate the lock), `fresh` only reloads it."""
     return await session.get(
-        Submission, reference, with_for_update=for_update, populate_existing=fresh
+        Submission, reference, with_for_update=for_update, populate_existing=fresh or for_update
     )
 
 
