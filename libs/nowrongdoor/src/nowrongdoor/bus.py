@@ -261,9 +261,8 @@ class Bus:
                 await self._dead_letter(spec, message, str(error), "undecodable")
         handler = spec.handler
         # A single event goes on its own: its inbox record is written before the work, which on
-        # SQLite takes the write lock first, so what the work reads is what it then updates. The
-        # driver begins a transaction only at its first write, so a batch's reads come before it
-        # (docs/architecture.md, "What is deliberately thin today").
+        # SQLite takes the write lock before any read. A batch takes it at its first read for
+        # update or first write (docs/architecture.md, "Reads for update").
         if (
             len(decoded) > 1
             and isinstance(handler, BatchHandler)
