@@ -135,3 +135,37 @@ async def test_a_plain_read_takes_no_lock(engine: AsyncEngine) -> None:
     async with engine.connect() as connection:
         word = (await connection.execute(select(notes.c.word))).scalar()
     assert word in ("ab", "ac")
+
+
+async def test_a_transaction_holding_the_write_lock_makes_no_trip_until_its_commit(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trips = Trips(monkeypatch)
+    async with engine.begin() as connection:
+        await connection.execute(insert(notes).values(word="first"))  # may wait: a trip
+        assert trips.count == 1
+        for n in range(10):
+            await connection.execute(insert(notes).values(word=f"more {n}"))
+            assert len((await connection.execute(select(notes))).all()) == n + 2
+        assert trips.count == 1
+    # The commit, and no rollback after it when the pool takes the connection back.
+    assert trips.count == 2
+    async with engine.connect() as connection:
+        assert len((await connection.execute(select(notes))).all()) == 11
+
+
+async def test_a_failing_statement_under_the_write_lock_keeps_nothing_of_its_transaction(
+    engine: AsyncEngine,
+) -> None:
+    async with engine.connect() as connection:
+        transaction = await connection.begin()
+        await connection.execute(insert(notes).values(word="lost"))
+        await connection.execute(insert(notes).values(word="also lost"))
+        with pytest.raises(exc.IntegrityError):
+            await connection.execute(insert(notes).values(word="lost"))
+        await transaction.rollback()
+    async with engine.begin() as connection:
+        await connection.execute(insert(notes).values(word="kept"))
+    async with engine.connect() as connection:
+        words = (await connection.execute(select(notes.c.word))).scalars().all()
+    assert words == ["kept"]

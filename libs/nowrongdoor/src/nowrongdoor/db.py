@@ -38,7 +38,10 @@ def create_engine(url: str) -> AsyncEngine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         # Looked up on the module each time, where the SQLAlchemy instrumentation wraps it.
         engine = sa_asyncio.create_async_engine(
-            url, connect_args={"timeout": 30}, module=sqlite.one_trip_dbapi()
+            url,
+            # A transaction holding the write lock runs its statements on the loop's thread.
+            connect_args={"timeout": 30, "check_same_thread": False},
+            module=sqlite.one_trip_dbapi(),
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         sqlite.lock_reads_for_update(engine.sync_engine)

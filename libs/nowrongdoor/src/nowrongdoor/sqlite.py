@@ -16,6 +16,15 @@ read meant to lock a row runs outside any transaction: two transactions could re
 and the later commit write over what the earlier one wrote since. Here such a read first runs
 `BEGIN IMMEDIATE` when no transaction is open, so it waits for any other writer and nothing
 else writes until its transaction ends, as PostgreSQL's row lock would make it.
+
+A statement of a transaction that holds the write lock skips the trip and runs on the event
+loop's own thread: no other connection can make it wait (in WAL mode readers never block the
+writer), so the loop is never held on a lock, and the statement costs about 50 µs of CPU
+instead of 130. A statement that may have to wait for the lock (the first write of a
+transaction, `BEGIN IMMEDIATE`), a read outside a transaction, which may scan a large table,
+and every commit, which waits on the disk, still go to aiosqlite's thread. SQLite is built
+serialized here and each connection is used by one task at a time, under its own mutex, so
+the two threads never use one connection at once.
 """
 
 from __future__ import annotations
@@ -27,7 +36,7 @@ from typing import Any, cast
 
 import aiosqlite
 from sqlalchemy import Engine, event
-from sqlalchemy.connectors.asyncio import AsyncAdapt_dbapi_connection
+from sqlalchemy.connectors.asyncio import AsyncAdapt_dbapi_connection, AsyncIODBAPIConnection
 from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_connection,
     AsyncAdapt_aiosqlite_cursor,
@@ -118,10 +127,17 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
     async def _run(self, operation: str, parameters: Any, *, many: bool) -> None:
         connection = cast(aiosqlite.Connection, self._connection)
+        adapted = cast(OneTripConnection, self._adapt_connection)
         # aiosqlite's own queue onto its thread, the one its public methods use.
         on_thread = cast(Callable[..., Awaitable[Outcome]], connection._execute)
-        async with self._adapt_connection._execute_mutex:
-            outcome = await on_thread(_execute, connection, operation, parameters, many, self.lock)
+        async with adapted._execute_mutex:
+            if adapted.holds_write_lock(connection._conn):
+                outcome = _execute(connection, operation, parameters, many, self.lock)
+            else:
+                outcome = await on_thread(
+                    _execute, connection, operation, parameters, many, self.lock
+                )
+                adapted.took_write_lock(connection._conn, operation, self.lock)
         self._description, self._rowcount, self._lastrowid, rows = outcome
         self._rows = collections.deque(rows)
 
@@ -132,10 +148,51 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         pass  # sqlite3 takes no sizes
 
 
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ()
+    """A connection that knows when its transaction holds the database's write lock."""
+
+    __slots__ = ("_writing",)
 
     _cursor_cls = OneTripCursor
+
+    def __init__(self, dbapi: Any, connection: AsyncIODBAPIConnection) -> None:
+        super().__init__(dbapi, connection)
+        self._writing = False
+
+    def commit(self) -> None:
+        if self._open_transaction():
+            super().commit()
+
+    def rollback(self) -> None:
+        # The pool rolls back each connection it takes back, most of them just committed.
+        if self._open_transaction():
+            super().rollback()
+
+    def _open_transaction(self) -> bool:
+        """Whether there is a transaction to end: `sqlite3` ends none otherwise, so the trip to
+        the thread is skipped. True when the connection cannot tell, to let the driver say why."""
+        try:
+            return bool(cast(aiosqlite.Connection, self._connection)._conn.in_transaction)
+        except (ValueError, sqlite3.Error):
+            return True
+
+    def holds_write_lock(self, connection: sqlite3.Connection) -> bool:
+        """Whether the open transaction has the write lock; False once it has ended."""
+        if not connection.in_transaction:
+            self._writing = False
+        return self._writing
+
+    def took_write_lock(self, connection: sqlite3.Connection, operation: str, lock: bool) -> None:
+        """After a statement: a transaction that is open after a write, or that began with
+        `BEGIN IMMEDIATE`, holds the write lock until it ends. (A transaction opened by a
+        savepoint holds no lock until it writes.)"""
+        if connection.in_transaction and (
+            lock or operation.lstrip()[:7].upper().startswith(_WRITES)
+        ):
+            self._writing = True
 
 
 class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
