@@ -31,6 +31,7 @@ from nowrongdoor.contracts.events import (
 )
 from nowrongdoor.contracts.vocabulary import CaseStatus, ServiceStandard
 from nowrongdoor.envelope import Envelope
+from nowrongdoor.inbox import exactly_once
 from nowrongdoor.testing.apps import eventually
 from nowrongdoor.testing.statements import statements_sent
 
@@ -401,3 +402,57 @@ async def test_a_batch_reads_an_institution_s_contacts_once_and_the_next_sees_a_
         ("NWD-7K3M9QX2VD4B", "be-unia", "email"),
         ("NWD-7K3M9QX2VD4C", "be-unia", "email"),
     ]
+
+
+async def test_a_batch_reads_the_complainants_contacts_and_what_is_owed_once(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """A fetched batch of events reads every complainant's contact and what each event owes
+    already in one statement each, and still owes each complainant only by their own contact."""
+    with_address, without = "NWD-7K3M9QX2VD4E", "NWD-7K3M9QX2VD4F"
+    async with app.state.runtime.transaction() as session:
+        session.add(
+            ComplainantContact(
+                reference=with_address, email_sealed="sealed", language="ar", updated_at=NOW
+            )
+        )
+
+    async def on_owing(session: Any, envelope: Envelope) -> None:
+        event = envelope.event()
+        assert isinstance(event, CaseStatusChanged)
+        await owing.owe(
+            session,
+            event,
+            event_id=envelope.id,
+            reference=event.reference,
+            language="fr",
+            now=NOW,
+            merge_window=timedelta(seconds=60),
+            read_for_batch=True,
+        )
+
+    batch = [
+        Envelope.wrap(
+            status_changed().model_copy(update={"reference": reference}),
+            source="/t",
+            subject=reference,
+        )
+        for reference in (with_address, without, with_address)
+    ]
+    handler = exactly_once(app.state.runtime.sessions, "test-owing", on_owing)
+    with statements_sent(app.state.runtime.engine) as sent:
+        async with handler.together(batch) as handle:
+            for envelope in batch:
+                await handle(envelope)
+    assert len([s for s, _ in sent if "FROM complainant_contacts" in s]) == 1
+    assert len([s for s, _ in sent if "FROM deliveries" in s]) == 1
+
+    def told_by_mail(found: list[dict[str, Any]]) -> Owed:
+        return told([d for d in found if d["channel"] in ("email", "sms")])
+
+    # The complainant with an address is owed an email for each of their two events.
+    assert told_by_mail(await owed(client, with_address)) == [
+        ("complainant", "email", "pending"),
+        ("complainant", "email", "pending"),
+    ]
+    assert told_by_mail(await owed(client, without)) == []

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel, col, select
 
 from nowrongdoor.bus import Handler
-from nowrongdoor.db import SessionMaker, UTCDateTime
+from nowrongdoor.db import SessionMaker, UTCDateTime, kept_for_transaction
 from nowrongdoor.envelope import Envelope
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,17 @@ _SEEN = select(col(InboxEntry.event_id)).where(
     col(InboxEntry.event_id).in_(sa.bindparam("ids", expanding=True)),
 )
 """Which of a batch's events a consumer has handled already; built once, read for every batch."""
+
+
+_BATCH = "nowrongdoor.inbox-batch"
+
+
+def events_in_transaction(session: AsyncSession) -> Sequence[Envelope]:
+    """The events handled in the session's current transaction: the fetched batch's, or the one
+    event's. A handler can read what all of them will need in one query, and keep it with
+    `db.kept_for_transaction`; empty outside a consumer's transaction."""
+    found: Sequence[Envelope] = kept_for_transaction(session).get(_BATCH, ())
+    return found
 
 
 def exactly_once(
@@ -81,6 +92,7 @@ class ExactlyOnce:
                     return
                 session.add(InboxEntry(**self._row(envelope)))
                 await session.flush()
+                kept_for_transaction(session)[_BATCH] = (envelope,)
                 await self.handler(session, envelope)
         except IntegrityError:
             # A concurrent delivery of the same event committed first; nothing more to do.
@@ -105,6 +117,9 @@ class ExactlyOnce:
                 )
             )
             handled: list[dict[str, Any]] = []
+            kept_for_transaction(session)[_BATCH] = tuple(
+                envelope for envelope in envelopes if envelope.id not in seen
+            )
 
             async def handle(envelope: Envelope) -> None:
                 if envelope.id in seen:

@@ -65,6 +65,7 @@ def subscriptions(
             language=getattr(event, "language", None),
             now=clock(),
             merge_window=window,
+            read_for_batch=True,
         )
         after_commit(session)
 

@@ -43,6 +43,21 @@ async def owed_already(session: AsyncSession, cause_event_id: str) -> set[tuple[
     return {(recipient, channel) for recipient, channel in rows.all()}
 
 
+async def owed_already_by_event(
+    session: AsyncSession, cause_event_ids: Collection[str]
+) -> dict[str, set[tuple[str, str]]]:
+    """What each of several events already owes, as `owed_already` reads it for one."""
+    owed: dict[str, set[tuple[str, str]]] = {event_id: set() for event_id in cause_event_ids}
+    rows = await session.execute(
+        select(Delivery.cause_event_id, Delivery.recipient, Delivery.channel).where(
+            col(Delivery.cause_event_id).in_(owed)
+        )
+    )
+    for cause_event_id, recipient, channel in rows.all():
+        owed[cause_event_id].add((recipient, channel))
+    return owed
+
+
 async def institution_mailboxes(
     session: AsyncSession, institution_id: str, kinds: Collection[str]
 ) -> list[InstitutionContact]:
@@ -83,6 +98,18 @@ def wanting(
 
 async def complainant_contact(session: AsyncSession, reference: str) -> ComplainantContact | None:
     return await session.get(ComplainantContact, reference)
+
+
+async def complainant_contacts(
+    session: AsyncSession, references: Collection[str]
+) -> dict[str, ComplainantContact | None]:
+    """The contact of each of `references`; None for each that has none."""
+    found = await session.scalars(
+        select(ComplainantContact).where(col(ComplainantContact.reference).in_(references))
+    )
+    contacts: dict[str, ComplainantContact | None] = dict.fromkeys(references)
+    contacts.update((contact.reference, contact) for contact in found)
+    return contacts
 
 
 async def forget_complainant_contact(session: AsyncSession, reference: str) -> None:

@@ -7,7 +7,8 @@ channel) is owed once besides. What is told on the inbox or the tracking page is
 it is recorded; what leaves the platform waits for the dispatcher, the merge window first.
 
 A batch of events shares one transaction: an institution's contacts and webhook endpoints are
-read once in it, and what is owed is written when it commits, all rows of a table together.
+read once in it, and so are the complainants' contacts and what each event owes already;
+what is owed is written when it commits, all rows of a table together.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from notifications.repository import deliveries as repository
 from notifications.repository import webhooks as webhook_repository
 from nowrongdoor import db
 from nowrongdoor.contracts.events import Event
+from nowrongdoor.inbox import events_in_transaction
 
 PENDING = "pending"
 DELIVERED = "delivered"
@@ -51,11 +53,16 @@ async def owe(
     language: str | None,
     now: datetime,
     merge_window: timedelta,
+    read_for_batch: bool = False,
 ) -> list[Delivery]:
     """Record every delivery `event` calls for, and return them.
 
     The complainant is owed email and SMS only for the addresses they left when the event is
     handled; an anonymous complainant who left none is never contacted.
+
+    `read_for_batch` reads the complainants' contacts and what is owed already once for every
+    event of the transaction (`inbox.events_in_transaction`), at its first event; only for a
+    transaction whose events change no complainant's contact.
     """
     owed = planning.plan(event)
     if not owed:
@@ -64,9 +71,9 @@ async def owe(
     with session.no_autoflush:
         contact = None
         if any(o.audience == "complainant" for o in owed):
-            contact = await repository.complainant_contact(session, reference)
+            contact = await _complainant_contact(session, reference, read_for_batch)
         # Read once for the whole event: each recipient below adds what it is owed.
-        already = await repository.owed_already(session, event_id)
+        already = await _owed_already(session, event_id, read_for_batch)
         deliveries: list[Delivery] = []
         for one in owed:
             if one.audience == "complainant":
@@ -218,6 +225,39 @@ async def _owe_complainant(
     ]
     repository.add_deliveries(session, deliveries)
     return deliveries
+
+
+async def _complainant_contact(
+    session: AsyncSession, reference: str, read_for_batch: bool
+) -> ComplainantContact | None:
+    if read_for_batch:
+        # Events about a case name its reference as their subject.
+        contacts = await _read_once(
+            session,
+            ("complainant-contacts", "batch"),
+            lambda: repository.complainant_contacts(
+                session, {e.subject for e in events_in_transaction(session)}
+            ),
+        )
+        if reference in contacts:
+            return contacts[reference]
+    return await repository.complainant_contact(session, reference)
+
+
+async def _owed_already(
+    session: AsyncSession, event_id: str, read_for_batch: bool
+) -> set[tuple[str, str]]:
+    if read_for_batch:
+        owed = await _read_once(
+            session,
+            ("owed-already", "batch"),
+            lambda: repository.owed_already_by_event(
+                session, {e.id for e in events_in_transaction(session)}
+            ),
+        )
+        if event_id in owed:
+            return owed[event_id]
+    return await repository.owed_already(session, event_id)
 
 
 async def _contacts_of(session: AsyncSession, institution_id: str) -> list[InstitutionContact]:
