@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -25,6 +25,27 @@ async def submission(
     return await session.get(
         Submission, reference, with_for_update=for_update, populate_existing=fresh or for_update
     )
+
+
+# Built once: every event about complaints that a batch brings reads their submissions so.
+_SUBMISSIONS_FOR_UPDATE = (
+    select(Submission)
+    .where(col(Submission.reference).in_(sa.bindparam("references", expanding=True)))
+    .order_by(col(Submission.reference))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+
+
+async def submissions_for_update(
+    session: AsyncSession, references: Collection[str]
+) -> dict[str, Submission | None]:
+    """The submission of each of `references`, locked and read afresh as `submission` does;
+    None for each that is unknown. Locked in reference order, as any other batch locks them."""
+    found = await session.scalars(_SUBMISSIONS_FOR_UPDATE, {"references": sorted(references)})
+    submissions: dict[str, Submission | None] = dict.fromkeys(references)
+    submissions.update((record.reference, record) for record in found)
+    return submissions
 
 
 def add_submission(session: AsyncSession, record: Submission) -> None:

@@ -5,8 +5,12 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from fastapi import FastAPI
 
+from intake.consumers import subscriptions
 from nowrongdoor.bus import Bus
 from nowrongdoor.contracts.vocabulary import CaseStatus, RoutingOutcome
+from nowrongdoor.envelope import Envelope
+from nowrongdoor.inbox import exactly_once
+from nowrongdoor.testing.statements import statements_sent
 
 from ..support import (
     complaint,
@@ -110,3 +114,35 @@ async def test_a_case_closes_and_reopens_and_an_older_status_changes_nothing(
     assert record.status_changed_at == reopened_at
     assert record.closed_at is None
     assert record.involved_institution_ids == ["be-unia", "ma-cndh", "ma-mediateur"]
+
+
+async def test_a_batch_of_decisions_reads_its_submissions_once_and_learns_each_in_order(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    first = (await file(client, complaint()))["reference"]
+    second = (await file(client, complaint()))["reference"]
+    unknown = "NWD-0000000000AA"
+    events = [
+        routed(first, "ma-cndh"),
+        routed(second, "ma-inpplc"),
+        routed(unknown, "ma-cndh"),
+        routed(first, "ma-mediateur"),
+    ]
+    batch = [Envelope.wrap(e, source="/tests", subject=e.reference) for e in events]
+    handler = next(
+        s.handler
+        for s in subscriptions(app.state.decision_waiters)
+        if s.subject == events[0].subject
+    )
+    consumer = exactly_once(app.state.runtime.sessions, "test-decisions", handler)
+
+    with statements_sent(app.state.runtime.engine) as sent:
+        async with consumer.together(batch) as handle:
+            for envelope in batch:
+                await handle(envelope)
+
+    assert len([s for s, _ in sent if "FROM submissions" in s]) == 1
+    # The later decision on the first complaint, in the same batch, is the one kept.
+    assert (await submission(app, first)).competent_institution_ids == ["ma-mediateur"]
+    assert (await submission(app, first)).involved_institution_ids == ["ma-cndh", "ma-mediateur"]
+    assert (await submission(app, second)).competent_institution_ids == ["ma-inpplc"]

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from intake import repository
 from intake.domain import decisions
 from intake.models import Submission
+from nowrongdoor import db
 from nowrongdoor.arrivals import Arrivals
 from nowrongdoor.contracts.events import (
     CaseInvitationAnswered,
@@ -26,6 +27,7 @@ from nowrongdoor.contracts.events import (
     ComplaintTriageRequired,
 )
 from nowrongdoor.db import SessionMaker
+from nowrongdoor.inbox import events_in_transaction
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +77,9 @@ class DecisionWaiters:
     def wake_after_commit(self, session: AsyncSession, reference: str) -> None:
         """Wake whoever waits for this complaint's decision once `session` has committed it."""
         self._arrivals.announce_after_commit(session, _key(reference))
+
+
+_BATCH = "intake.submissions-of-the-batch"
 
 
 def _key(reference: str) -> str:
@@ -140,8 +145,22 @@ async def record_leaving(session: AsyncSession, left: CasePartLeft) -> None:
 async def _submission_told_of(
     session: AsyncSession, reference: str, news: str
 ) -> Submission | None:
-    """The submission an event is about, locked for the update; None, with a warning, if unknown."""
-    record = await repository.submission(session, reference, for_update=True)
+    """The submission an event is about, locked for the update; None, with a warning, if unknown.
+
+    The first event of a consumer's transaction reads and locks the submissions of all its
+    events at once (events about a complaint name its reference as their subject); an event
+    about another reads its own."""
+    batch = db.kept_for_transaction(session)
+    if _BATCH not in batch:
+        references = {envelope.subject for envelope in events_in_transaction(session)}
+        batch[_BATCH] = (
+            await repository.submissions_for_update(session, references) if references else {}
+        )
+    read: dict[str, Submission | None] = batch[_BATCH]
+    if reference in read:
+        record = read[reference]
+    else:
+        record = await repository.submission(session, reference, for_update=True)
     if record is None:
         log.warning("news of an unknown submission", extra={"reference": reference, "news": news})
     return record
