@@ -16,7 +16,6 @@ from nowrongdoor.arrivals import Arrivals
 from nowrongdoor.contracts.events import (
     ComplaintReceived,
     ComplaintRouted,
-    Event,
     NotificationDelivered,
 )
 from nowrongdoor.envelope import Envelope
@@ -39,7 +38,10 @@ def _consumers(app: FastAPI) -> dict[str, ExactlyOnce]:
     }
 
 
-def _story(first: str, second: str) -> list[list[Event]]:
+Happened = ComplaintReceived | ComplaintRouted | NotificationDelivered
+
+
+def _story(first: str, second: str) -> list[list[Happened]]:
     """Two complaints received, decided, decided again and told of, as three fetched batches.
 
     The first case's second decision comes in the same batch as its first, and both cases are
@@ -105,11 +107,12 @@ async def test_a_batch_handled_together_leaves_each_case_as_one_by_one_does(
             await consumers[event.subject](Envelope.wrap(event, source="/t", subject="-"))
     with statements_sent(app.state.runtime.engine) as sent:
         for batch in _story(*batched):
-            envelopes = [Envelope.wrap(e, source="/t", subject="-") for e in batch]
+            envelopes = [Envelope.wrap(e, source="/t", subject=e.reference) for e in batch]
             async with consumers[batch[0].subject].together(envelopes) as handle:
                 for envelope in envelopes:
                     await handle(envelope)
     writes = [" ".join(statement.split()[:3]).upper() for statement, _ in sent]
+    reads = [" ".join(statement.split()).upper() for statement, _ in sent]
 
     for one_by_one, together in zip(alone, batched, strict=True):
         assert await _as_it_stands(app, together) == await _as_it_stands(app, one_by_one)
@@ -124,3 +127,8 @@ async def test_a_batch_handled_together_leaves_each_case_as_one_by_one_does(
     # the commit; one by one, each read of each decision would have flushed on its own.
     assert writes.count("INSERT INTO OUTBOX") == 2
     assert writes.count("UPDATE CASE_GROUPS SET") == 2
+    # The groups of the received and the decided cases are read in one statement for each batch,
+    # and the parts of the decided ones in another; only the first case's second decision reads
+    # both again, to find what its first wrote. (The notices still read each group alone.)
+    assert len([r for r in reads if r.startswith("SELECT") and "FROM CASE_GROUPS" in r]) == 5
+    assert len([r for r in reads if r.startswith("SELECT") and "FROM CASE_PARTS" in r]) == 2

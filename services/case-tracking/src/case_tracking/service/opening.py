@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from case_tracking import repository
 from case_tracking.domain import lifecycle, timeline
 from case_tracking.models import CaseGroup, CasePart, KnownInstitution
+from case_tracking.repository import batches
 from case_tracking.service import SOURCE
 from case_tracking.service.deadlines import refresh_due, stored_closing_days
 from case_tracking.service.recording import (
@@ -44,7 +45,7 @@ async def receive_complaint(
     only the complaint's facts are kept, so the status never moves back and the timeline says
     "received" once.
     """
-    group = await repository.case_group(session, received.reference, for_update=True)
+    group = await batches.case_group_for_update(session, received.reference)
     if group is not None:
         if group.category is None:
             _keep_facts(group, received.facts)
@@ -89,7 +90,7 @@ async def open_from_decision(session: AsyncSession, routed: ComplaintRouted, eve
     now = datetime.now(UTC)
     await _learn_institutions(session, routed, now)
     door_name = routed.received_by_name or routed.received_by
-    group = await repository.case_group(session, routed.reference, for_update=True)
+    group = await batches.case_group_for_update(session, routed.reference)
     previous_status = group.status if group is not None else None
     if group is None:
         group = CaseGroup(
@@ -114,8 +115,9 @@ async def open_from_decision(session: AsyncSession, routed: ComplaintRouted, eve
         return
     else:
         group.version += 1
-    # Read once: naming the door below changes the group and its entry, never its parts.
-    existing = await repository.parts(session, group.reference)
+    # Read once: naming the door below changes the group and its entry, never its parts. A group
+    # opened just now has none: a part cannot outlive its group.
+    existing = await batches.parts(session, group.reference) if previous_status is not None else []
     if (
         previous_status is not None
         and lifecycle.awaits_first_decision(group.status)
