@@ -10,11 +10,23 @@ from typing import Any, cast
 
 import aiosqlite
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, exc, insert, select, update
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    exc,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from nowrongdoor import db
 from nowrongdoor.sqlite import OneTripDBAPI
+from nowrongdoor.testing.statements import statements_sent
 
 metadata = MetaData()
 notes = Table(
@@ -169,3 +181,21 @@ async def test_a_failing_statement_under_the_write_lock_keeps_nothing_of_its_tra
     async with engine.connect() as connection:
         words = (await connection.execute(select(notes.c.word))).scalars().all()
     assert words == ["kept"]
+
+
+async def test_in_lists_of_any_batch_size_share_a_few_statement_texts(
+    engine: AsyncEngine,
+) -> None:
+    async with engine.begin() as connection:
+        await connection.execute(insert(notes), [{"word": f"w{n}"} for n in range(64)])
+    query = select(notes.c.word).where(notes.c.word.in_(bindparam("words", expanding=True)))
+    with statements_sent(engine) as sent:
+        async with engine.connect() as connection:
+            for size in range(1, 65):
+                wanted = [f"w{n}" for n in range(size)]
+                found = await connection.execute(query, {"words": db.in_list(wanted)})
+                assert sorted(found.scalars()) == sorted(wanted)
+    # Each length of list is a prepared statement of its own on every connection.
+    assert len({statement for statement, _ in sent}) == 7
+    assert db.in_list([]) == []
+    assert db.in_list(["a", "b", "c"]) == ["a", "b", "c", "c"]

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Hashable
+from collections.abc import AsyncIterator, Hashable, Iterable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, Dialect, TypeDecorator, event, text
 from sqlalchemy.engine import make_url
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from nowrongdoor import sqlite
 
 SessionMaker = async_sessionmaker[AsyncSession]
+T = TypeVar("T")
 
 
 def async_url(url: str) -> str:
@@ -93,6 +94,22 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def in_list(values: Iterable[T]) -> list[T]:
+    """`values` for an expanding IN parameter, their number rounded up to a power of two by
+    repeating the last one (which matches nothing more).
+
+    Each number of values is a statement text of its own, and SQLite keeps up to 128 prepared
+    statements on each pooled connection: a batch's IN list of any length from 1 to 64 left up
+    to 64 texts of each such query on every connection, about 30 kB each for a wide row, and
+    a service held tens of megabytes more after a burst. Rounded, at most eight texts remain.
+    """
+    listed = list(values)
+    if not listed:
+        return listed
+    size = 1 << (len(listed) - 1).bit_length()
+    return listed + [listed[-1]] * (size - len(listed))
 
 
 _KEPT = "nowrongdoor.kept-for-transaction"

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel, col, select
 
 from nowrongdoor.bus import Handler
-from nowrongdoor.db import SessionMaker, UTCDateTime, kept_for_transaction
+from nowrongdoor.db import SessionMaker, UTCDateTime, in_list, kept_for_transaction
 from nowrongdoor.envelope import Envelope
 
 log = logging.getLogger(__name__)
@@ -113,7 +113,7 @@ class ExactlyOnce:
         async with self.sessions() as session, session.begin():
             seen = set(
                 await session.scalars(
-                    _SEEN, {"consumer": self.consumer, "ids": [e.id for e in envelopes]}
+                    _SEEN, {"consumer": self.consumer, "ids": in_list(e.id for e in envelopes)}
                 )
             )
             handled: list[dict[str, Any]] = []

@@ -21,7 +21,13 @@ from sqlmodel import Field, SQLModel, col, select
 
 from nowrongdoor.bus import Bus
 from nowrongdoor.contracts.events import Event
-from nowrongdoor.db import SessionMaker, UTCDateTime, kept_for_transaction, unit_of_work
+from nowrongdoor.db import (
+    SessionMaker,
+    UTCDateTime,
+    in_list,
+    kept_for_transaction,
+    unit_of_work,
+)
 from nowrongdoor.envelope import Envelope
 from nowrongdoor.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE
 
@@ -203,7 +209,7 @@ class OutboxRelay:
             if acknowledged:
                 async with unit_of_work(self.sessions) as session:
                     await session.execute(
-                        _MARK_SENT, {"ids": acknowledged, "sent_at": datetime.now(UTC)}
+                        _MARK_SENT, {"ids": in_list(acknowledged), "sent_at": datetime.now(UTC)}
                     )
         return len(waiting)
 

@@ -11,6 +11,7 @@ from sqlmodel import col, select
 
 from intake.domain.audit import Action, Actor
 from intake.models import SEALED_FIELDS, AuditEntry, Submission
+from nowrongdoor import db
 from nowrongdoor.contracts.intake import ErasureReason
 
 ClosedSubmission = tuple[str, datetime, list[str]]
@@ -42,7 +43,9 @@ async def submissions_for_update(
 ) -> dict[str, Submission | None]:
     """The submission of each of `references`, locked and read afresh as `submission` does;
     None for each that is unknown. Locked in reference order, as any other batch locks them."""
-    found = await session.scalars(_SUBMISSIONS_FOR_UPDATE, {"references": sorted(references)})
+    found = await session.scalars(
+        _SUBMISSIONS_FOR_UPDATE, {"references": db.in_list(sorted(references))}
+    )
     submissions: dict[str, Submission | None] = dict.fromkeys(references)
     submissions.update((record.reference, record) for record in found)
     return submissions

@@ -76,7 +76,9 @@ def _fresh(session: AsyncSession) -> set[str]:
 async def _groups(
     session: AsyncSession, references: Collection[str]
 ) -> dict[str, CaseGroup | None]:
-    found = await session.scalars(_GROUPS_FOR_UPDATE, {"references": sorted(references)})
+    found = await session.scalars(
+        _GROUPS_FOR_UPDATE, {"references": db.in_list(sorted(references))}
+    )
     groups: dict[str, CaseGroup | None] = dict.fromkeys(references)
     groups.update((group.reference, group) for group in found)
     return groups
@@ -84,7 +86,7 @@ async def _groups(
 
 async def _parts(session: AsyncSession, references: Collection[str]) -> dict[str, list[CasePart]]:
     found: dict[str, list[CasePart]] = {reference: [] for reference in references}
-    for part in await session.scalars(_PARTS, {"references": list(references)}):
+    for part in await session.scalars(_PARTS, {"references": db.in_list(references)}):
         found[part.reference].append(part)
     return found
 

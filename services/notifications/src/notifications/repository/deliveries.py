@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from notifications.models import ComplainantContact, Delivery, InstitutionContact
+from nowrongdoor import db
 
 PENDING = "pending"
 SENDING = "sending"
@@ -50,7 +51,7 @@ async def owed_already_by_event(
     owed: dict[str, set[tuple[str, str]]] = {event_id: set() for event_id in cause_event_ids}
     rows = await session.execute(
         select(Delivery.cause_event_id, Delivery.recipient, Delivery.channel).where(
-            col(Delivery.cause_event_id).in_(owed)
+            col(Delivery.cause_event_id).in_(db.in_list(owed))
         )
     )
     for cause_event_id, recipient, channel in rows.all():
@@ -105,7 +106,9 @@ async def complainant_contacts(
 ) -> dict[str, ComplainantContact | None]:
     """The contact of each of `references`; None for each that has none."""
     found = await session.scalars(
-        select(ComplainantContact).where(col(ComplainantContact.reference).in_(references))
+        select(ComplainantContact).where(
+            col(ComplainantContact.reference).in_(db.in_list(references))
+        )
     )
     contacts: dict[str, ComplainantContact | None] = dict.fromkeys(references)
     contacts.update((contact.reference, contact) for contact in found)
