@@ -22,7 +22,9 @@ loop's own thread: no other connection can make it wait (in WAL mode readers nev
 writer), so the loop is never held on a lock, and the statement costs about 50 µs of CPU
 instead of 130. A statement that may have to wait for the lock (the first write of a
 transaction, `BEGIN IMMEDIATE`), a read outside a transaction, which may scan a large table,
-and every commit, which waits on the disk, still go to aiosqlite's thread. SQLite is built
+and every commit, which waits on the disk, still go to aiosqlite's thread. A long statement
+after a transaction's first write (a second large DELETE in one transaction) therefore holds
+the loop for its length; such work belongs in transactions of its own. SQLite is built
 serialized here and each connection is used by one task at a time, under its own mutex, so
 the two threads never use one connection at once.
 """
