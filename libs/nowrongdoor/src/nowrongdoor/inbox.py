@@ -8,10 +8,10 @@ A fetched batch may share one transaction; its messages are acknowledged after t
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +25,8 @@ from nowrongdoor.envelope import Envelope
 log = logging.getLogger(__name__)
 
 TransactionalHandler = Callable[[AsyncSession, Envelope], Awaitable[None]]
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 class InboxEntry(SQLModel, table=True):
@@ -51,6 +53,24 @@ def events_in_transaction(session: AsyncSession) -> Sequence[Envelope]:
     event's. A handler can read what all of them will need in one query, and keep it with
     `db.kept_for_transaction`; empty outside a consumer's transaction."""
     found: Sequence[Envelope] = kept_for_transaction(session).get(_BATCH, ())
+    return found
+
+
+async def read_for_batch(
+    session: AsyncSession,
+    name: Hashable,
+    read: Callable[[set[str]], Awaitable[dict[K, V]]],
+    *,
+    key: Callable[[Envelope], str] = lambda envelope: envelope.subject,
+) -> dict[K, V]:
+    """What `read` gives for the `key` of every event the transaction holds (by default its
+    subject, the reference of the case it is about), read at the first ask and kept under `name`
+    for the rest of the transaction; empty outside a consumer's transaction."""
+    kept = kept_for_transaction(session)
+    if name not in kept:
+        keys = {key(envelope) for envelope in events_in_transaction(session)}
+        kept[name] = await read(keys) if keys else {}
+    found: dict[K, V] = kept[name]
     return found
 
 

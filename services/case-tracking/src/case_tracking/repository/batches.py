@@ -22,7 +22,7 @@ from sqlmodel import col, select
 from case_tracking import repository
 from case_tracking.models import CaseGroup, CasePart
 from nowrongdoor import db
-from nowrongdoor.inbox import events_in_transaction
+from nowrongdoor.inbox import read_for_batch
 
 T = TypeVar("T")
 
@@ -98,10 +98,8 @@ async def _read_for_batch(
 ) -> dict[str, T]:
     """What `read` gives for the batch's cases, read at the first ask of the transaction; the
     caller takes each case's out as it serves it."""
-    kept = db.kept_for_transaction(session)
-    key = ("case-tracking.read-for-batch", what)
-    if key not in kept:
-        references = {envelope.subject for envelope in events_in_transaction(session)}
-        kept[key] = await read(session, references) if references else {}
-    found: dict[str, T] = kept[key]
-    return found
+    return await read_for_batch(
+        session,
+        ("case-tracking.read-for-batch", what),
+        lambda references: read(session, references),
+    )

@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from intake import repository
 from intake.domain import decisions
 from intake.models import Submission
-from nowrongdoor import db
 from nowrongdoor.arrivals import Arrivals
 from nowrongdoor.contracts.events import (
     CaseInvitationAnswered,
@@ -27,7 +26,7 @@ from nowrongdoor.contracts.events import (
     ComplaintTriageRequired,
 )
 from nowrongdoor.db import SessionMaker
-from nowrongdoor.inbox import events_in_transaction
+from nowrongdoor.inbox import read_for_batch
 
 log = logging.getLogger(__name__)
 
@@ -150,13 +149,9 @@ async def _submission_told_of(
     The first event of a consumer's transaction reads and locks the submissions of all its
     events at once (events about a complaint name its reference as their subject); an event
     about another reads its own."""
-    batch = db.kept_for_transaction(session)
-    if _BATCH not in batch:
-        references = {envelope.subject for envelope in events_in_transaction(session)}
-        batch[_BATCH] = (
-            await repository.submissions_for_update(session, references) if references else {}
-        )
-    read: dict[str, Submission | None] = batch[_BATCH]
+    read = await read_for_batch(
+        session, _BATCH, lambda references: repository.submissions_for_update(session, references)
+    )
     if reference in read:
         record = read[reference]
     else:

@@ -33,9 +33,8 @@ from notifications.domain.planning import (
 from notifications.models import ComplainantContact, Delivery, InstitutionContact, WebhookEndpoint
 from notifications.repository import deliveries as repository
 from notifications.repository import webhooks as webhook_repository
-from nowrongdoor import db
+from nowrongdoor import db, inbox
 from nowrongdoor.contracts.events import Event
-from nowrongdoor.inbox import events_in_transaction
 
 PENDING = "pending"
 DELIVERED = "delivered"
@@ -231,13 +230,10 @@ async def _complainant_contact(
     session: AsyncSession, reference: str, read_for_batch: bool
 ) -> ComplainantContact | None:
     if read_for_batch:
-        # Events about a case name its reference as their subject.
-        contacts = await _read_once(
+        contacts = await inbox.read_for_batch(
             session,
-            ("complainant-contacts", "batch"),
-            lambda: repository.complainant_contacts(
-                session, {e.subject for e in events_in_transaction(session)}
-            ),
+            "notifications.complainant-contacts",
+            lambda references: repository.complainant_contacts(session, references),
         )
         if reference in contacts:
             return contacts[reference]
@@ -248,12 +244,11 @@ async def _owed_already(
     session: AsyncSession, event_id: str, read_for_batch: bool
 ) -> set[tuple[str, str]]:
     if read_for_batch:
-        owed = await _read_once(
+        owed = await inbox.read_for_batch(
             session,
-            ("owed-already", "batch"),
-            lambda: repository.owed_already_by_event(
-                session, {e.id for e in events_in_transaction(session)}
-            ),
+            "notifications.owed-already",
+            lambda event_ids: repository.owed_already_by_event(session, event_ids),
+            key=lambda envelope: envelope.id,
         )
         if event_id in owed:
             return owed[event_id]
