@@ -1,7 +1,8 @@
 """The outbox, the relay, the consumers and the inbox against a real NATS and a real database."""
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col
 
 from nowrongdoor import db
-from nowrongdoor.bus import Bus, ConsumerSpec
+from nowrongdoor.bus import Bus, ConsumerSpec, Handler
 from nowrongdoor.contracts.events import CaseOpened
 from nowrongdoor.envelope import Envelope
 from nowrongdoor.inbox import exactly_once
@@ -236,6 +237,43 @@ async def test_a_consumer_handles_published_events_and_acknowledges_them(
     info = await bus.js.consumer_info(bus.stream_name("CASES"), "tests-case-opened")
     assert info.num_ack_pending == 0
     assert info.num_pending == 0
+
+
+class CountedBatches:
+    """An exactly-once handler that notes the size of each batch it handles together."""
+
+    def __init__(self, sessions: db.SessionMaker, consumer: str) -> None:
+        self.handler = exactly_once(sessions, consumer, record_effect)
+        self.batches: list[int] = []
+
+    async def __call__(self, envelope: Envelope) -> None:
+        await self.handler(envelope)
+
+    def together(self, envelopes: Sequence[Envelope]) -> AbstractAsyncContextManager[Handler]:
+        self.batches.append(len(envelopes))
+        return self.handler.together(envelopes)
+
+
+async def test_events_arriving_while_a_consumer_lingers_are_handled_as_one_batch(
+    sessions: db.SessionMaker, bus: Bus
+) -> None:
+    handler = CountedBatches(sessions, "tests-linger")
+    stop = asyncio.Event()
+    spec = ConsumerSpec(durable="tests-linger", subject="case.opened", handler=handler, linger=0.5)
+    task = asyncio.create_task(bus.consume(spec, stop))
+    await bus.publish(Envelope.wrap(opened(), source="/tests", subject="NWD-1"), "case.opened")
+
+    async def handled(count: int) -> bool:
+        return await count_effects(sessions) == count
+
+    await eventually(lambda: handled(1), interval=0.02)
+    # The consumer now waits half a second before it fetches again: these three arrive meanwhile.
+    for _ in range(3):
+        await bus.publish(Envelope.wrap(opened(), source="/tests", subject="NWD-2"), "case.opened")
+    await eventually(lambda: handled(4))
+    stop.set()
+    await task
+    assert handler.batches == [3]
 
 
 async def test_an_event_that_keeps_failing_lands_in_the_dead_letter_stream(
