@@ -1,6 +1,7 @@
 """Thin event handlers: decode the event, call the use case in the event's unit of work.
 
-Once a handler's transaction commits, the dispatcher is woken to send what it owes at once.
+Once a handler's transaction commits, the dispatcher is woken if the handler owes something to
+send at once; what waits for the merge window is found by the dispatcher's own rounds.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import event as orm_event
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from notifications.models import Delivery
 from notifications.service import contacts, owing
 from notifications.settings import NotificationsSettings
 from nowrongdoor.contracts.events import (
@@ -51,30 +53,32 @@ def subscriptions(
     window = timedelta(seconds=settings.merge_window_seconds)
     transport = settings.transport_keys()
 
-    def after_commit(session: AsyncSession) -> None:
-        orm_event.listen(session.sync_session, "after_commit", lambda _: wake(), once=True)
+    def wake_after_commit(session: AsyncSession, owed: list[Delivery], now: datetime) -> None:
+        if owing.any_due(owed, now):
+            orm_event.listen(session.sync_session, "after_commit", lambda _: wake(), once=True)
 
     async def on_owing(session: AsyncSession, envelope: Envelope) -> None:
         event = envelope.event()
         assert isinstance(event, OWING)
-        await owing.owe(
+        now = clock()
+        owed = await owing.owe(
             session,
             event,
             event_id=envelope.id,
             reference=event.reference,
             language=getattr(event, "language", None),
-            now=clock(),
+            now=now,
             merge_window=window,
             read_for_batch=True,
         )
-        after_commit(session)
+        wake_after_commit(session, owed, now)
 
     async def on_contact_changed(session: AsyncSession, envelope: Envelope) -> None:
         event = envelope.event()
         assert isinstance(event, ComplaintContactChanged)
         now = clock()
         await contacts.change_contact(session, event, transport=transport, sealer=sealer, now=now)
-        await owing.owe(
+        owed = await owing.owe(
             session,
             event,
             event_id=envelope.id,
@@ -83,7 +87,7 @@ def subscriptions(
             now=now,
             merge_window=window,
         )
-        after_commit(session)
+        wake_after_commit(session, owed, now)
 
     async def on_personal_data_removed(session: AsyncSession, envelope: Envelope) -> None:
         event = envelope.event()

@@ -105,6 +105,17 @@ async def owe(
         return deliveries
 
 
+def any_due(deliveries: Iterable[Delivery], now: datetime) -> bool:
+    """Whether any of `deliveries` waits to be sent and may go now: what waits for the merge
+    window is not, and what shows on the inbox or the tracking page is delivered already."""
+    return any(
+        delivery.status == PENDING
+        and delivery.next_attempt_at is not None
+        and delivery.next_attempt_at <= now
+        for delivery in deliveries
+    )
+
+
 async def owe_institution(
     session: AsyncSession,
     *,

@@ -85,7 +85,7 @@ async def route_complaint(
 ) -> RoutingDecision:
     """Decide a received complaint and announce it, in the caller's transaction."""
     # Read in the decision's own transaction, so the version it records is the one used.
-    registry = await store.current(session)
+    registry = await store.for_transaction(session)
     decision = decide(received.facts, registry)
     record = _engine_record(received, decision, revision)
     session.add(record)
@@ -139,7 +139,7 @@ async def learn_transfer(
             "a transfer of a complaint never decided", extra={"reference": transferred.reference}
         )
         return None
-    registry = await store.current(session)
+    registry = await store.for_transaction(session)
     facts = ComplaintFacts.model_validate(latest.facts) if latest else transferred.facts
     assert facts is not None
     taking_part = next(

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from nowrongdoor.auth import Principal
 from nowrongdoor.contracts.routing import Guide, GuideAnswer, GuideAnswers
 from nowrongdoor.contracts.vocabulary import Language
-from nowrongdoor.db import SessionMaker, unit_of_work
+from nowrongdoor.db import SessionMaker, kept_for_transaction, unit_of_work
 from routing import repository
 from routing.domain import (
     MandateProblem,
@@ -89,6 +89,19 @@ class RegistryStore:
 
     async def current(self, session: AsyncSession) -> Registry:
         return (await self.head(session)).registry
+
+    async def for_transaction(self, session: AsyncSession) -> Registry:
+        """The current registry, read once in the session's transaction: a batch of events
+        handled together decides each with the version that stood when the batch read it,
+        and records that version. Only for transactions that do not change the directory."""
+        kept = kept_for_transaction(session)
+        if _REGISTRY_KEPT not in kept:
+            kept[_REGISTRY_KEPT] = await self.current(session)
+        registry: Registry = kept[_REGISTRY_KEPT]
+        return registry
+
+
+_REGISTRY_KEPT = "routing.registry"
 
 
 async def load_directory(sessions: SessionMaker, seed: Registry) -> Registry:
