@@ -132,8 +132,11 @@ class CountingBus(Bus):
     def __init__(self, bus: Bus) -> None:
         super().__init__(bus.nc, namespace=bus.namespace)
         self.sent: list[str] = []
+        self.failing = False
 
     async def send(self, envelope: Envelope, event_subject: str) -> Any:
+        if self.failing:
+            raise ConnectionError("NATS is away")
         self.sent.append(envelope.id)
         return await super().send(envelope, event_subject)
 
@@ -189,6 +192,37 @@ async def test_a_running_relay_marks_what_it_holds_soon_after_publishing_it(
             return await unpublished(sessions) == 0
 
         await eventually(marked)
+    finally:
+        stop.set()
+        await task
+
+
+async def test_a_relay_marks_what_it_published_while_publishing_fails(
+    sessions: db.SessionMaker, bus: Bus
+) -> None:
+    counting = CountingBus(bus)
+    relay = OutboxRelay(sessions, counting, mark_every=0.5)
+    stop = asyncio.Event()
+    task = asyncio.create_task(relay.run(stop))
+    try:
+        async with db.unit_of_work(sessions) as session:
+            add_event(session, opened("NWD-7K3M9QX2VD40"), source="/tests", subject="-")
+        relay.notify()
+
+        async def sent_once() -> bool:
+            return len(counting.sent) == 1
+
+        await eventually(sent_once, interval=0.01)
+        counting.failing = True
+        async with db.unit_of_work(sessions) as session:
+            add_event(session, opened("NWD-7K3M9QX2VD41"), source="/tests", subject="-")
+        relay.notify()
+
+        async def only_the_failed_one_left() -> bool:
+            return await unpublished(sessions) == 1
+
+        await eventually(only_the_failed_one_left)
+        assert len(counting.sent) == 1  # the second never went
     finally:
         stop.set()
         await task

@@ -149,8 +149,9 @@ class OutboxRelay:
     While it runs, the events JetStream acknowledged are marked sent together, once a batch of
     them is held or `mark_every` seconds after the first: a pass per commit then costs a read
     and the publishes, not a write transaction besides. Until marked they are left out of each
-    pass's read; a relay that dies before marking them publishes them again when it restarts,
-    and JetStream's duplicate window (two minutes) drops them by their `Nats-Msg-Id`.
+    pass's read. A relay that dies before marking them publishes them again when it restarts:
+    JetStream's duplicate window (two minutes) drops them by their `Nats-Msg-Id`, and after
+    it each consumer's inbox does.
     """
 
     def __init__(
@@ -188,8 +189,6 @@ class OutboxRelay:
                 self._wake.clear()
                 try:
                     published = await self._publish_waiting()
-                    if len(self._held) >= self.batch or self._marking_due(loop.time()):
-                        await self.mark_sent()
                     if loop.time() >= next_prune:
                         await self.prune()
                         next_prune = loop.time() + self.prune_every
@@ -199,6 +198,16 @@ class OutboxRelay:
                     )
                     published = 0
                     await asyncio.sleep(1.0)
+                # Marked even while publishing fails: NATS may be away for longer than its
+                # duplicate window lasts, and an unmarked event would be sent again after it.
+                if len(self._held) >= self.batch or self._marking_due(loop.time()):
+                    try:
+                        await self.mark_sent()
+                    except Exception as error:
+                        log.warning(
+                            "outbox relay could not mark events sent",
+                            extra={"error": type(error).__name__},
+                        )
                 if published >= self.batch:
                     continue  # more may be waiting; a shorter pass emptied the outbox as it stood
                 wait = self.poll_interval
