@@ -1,7 +1,6 @@
 """The outbox, the relay, the consumers and the inbox against a real NATS and a real database."""
 
 import asyncio
-import functools
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
@@ -124,108 +123,6 @@ async def test_a_relay_that_died_before_marking_sent_republishes_without_duplica
 
     assert await relay.publish_pending() == 1
     assert await stream_messages(bus, "CASES") == 1
-
-
-class CountingBus(Bus):
-    """The bus, counting what is sent through it."""
-
-    def __init__(self, bus: Bus) -> None:
-        super().__init__(bus.nc, namespace=bus.namespace)
-        self.sent: list[str] = []
-        self.failing = False
-
-    async def send(self, envelope: Envelope, event_subject: str) -> Any:
-        if self.failing:
-            raise ConnectionError("NATS is away")
-        self.sent.append(envelope.id)
-        return await super().send(envelope, event_subject)
-
-
-async def unpublished(sessions: db.SessionMaker) -> int:
-    async with sessions() as session:
-        count = await session.scalar(
-            sa.select(sa.func.count()).where(col(OutboxMessage.published_at).is_(None))
-        )
-    return int(count or 0)
-
-
-async def test_a_running_relay_marks_what_it_published_together_and_never_sends_it_twice(
-    sessions: db.SessionMaker, bus: Bus
-) -> None:
-    counting = CountingBus(bus)
-    relay = OutboxRelay(sessions, counting, mark_every=60.0)
-    stop = asyncio.Event()
-    task = asyncio.create_task(relay.run(stop))
-
-    async def sent(count: int) -> bool:
-        return len(counting.sent) == count
-
-    for n in range(3):
-        async with db.unit_of_work(sessions) as session:
-            add_event(session, opened(f"NWD-7K3M9QX2VD4{n}"), source="/tests", subject="-")
-        relay.notify()
-        await eventually(functools.partial(sent, n + 1))
-
-    await asyncio.sleep(0.2)  # passes woken by nothing, or by the poll, send nothing more
-    relay.notify()
-    await asyncio.sleep(0.2)
-    assert len(counting.sent) == len(set(counting.sent)) == 3
-    assert await unpublished(sessions) == 3  # acknowledged, not yet marked: one write later
-    stop.set()
-    await task
-    assert await unpublished(sessions) == 0
-    assert await stream_messages(bus, "CASES") == 3
-
-
-async def test_a_running_relay_marks_what_it_holds_soon_after_publishing_it(
-    sessions: db.SessionMaker, bus: Bus
-) -> None:
-    relay = OutboxRelay(sessions, bus, mark_every=0.2)
-    stop = asyncio.Event()
-    task = asyncio.create_task(relay.run(stop))
-    try:
-        async with db.unit_of_work(sessions) as session:
-            add_event(session, opened(), source="/tests", subject="NWD-7K3M9QX2VD4H")
-        relay.notify()
-
-        async def marked() -> bool:
-            return await unpublished(sessions) == 0
-
-        await eventually(marked)
-    finally:
-        stop.set()
-        await task
-
-
-async def test_a_relay_marks_what_it_published_while_publishing_fails(
-    sessions: db.SessionMaker, bus: Bus
-) -> None:
-    counting = CountingBus(bus)
-    relay = OutboxRelay(sessions, counting, mark_every=0.5)
-    stop = asyncio.Event()
-    task = asyncio.create_task(relay.run(stop))
-    try:
-        async with db.unit_of_work(sessions) as session:
-            add_event(session, opened("NWD-7K3M9QX2VD40"), source="/tests", subject="-")
-        relay.notify()
-
-        async def sent_once() -> bool:
-            return len(counting.sent) == 1
-
-        await eventually(sent_once, interval=0.01)
-        counting.failing = True
-        async with db.unit_of_work(sessions) as session:
-            add_event(session, opened("NWD-7K3M9QX2VD41"), source="/tests", subject="-")
-        relay.notify()
-
-        async def only_the_failed_one_left() -> bool:
-            return await unpublished(sessions) == 1
-
-        await eventually(only_the_failed_one_left)
-        assert len(counting.sent) == 1  # the second never went
-    finally:
-        stop.set()
-        await task
 
 
 async def test_a_batch_is_published_in_order_and_marked_up_to_the_first_failure(

@@ -109,23 +109,19 @@ PUBLISH_TIMEOUT = 5.0
 
 _WAITING = (
     sa.select(_TABLE)
-    .where(
-        _TABLE.c.published_at.is_(None),
-        _TABLE.c.id.not_in(sa.bindparam("held", expanding=True)),
-    )
+    .where(_TABLE.c.published_at.is_(None))
     .order_by(_TABLE.c.created_at, _TABLE.c.id)
     .limit(sa.bindparam("batch", type_=sa.Integer))
 )
-"""The oldest events not yet published, but for those acknowledged and not yet marked, built
-once: the relay reads them on every pass."""
+"""The oldest events not yet published, built once: the relay reads them on every pass."""
 
 _MARK_SENT = (
     sa.update(_TABLE)
     .where(_TABLE.c.id.in_(sa.bindparam("ids", expanding=True)))
     .values(published_at=sa.bindparam("sent_at", type_=UTCDateTime()))
 )
-"""Mark acknowledged events sent, built once; a plain table update, so the session has no
-objects of it to bring up to date."""
+"""Mark a pass's acknowledged events sent, built once; a plain table update, so the session
+has no objects of it to bring up to date."""
 
 
 def _envelope(row: sa.Row[Any]) -> Envelope:
@@ -144,15 +140,7 @@ def _envelope(row: sa.Row[Any]) -> Envelope:
 
 
 class OutboxRelay:
-    """Publishes what the outbox holds, oldest first; woken early by `notify()` after a commit.
-
-    While it runs, the events JetStream acknowledged are marked sent together, once a batch of
-    them is held or `mark_every` seconds after the first: a pass per commit then costs a read
-    and the publishes, not a write transaction besides. Until marked they are left out of each
-    pass's read. A relay that dies before marking them publishes them again when it restarts:
-    JetStream's duplicate window (two minutes) drops them by their `Nats-Msg-Id`, and after
-    it each consumer's inbox does.
-    """
+    """Publishes what the outbox holds, oldest first; woken early by `notify()` after a commit."""
 
     def __init__(
         self,
@@ -161,7 +149,6 @@ class OutboxRelay:
         *,
         batch: int = 100,
         poll_interval: float = 0.5,
-        mark_every: float = 1.0,
         keep_published: timedelta = timedelta(days=7),
         prune_every: float = 3600.0,
     ) -> None:
@@ -169,13 +156,9 @@ class OutboxRelay:
         self.bus = bus
         self.batch = batch
         self.poll_interval = poll_interval
-        self.mark_every = mark_every
         self.keep_published = keep_published
         self.prune_every = prune_every
         self._wake = asyncio.Event()
-        self._held: list[str] = []
-        """Acknowledged by JetStream, not yet marked sent, oldest first."""
-        self._held_since = 0.0
 
     def notify(self) -> None:
         self._wake.set()
@@ -183,66 +166,34 @@ class OutboxRelay:
     async def run(self, stop: asyncio.Event) -> None:
         loop = asyncio.get_running_loop()
         next_prune = loop.time() + self.prune_every
-        try:
-            while not stop.is_set():
-                # Cleared before looking, so a commit announced while this pass reads is not lost.
-                self._wake.clear()
-                try:
-                    published = await self._publish_waiting()
-                    if loop.time() >= next_prune:
-                        await self.prune()
-                        next_prune = loop.time() + self.prune_every
-                except Exception as error:
-                    log.warning(
-                        "outbox relay could not publish", extra={"error": type(error).__name__}
-                    )
-                    published = 0
-                    await asyncio.sleep(1.0)
-                # Marked even while publishing fails: NATS may be away for longer than its
-                # duplicate window lasts, and an unmarked event would be sent again after it.
-                if len(self._held) >= self.batch or self._marking_due(loop.time()):
-                    try:
-                        await self.mark_sent()
-                    except Exception as error:
-                        log.warning(
-                            "outbox relay could not mark events sent",
-                            extra={"error": type(error).__name__},
-                        )
-                if published >= self.batch:
-                    continue  # more may be waiting; a shorter pass emptied the outbox as it stood
-                wait = self.poll_interval
-                if self._held:
-                    wait = min(wait, max(self._held_since + self.mark_every - loop.time(), 0.0))
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=wait)
-        finally:
-            with contextlib.suppress(Exception):
-                await self.mark_sent()  # what is left unmarked is published again, and dropped
-
-    def _marking_due(self, now: float) -> bool:
-        return bool(self._held) and now - self._held_since >= self.mark_every
+        while not stop.is_set():
+            # Cleared before looking, so a commit announced while this pass reads is not lost.
+            self._wake.clear()
+            try:
+                published = await self.publish_pending()
+                if loop.time() >= next_prune:
+                    await self.prune()
+                    next_prune = loop.time() + self.prune_every
+            except Exception as error:
+                log.warning("outbox relay could not publish", extra={"error": type(error).__name__})
+                published = 0
+                await asyncio.sleep(1.0)
+            if published >= self.batch:
+                continue  # more may be waiting; a shorter pass emptied the outbox as it stood
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
 
     async def publish_pending(self) -> int:
-        """Publish the oldest waiting events, at most a batch, and mark those acknowledged
-        sent; how many there were."""
-        try:
-            return await self._publish_waiting()
-        finally:
-            await self.mark_sent()
-
-    async def _publish_waiting(self) -> int:
-        """Publish the oldest waiting events, at most a batch; how many there were. Those
-        acknowledged are held until `mark_sent`.
+        """Publish the oldest waiting events, at most a batch; how many there were.
 
         The batch is sent in order without waiting for each acknowledgement in turn. Only the
-        events up to the first one not acknowledged are held: those after it may have been
+        events up to the first one not acknowledged are marked: those after it may have been
         stored too, and are published again on the next pass, where JetStream drops them as
         duplicates of their `Nats-Msg-Id`.
         """
         async with self.sessions() as session:
-            waiting = (
-                await session.execute(_WAITING, {"batch": self.batch, "held": in_list(self._held)})
-            ).all()
+            waiting = (await session.execute(_WAITING, {"batch": self.batch})).all()
+        acknowledged: list[str] = []
         sent: list[asyncio.Future[api.PubAck]] = []
         try:
             for row in waiting:
@@ -250,27 +201,17 @@ class OutboxRelay:
             async with asyncio.timeout(PUBLISH_TIMEOUT):
                 for row, acknowledgement in zip(waiting, sent, strict=False):
                     await acknowledgement
-                    if not self._held:
-                        self._held_since = asyncio.get_running_loop().time()
-                    self._held.append(row.id)
+                    acknowledged.append(row.id)
         finally:
             for acknowledgement in sent:
                 acknowledgement.cancel()  # stops waiting for what was not acknowledged in time
+            # One commit for the batch; what was acknowledged before a failure is marked too.
+            if acknowledged:
+                async with unit_of_work(self.sessions) as session:
+                    await session.execute(
+                        _MARK_SENT, {"ids": in_list(acknowledged), "sent_at": datetime.now(UTC)}
+                    )
         return len(waiting)
-
-    async def mark_sent(self) -> None:
-        """Mark every held event sent, in one transaction; kept held if that fails."""
-        if not self._held:
-            return
-        held, self._held = self._held, []
-        try:
-            async with unit_of_work(self.sessions) as session:
-                await session.execute(
-                    _MARK_SENT, {"ids": in_list(held), "sent_at": datetime.now(UTC)}
-                )
-        except BaseException:
-            self._held = held + self._held
-            raise
 
     async def prune(self) -> int:
         """Forget published events older than `keep_published`; the stream keeps them."""
