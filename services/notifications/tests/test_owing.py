@@ -456,3 +456,29 @@ async def test_a_batch_reads_the_complainants_contacts_and_what_is_owed_once(
         ("complainant", "email", "pending"),
     ]
     assert told_by_mail(await owed(client, without)) == []
+
+
+def _owed(status: str, next_attempt_at: datetime | None) -> Delivery:
+    return Delivery.model_validate(
+        {
+            "id": f"d-{status}-{next_attempt_at}",
+            "cause_event_id": "e-1",
+            "reference": REF,
+            "recipient": "complainant",
+            "channel": "email",
+            "status": status,
+            "next_attempt_at": next_attempt_at,
+            "created_at": NOW,
+        }
+    )
+
+
+def test_the_sender_is_woken_only_for_a_delivery_it_may_send_now() -> None:
+    merging = _owed("pending", NOW + timedelta(minutes=5))
+    shown = _owed("delivered", None)
+    due = _owed("pending", NOW)
+
+    assert not owing.any_due([], NOW)
+    assert not owing.any_due([merging, shown], NOW)
+    assert owing.any_due([merging, shown, due], NOW)
+    assert owing.any_due([merging], NOW + timedelta(minutes=5))

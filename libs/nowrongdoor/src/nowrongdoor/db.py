@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Hashable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -130,6 +130,17 @@ def kept_for_transaction(session: AsyncSession | Session) -> dict[Hashable, Any]
         kept = sync.info[_KEPT] = (transaction, {})
     values: dict[Hashable, Any] = kept[1]
     return values
+
+
+async def read_once(session: AsyncSession, key: Hashable, read: Callable[[], Awaitable[T]]) -> T:
+    """What `read` gives, read at most once in the session's current transaction: a batch of
+    events that needs the same rows for each event asks the database for them once. Only for
+    rows the transaction itself does not change."""
+    kept = kept_for_transaction(session)
+    if key not in kept:
+        kept[key] = await read()
+    found: T = kept[key]
+    return found
 
 
 _TOUCHED = "nowrongdoor.cases-touched"

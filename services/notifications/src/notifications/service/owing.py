@@ -14,9 +14,9 @@ what is owed is written when it commits, all rows of a table together.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -39,8 +39,6 @@ from nowrongdoor.contracts.events import Event
 PENDING = "pending"
 DELIVERED = "delivered"
 DEFAULT_LANGUAGE = "fr"
-
-T = TypeVar("T")
 
 
 async def owe(
@@ -267,7 +265,7 @@ async def _owed_already(
 
 
 async def _contacts_of(session: AsyncSession, institution_id: str) -> list[InstitutionContact]:
-    return await _read_once(
+    return await db.read_once(
         session,
         ("contacts", institution_id),
         lambda: repository.contacts_of(session, institution_id),
@@ -275,23 +273,11 @@ async def _contacts_of(session: AsyncSession, institution_id: str) -> list[Insti
 
 
 async def _endpoints_of(session: AsyncSession, institution_id: str) -> list[WebhookEndpoint]:
-    return await _read_once(
+    return await db.read_once(
         session,
         ("endpoints", institution_id),
         lambda: webhook_repository.endpoints_of(session, institution_id),
     )
-
-
-async def _read_once(
-    session: AsyncSession, key: tuple[str, str], read: Callable[[], Awaitable[T]]
-) -> T:
-    """What `read` gives, read at most once in the session's current transaction: a batch of
-    events owed to one institution asks for its contacts and endpoints once."""
-    kept = db.kept_for_transaction(session)
-    if key not in kept:
-        kept[key] = await read()
-    found: T = kept[key]
-    return found
 
 
 def _new(channels: Iterable[str], already: set[tuple[str, str]]) -> list[str]:

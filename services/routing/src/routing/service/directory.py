@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from nowrongdoor.auth import Principal
 from nowrongdoor.contracts.routing import Guide, GuideAnswer, GuideAnswers
 from nowrongdoor.contracts.vocabulary import Language
-from nowrongdoor.db import SessionMaker, kept_for_transaction, unit_of_work
+from nowrongdoor.db import SessionMaker, read_once, unit_of_work
 from routing import repository
 from routing.domain import (
     MandateProblem,
@@ -94,11 +94,7 @@ class RegistryStore:
         """The current registry, read once in the session's transaction: a batch of events
         handled together decides each with the version that stood when the batch read it,
         and records that version. Only for transactions that do not change the directory."""
-        kept = kept_for_transaction(session)
-        if _REGISTRY_KEPT not in kept:
-            kept[_REGISTRY_KEPT] = await self.current(session)
-        registry: Registry = kept[_REGISTRY_KEPT]
-        return registry
+        return await read_once(session, _REGISTRY_KEPT, lambda: self.current(session))
 
 
 _REGISTRY_KEPT = "routing.registry"
