@@ -130,6 +130,33 @@ async def test_the_clock_stops_while_awaiting_the_complainant_and_the_day_moves_
     assert moved["admissibility"]["paused"] is False
 
 
+async def test_every_wait_for_the_complainant_moves_the_day_once(
+    client: httpx.AsyncClient, bus: Bus, as_: As, clock: MovableClock
+) -> None:
+    reference = await open_case(client, bus, "ma-mediateur")
+    mediateur = as_(staff("ma-mediateur"))
+    await mediateur.step(reference, "acknowledged")
+    acknowledged_on = institution_day("MA", clock())
+    waited = 0
+    for days in (7, 14):
+        await mediateur.step(reference, "awaiting-complainant", reason="Which office?")
+        asked_on = institution_day("MA", clock())
+        clock.move(days=days)
+        await mediateur.step(reference, "acknowledged")
+        waited += MOROCCO.business_days_between(asked_on, institution_day("MA", clock()))
+
+    seen = (await mediateur.read(reference)).json()["promised"]
+
+    assert [(p["institution_id"], p["standard"]) for p in seen] == [
+        ("ma-mediateur", "acknowledge"),
+        ("ma-mediateur", "admissibility"),
+        ("ma-mediateur", "resolution"),
+    ]
+    assert promised({"promised": seen})["admissibility"]["due"] == (
+        business_days(business_days(acknowledged_on, 10), waited).isoformat()
+    )
+
+
 async def test_a_breach_is_announced_once_however_often_and_wherever_the_check_runs(
     client: httpx.AsyncClient, bus: Bus, app: FastAPI, settings: CaseTrackingSettings
 ) -> None:

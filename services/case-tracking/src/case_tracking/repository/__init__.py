@@ -85,6 +85,19 @@ _PAUSES = (
     .where(col(PartPause.part_id).in_(sa.bindparam("part_ids", expanding=True)))
     .order_by(col(PartPause.id))
 )
+_PARTS_AND_PAUSES = (
+    select(CasePart, PartPause)
+    .outerjoin(PartPause, col(PartPause.part_id) == col(CasePart.id))
+    .where(col(CasePart.reference) == sa.bindparam("reference"))
+    .order_by(col(CasePart.id), col(PartPause.id))
+)
+_CASE_TO_READ = (
+    select(CaseGroup, CasePart, PartPause)
+    .outerjoin(CasePart, col(CasePart.reference) == col(CaseGroup.reference))
+    .outerjoin(PartPause, col(PartPause.part_id) == col(CasePart.id))
+    .where(col(CaseGroup.reference) == sa.bindparam("reference"))
+    .order_by(col(CasePart.id), col(PartPause.id))
+)
 _TIMELINE = (
     select(TimelineEntry)
     .where(col(TimelineEntry.reference) == sa.bindparam("reference"))
@@ -105,6 +118,43 @@ _INVITATIONS = (
 async def parts(session: AsyncSession, reference: str) -> list[CasePart]:
     """The institutions' parts in the order they were opened."""
     return list((await session.scalars(_PARTS, {"reference": reference})).all())
+
+
+async def parts_and_pauses(
+    session: AsyncSession, reference: str
+) -> tuple[list[CasePart], dict[int, list[PartPause]]]:
+    """The institutions' parts in the order they were opened, and each part's waits for the
+    complainant, oldest first: what `parts` and `pauses` read, in one statement."""
+    rows = await session.execute(_PARTS_AND_PAUSES, {"reference": reference})
+    return _parts_and_pauses((part, pause) for part, pause in rows.all())
+
+
+async def case_to_read(
+    session: AsyncSession, reference: str
+) -> tuple[CaseGroup, list[CasePart], dict[int, list[PartPause]]] | None:
+    """The case group, its parts and their pauses (`parts_and_pauses`) in one statement; None
+    when there is no such case."""
+    rows = (await session.execute(_CASE_TO_READ, {"reference": reference})).all()
+    if not rows:
+        return None
+    parts, pauses = _parts_and_pauses((part, pause) for _, part, pause in rows if part)
+    return rows[0][0], parts, pauses
+
+
+def _parts_and_pauses(
+    rows: Iterable[tuple[CasePart, PartPause | None]],
+) -> tuple[list[CasePart], dict[int, list[PartPause]]]:
+    """Rows of a part and one of its pauses (or none), in the parts' order, folded."""
+    parts: list[CasePart] = []
+    pauses: dict[int, list[PartPause]] = {}
+    for part, pause in rows:
+        waits = pauses.get(part.id or 0)
+        if waits is None:
+            waits = pauses[part.id or 0] = []
+            parts.append(part)
+        if pause is not None:
+            waits.append(pause)
+    return parts, pauses
 
 
 async def part_of(session: AsyncSession, reference: str, institution_id: str) -> CasePart | None:

@@ -65,15 +65,17 @@ async def case_for(
     in the case's own for the complainant and in English for everyone else.
     """
     async with db.sessions() as session:
-        group = await repository.case_group(session, reference)
-        if group is None:
+        # Read at once: who may see the case depends on its parts, and the view shows them.
+        found = await repository.case_to_read(session, reference)
+        if found is None:
             return None
-        # Read once: who may see the case depends on them, and the view shows them.
-        parts = await repository.parts(session, reference)
+        group, parts, pauses = found
         seen_as = await viewer(session, caller, group, now, parts=parts)
         if seen_as is None:
             return None
-        view = await _view(session, sealer, group, seen_as, now, language, parts=parts)
+        view = await _view(
+            session, sealer, group, seen_as, now, language, parts=parts, pauses=pauses
+        )
         if seen_as.audited and view.messages:
             await audit_staff_read(
                 session,
@@ -226,12 +228,13 @@ async def _view(
     language: Language | None = None,
     *,
     parts: list[CasePart] | None = None,
+    pauses: dict[int, list[PartPause]] | None = None,
 ) -> CaseView:
-    """The case as `seen_as` sees it; `parts` are its parts when the caller read them already."""
+    """The case as `seen_as` sees it; `parts` and their `pauses` when the caller read them
+    already."""
     reads_in = timeline.reading_language(language, group.language, complainant=seen_as.complainant)
-    if parts is None:
-        parts = await repository.parts(session, group.reference)
-    pauses = await repository.pauses(session, (part.id for part in parts if part.id))
+    if parts is None or pauses is None:
+        parts, pauses = await repository.parts_and_pauses(session, group.reference)
     entries = await repository.timeline(session, group.reference)
     active = sorted(
         (part for part in parts if part.status != CaseStatus.TRANSFERRED),
