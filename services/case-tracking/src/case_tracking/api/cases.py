@@ -23,7 +23,7 @@ from case_tracking.api.dependencies import (
     refusals,
     tag,
 )
-from case_tracking.repository import ListFilters
+from case_tracking.repository.listing import ListFilters
 from case_tracking.service import lifecycle, reading, relays
 from nowrongdoor.arrivals import Arrivals
 from nowrongdoor.auth import CallerDep, internal_principal

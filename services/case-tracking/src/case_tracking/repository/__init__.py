@@ -6,14 +6,13 @@ What the statistics read is apart, in `counting`, and what the Open311 facade re
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import SQLModel, and_, col, or_, select
+from sqlmodel import SQLModel, col, select
 
 from case_tracking.domain.lifecycle import FINAL
 from case_tracking.models import (
@@ -392,151 +391,3 @@ def _insert(session: AsyncSession, table: type[SQLModel]) -> Any:
     """An INSERT able to say what happens on a conflict, in the dialect of the session."""
     dialect = session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-
-
-# -- lists -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ListedCase:
-    """What a list shows of one case and one institution's part in it."""
-
-    reference: str
-    status: CaseStatus
-    language: str
-    opened_at: datetime
-    """When the case was opened."""
-    part_status: CaseStatus
-    role: str
-    office_id: str | None
-    part_opened_at: datetime
-    """When the part was opened: an institution's list is in this order."""
-
-
-# A list reads these columns only: loading whole rows as objects cost most of a page.
-_LISTED_COLUMNS: tuple[Any, ...] = (
-    col(CaseGroup.reference),
-    col(CaseGroup.status),
-    col(CaseGroup.language),
-    col(CaseGroup.opened_at),
-    col(CasePart.status).label("part_status"),
-    col(CasePart.role),
-    col(CasePart.office_id),
-    col(CasePart.opened_at).label("part_opened_at"),
-)
-
-
-async def _listed_cases(session: AsyncSession, query: Any) -> list[ListedCase]:
-    return [ListedCase(*row) for row in (await session.execute(query)).all()]
-
-
-@dataclass(frozen=True)
-class ListFilters:
-    """What an institution's list is narrowed to; None leaves a filter out."""
-
-    status: CaseStatus | None = None
-    category: str | None = None
-    territory: str | None = None
-    overdue: bool | None = None
-    received_from: datetime | None = None
-    received_until: datetime | None = None
-
-
-async def institution_page(
-    session: AsyncSession,
-    institution_id: str,
-    *,
-    filters: ListFilters,
-    today: date,
-    after: tuple[datetime, str] | None,
-    limit: int,
-) -> list[ListedCase]:
-    """Up to `limit` cases in which `institution_id` has a part, the part opened last first,
-    after `after`: the institution's own parts, in the order of the index that holds them.
-    `today` matters to the `overdue` filter alone."""
-    query = (
-        sa.select(*_LISTED_COLUMNS)
-        .join(CasePart, col(CasePart.reference) == col(CaseGroup.reference))
-        .where(col(CasePart.institution_id) == institution_id, *_narrowed(filters, today))
-    )
-    paged = _paged(query, after, limit, col(CasePart.opened_at), col(CasePart.reference))
-    return await _listed_cases(session, paged)
-
-
-async def relayed_page(
-    session: AsyncSession,
-    ngo_id: str,
-    *,
-    filters: ListFilters,
-    today: date,
-    after: tuple[datetime, str] | None,
-    limit: int,
-) -> list[ListedCase]:
-    """Up to `limit` cases whose alert `ngo_id` relayed, each with its lead part, newest first."""
-    query = (
-        sa.select(*_LISTED_COLUMNS)
-        .join(
-            CasePart,
-            and_(col(CasePart.reference) == col(CaseGroup.reference), col(CasePart.role) == "lead"),
-        )
-        .where(col(CaseGroup.relay_ngo_id) == ngo_id, *_narrowed(filters, today))
-    )
-    return await _listed_cases(session, _paged(query, after, limit))
-
-
-async def triage_page(
-    session: AsyncSession,
-    institution_id: str,
-    *,
-    after: tuple[datetime, str] | None,
-    limit: int,
-) -> list[CaseGroup]:
-    """Up to `limit` cases waiting for `institution_id`'s triage decision, newest first."""
-    query = select(CaseGroup).where(
-        col(CaseGroup.triage_institution_id) == institution_id,
-        col(CaseGroup.status) == CaseStatus.TRIAGE,
-    )
-    return list((await session.scalars(_paged(query, after, limit))).all())
-
-
-def _narrowed(filters: ListFilters, today: date) -> list[Any]:
-    conditions: list[Any] = []
-    if filters.status is not None:
-        conditions.append(col(CasePart.status) == filters.status)
-    if filters.category is not None:
-        conditions.append(col(CaseGroup.category) == filters.category)
-    if filters.territory is not None:
-        # A territory holds its subdivisions: MA holds MA-06. The pattern allows no wildcard.
-        conditions.append(
-            or_(
-                col(CaseGroup.respondent_territory) == filters.territory,
-                col(CaseGroup.respondent_territory).startswith(f"{filters.territory}-"),
-            )
-        )
-    if filters.overdue is not None:
-        late = col(CasePart.due_on) < today
-        conditions.append(late if filters.overdue else or_(col(CasePart.due_on).is_(None), ~late))
-    if filters.received_from is not None:
-        conditions.append(col(CaseGroup.received_at) >= filters.received_from)
-    if filters.received_until is not None:
-        conditions.append(col(CaseGroup.received_at) <= filters.received_until)
-    return conditions
-
-
-def _paged(
-    query: Any,
-    after: tuple[datetime, str] | None,
-    limit: int,
-    opened: Any = None,
-    reference: Any = None,
-) -> Any:
-    """`query` newest first by `opened` then `reference` (the case group's by default), from
-    just after `after`."""
-    opened = col(CaseGroup.opened_at) if opened is None else opened
-    reference = col(CaseGroup.reference) if reference is None else reference
-    if after is not None:
-        last_opened, last_reference = after
-        query = query.where(
-            or_(opened < last_opened, and_(opened == last_opened, reference < last_reference))
-        )
-    return query.order_by(opened.desc(), reference.desc()).limit(limit)

@@ -10,7 +10,8 @@ from case_tracking import repository
 from case_tracking.domain import cursor, lifecycle, timeline
 from case_tracking.domain.messages import readable
 from case_tracking.models import CaseGroup, CaseMessage, CasePart, PartPause
-from case_tracking.repository import ListedCase, ListFilters
+from case_tracking.repository import listing
+from case_tracking.repository.listing import ListedCase, ListFilters
 from case_tracking.service import Database, attachments
 from case_tracking.service.access import Viewer, audit_staff_read, viewer
 from case_tracking.service.deadlines import institution_day, part_promises
@@ -116,7 +117,7 @@ async def institution_cases(
         if filters.overdue is not None:
             country = await repository.institution_calendar(session, institution_id)
             today = institution_day(country, now)
-        rows = await repository.institution_page(
+        rows = await listing.institution_page(
             session,
             institution_id,
             filters=filters,
@@ -140,7 +141,7 @@ async def _relayed_cases(
     if caller.institution_id is None or "cases:read" not in caller.scopes:
         return InstitutionCasePage(items=[])
     async with db.sessions() as session:
-        rows = await repository.relayed_page(
+        rows = await listing.relayed_page(
             session,
             caller.institution_id,
             filters=filters,
@@ -159,9 +160,7 @@ async def triage_queue(
         return InstitutionCasePage(items=[])
     position = cursor.decode(after) if after is not None else None
     async with db.sessions() as session:
-        groups = await repository.triage_page(
-            session, institution_id, after=position, limit=limit + 1
-        )
+        groups = await listing.triage_page(session, institution_id, after=position, limit=limit + 1)
     return _page([_listed(_awaiting_triage(group)) for group in groups], limit)
 
 
