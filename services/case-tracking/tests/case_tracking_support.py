@@ -65,6 +65,16 @@ class MovableClock:
         self.offset += timedelta(days=(day - self().date()).days)
 
 
+class SetClock:
+    """The instant the test sets."""
+
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
 # -- who calls -------------------------------------------------------------------------------
 
 

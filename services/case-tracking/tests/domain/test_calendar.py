@@ -173,3 +173,62 @@ def test_an_institution_s_own_closing_days_make_a_calendar_of_their_own() -> Non
     assert calendar_for("BE", working_days=frozenset({SATURDAY})).add_business_days(FRIDAY, 1) == (
         SATURDAY
     )
+
+
+@pytest.mark.parametrize("country", ["MA", "BE", "FR"])
+def test_the_next_day_begins_at_the_country_s_midnight(country: str) -> None:
+    calendar = calendar_for(country)
+    # All three are an hour ahead of UTC in December: Saturday begins at 23:00 UTC on Friday.
+    saturday = datetime(2026, 12, 4, 23, 0, tzinfo=UTC)
+
+    assert calendar.next_day_start(datetime(2026, 12, 4, 9, 0, tzinfo=UTC)) == saturday
+    assert calendar.next_day_start(datetime(2026, 12, 4, 22, 59, 59, tzinfo=UTC)) == saturday
+    assert calendar.next_day_start(saturday) == datetime(2026, 12, 5, 23, 0, tzinfo=UTC)
+    assert calendar.next_day_start(saturday).tzinfo is UTC
+
+
+def test_the_next_day_begins_at_the_same_instant_whatever_offset_asks() -> None:
+    brussels = calendar_for("BE")
+    asked_in_utc = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
+    asked_in_new_york = asked_in_utc.astimezone(ZoneInfo("America/New_York"))
+
+    assert brussels.next_day_start(asked_in_new_york) == brussels.next_day_start(asked_in_utc)
+
+
+def test_a_day_on_which_the_clocks_change_is_shorter_or_longer() -> None:
+    brussels = calendar_for("BE")
+    # Summer time begins on Sunday 28 March 2027 and ends on Sunday 31 October 2027.
+    spring_forward_begins = brussels.next_day_start(datetime(2027, 3, 27, 12, tzinfo=UTC))
+    spring_forward_ends = brussels.next_day_start(datetime(2027, 3, 28, 12, tzinfo=UTC))
+    fall_back_begins = brussels.next_day_start(datetime(2027, 10, 30, 12, tzinfo=UTC))
+    fall_back_ends = brussels.next_day_start(datetime(2027, 10, 31, 12, tzinfo=UTC))
+
+    assert spring_forward_begins == datetime(2027, 3, 27, 23, tzinfo=UTC)
+    assert spring_forward_ends == datetime(2027, 3, 28, 22, tzinfo=UTC)
+    assert spring_forward_ends - spring_forward_begins == timedelta(hours=23)
+    assert fall_back_begins == datetime(2027, 10, 30, 22, tzinfo=UTC)
+    assert fall_back_ends == datetime(2027, 10, 31, 23, tzinfo=UTC)
+    assert fall_back_ends - fall_back_begins == timedelta(hours=25)
+
+
+def test_morocco_s_days_follow_its_clock_through_ramadan() -> None:
+    morocco = calendar_for("MA")
+    # Morocco is an hour ahead of UTC, except from 7 February to 14 March 2027, during Ramadan.
+    ramadan_begins = morocco.next_day_start(datetime(2027, 2, 6, 12, tzinfo=UTC))
+    first_day_ends = morocco.next_day_start(datetime(2027, 2, 7, 12, tzinfo=UTC))
+    last_day_begins = morocco.next_day_start(datetime(2027, 3, 13, 12, tzinfo=UTC))
+    last_day_ends = morocco.next_day_start(datetime(2027, 3, 14, 12, tzinfo=UTC))
+
+    assert ramadan_begins == datetime(2027, 2, 6, 23, tzinfo=UTC)
+    assert first_day_ends == datetime(2027, 2, 8, 0, tzinfo=UTC)
+    assert first_day_ends - ramadan_begins == timedelta(hours=25)
+    assert last_day_begins == datetime(2027, 3, 14, 0, tzinfo=UTC)
+    assert last_day_ends == datetime(2027, 3, 14, 23, tzinfo=UTC)
+    assert morocco.next_day_start(datetime(2027, 3, 14, 23, tzinfo=UTC)) == datetime(
+        2027, 3, 15, 23, tzinfo=UTC
+    )
+
+
+def test_an_instant_without_a_zone_has_no_next_day() -> None:
+    with pytest.raises(ValueError, match="time zone"):
+        calendar_for("BE").next_day_start(datetime(2026, 12, 4, 12, 0))

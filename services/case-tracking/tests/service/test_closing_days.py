@@ -9,6 +9,7 @@ import httpx
 import pytest
 from case_tracking_support import (
     Caller,
+    SetClock,
     competent,
     complainant,
     publish,
@@ -34,16 +35,6 @@ CASABLANCA = ZoneInfo("Africa/Casablanca")
 TUESDAY = date(2027, 2, 9)
 WEDNESDAY = date(2027, 2, 10)
 FIVE_BUSINESS_DAYS_ON = date(2027, 2, 16)
-
-
-class SetClock:
-    """The instant the test sets."""
-
-    def __init__(self, at: datetime) -> None:
-        self.at = at
-
-    def __call__(self) -> datetime:
-        return self.at
 
 
 @pytest.fixture

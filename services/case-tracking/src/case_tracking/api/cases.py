@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -53,9 +53,12 @@ async def get_case(
     language: ReadingLanguage = None,
 ) -> CaseView:
     """The complainant (receipt verified by the gateway), an institution with a part, or the
-    triage desk the case waits for. `ETag` is the version a change names in `If-Match`."""
+    triage desk the case waits for. `ETag` is the version a change names in `If-Match`.
+    `Cache-Control` says how long the answer may be reused: until a promised date's day ends
+    for one of the case's institutions, or `no-store` for an audited read or a reader always
+    asked afresh."""
 
-    async def look() -> tuple[CaseView, int] | None:
+    async def look() -> reading.SeenCase | None:
         return await reading.case_for(runtime, sealer, caller, reference, now, language=language)
 
     if caller.may_open_as_complainant(reference):
@@ -66,9 +69,9 @@ async def get_case(
         seen = await look()
     if seen is None:
         raise ProblemError(404, NOT_FOUND)
-    view, version = seen
-    tag(response, version)
-    return view
+    tag(response, seen.version)
+    response.headers["Cache-Control"] = _cache_control(seen.reusable_until, now)
+    return seen.view
 
 
 @router.get("/cases", responses={422: answer("A filter or the cursor is not valid")})
@@ -168,6 +171,14 @@ async def withdraw(
     """The complainant withdraws the complaint; no `If-Match`, the receipt is the authority."""
     with refusals():
         return await lifecycle.withdraw(runtime, sealer, caller, reference, withdrawal, now=now)
+
+
+def _cache_control(reusable_until: datetime | None, now: datetime) -> str:
+    """Whether, and for how many whole seconds from `now`, a read's answer may be reused."""
+    if reusable_until is None:
+        return "no-store"
+    seconds = max(0, (reusable_until - now) // timedelta(seconds=1))
+    return f"private, max-age={seconds}"
 
 
 def _aware(moment: datetime | None) -> datetime | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -59,6 +59,13 @@ class BusinessCalendar:
         if at.utcoffset() is None:
             raise ValueError("An instant without a time zone belongs to no day")
         return at.astimezone(self.zone).date()
+
+    def next_day_start(self, at: datetime) -> datetime:
+        """The instant, in UTC, at which the country's next day after the instant `at` begins;
+        `at` must carry its offset. A day is shorter or longer when the clocks change."""
+        tomorrow = self.day_of(at) + _DAY
+        # A midnight the clocks skip is read with the offset before the change: the change itself.
+        return datetime.combine(tomorrow, time(), self.zone).astimezone(UTC)
 
     def is_business_day(self, day: date) -> bool:
         if day in self._working_days:

@@ -46,10 +46,8 @@ def part_promises(
     day (or on `today`, a day of the institution's calendar already); none for a part without
     standards, or one transferred away or withdrawn, whose promises no longer bind anyone."""
     standards = _standards(part)
-    calendar = _calendar(part, territory)
+    calendar = promise_calendar(part, territory)
     if standards is None or calendar is None:
-        return []
-    if part.status in (CaseStatus.TRANSFERRED, CaseStatus.WITHDRAWN):
         return []
     if now is not None:
         today = calendar.day_of(now)
@@ -59,6 +57,14 @@ def part_promises(
     if part.admissible is False:  # found inadmissible: there is nothing to resolve
         found = [p for p in found if p.standard != ServiceStandard.RESOLUTION]
     return found
+
+
+def promise_calendar(part: CasePart, territory: str | None) -> BusinessCalendar | None:
+    """The calendar on whose days the part's promises are judged; None for a part that promises
+    nothing: one without standards or a calendar, or transferred away or withdrawn."""
+    if _standards(part) is None or part.status in (CaseStatus.TRANSFERRED, CaseStatus.WITHDRAWN):
+        return None
+    return _calendar(part, territory)
 
 
 def institution_day(country: str | None, now: datetime) -> date:

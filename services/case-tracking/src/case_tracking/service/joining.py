@@ -315,4 +315,4 @@ async def _read(
     seen = await case_for(db, sealer, caller, reference, now)
     if seen is None:  # changed for the caller between the change and this read
         raise CaseNotFound(reference)
-    return seen
+    return seen.view, seen.version

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,8 +15,14 @@ from case_tracking.models import CaseGroup, CaseMessage, CasePart, PartPause
 from case_tracking.repository import listing
 from case_tracking.repository.listing import ListedCase, ListFilters
 from case_tracking.service import Database, attachments
-from case_tracking.service.access import Viewer, audit_staff_read, viewer
-from case_tracking.service.deadlines import institution_day, part_promises
+from case_tracking.service.access import (
+    OPERATOR,
+    RELAYING_NGO,
+    Viewer,
+    audit_staff_read,
+    viewer,
+)
+from case_tracking.service.deadlines import institution_day, part_promises, promise_calendar
 from case_tracking.service.forgetting import removal_notice
 from case_tracking.service.recording import part_state
 from case_tracking.service.sealing import (
@@ -48,6 +56,24 @@ _CONCLUDED = frozenset(
     {CaseStatus.INADMISSIBLE, CaseStatus.RESOLVED, CaseStatus.CLOSED, CaseStatus.WITHDRAWN}
 )
 
+# Readers answered afresh on every read: the relaying NGO reads only while its accreditation
+# stands and has not expired, which no case event announces; and the operator.
+_ASKED_EVERY_TIME = (RELAYING_NGO, OPERATOR)
+
+# An answer showing no promised date holds until the case changes; a day bounds it all the same.
+_WITHOUT_PROMISES = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class SeenCase:
+    """A case as one reader sees it, its version, and until when that answer holds."""
+
+    view: CaseView
+    version: int
+    reusable_until: datetime | None
+    """Until when the same read gives the same answer, the case itself not changing; None when
+    the answer must not be kept: the read was audited, or its reader is asked afresh each time."""
+
 
 async def case_for(
     db: Database,
@@ -57,13 +83,15 @@ async def case_for(
     now: datetime,
     *,
     language: Language | None = None,
-) -> tuple[CaseView, int] | None:
-    """The case as `caller` may see it, and its version; None when there is none for them.
+) -> SeenCase | None:
+    """The case as `caller` may see it, its version, and until when that answer holds; None when
+    there is none for them.
 
     The complainant holding the receipt sees it from the moment it was received; an institution
     once it has a part in it, or while it waits for its triage desk. A staff read of messages is
-    audited before the messages are handed over. The timeline reads in `language`; without one,
-    in the case's own for the complainant and in English for everyone else.
+    audited before the messages are handed over, so its answer is never kept. The timeline reads
+    in `language`; without one, in the case's own for the complainant and in English for
+    everyone else.
     """
     async with db.sessions() as session:
         # Read at once: who may see the case depends on its parts, and the view shows them.
@@ -77,7 +105,8 @@ async def case_for(
         view = await _view(
             session, sealer, group, seen_as, now, language, parts=parts, pauses=pauses
         )
-        if seen_as.audited and view.messages:
+        audited = seen_as.audited and bool(view.messages)
+        if audited:
             await audit_staff_read(
                 session,
                 caller,
@@ -86,7 +115,21 @@ async def case_for(
                 detail=f"{len(view.messages)} messages",
                 at=now,
             )
-        return view, group.version
+    if audited or seen_as in _ASKED_EVERY_TIME:
+        return SeenCase(view, group.version, reusable_until=None)
+    until = _reusable_until(parts, group.respondent_territory, now)
+    return SeenCase(view, group.version, reusable_until=until)
+
+
+def _reusable_until(parts: Sequence[CasePart], territory: str | None, now: datetime) -> datetime:
+    """When the clock alone may change what the parts' promised dates say: the first midnight,
+    after `now`, among the calendars they are judged on."""
+    midnights = [
+        calendar.next_day_start(now)
+        for part in parts
+        if (calendar := promise_calendar(part, territory)) is not None
+    ]
+    return min(midnights, default=now + _WITHOUT_PROMISES)
 
 
 async def institution_cases(
