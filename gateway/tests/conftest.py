@@ -29,6 +29,8 @@ def app_settings(
         redis_prefix=redis_prefix,
         data_dir=tmp_path,
         database_url=database_url,
+        # The stand-in services publish no events to keep a cache true.
+        tracking_cache_seconds=0,
     )
 
 

@@ -48,6 +48,7 @@ def gateway_settings(redis_url: str, redis_prefix: str, data_dir: Path) -> Gatew
         redis_url=redis_url,
         redis_prefix=redis_prefix,
         data_dir=data_dir,
+        tracking_cache_seconds=0,  # the stand-ins publish no events to keep a cache true
     )
 
 

@@ -22,8 +22,12 @@ from gateway.pages import media
 from gateway.pages.drafts import Drafts
 from gateway.pages.sessions import TrackingSessions
 from gateway.settings import GatewaySettings
+from gateway.tracking import CaseReads
+from gateway.tracking.cache import TrackingCache
+from gateway.tracking.invalidation import Invalidation
 from gateway.upstreams import Upstreams
 from nowrongdoor import db, schema
+from nowrongdoor.contracts.cases import CasesClient
 from nowrongdoor.contracts.transport import pooled_client
 from nowrongdoor.health import health_router
 from nowrongdoor.memory import share_one_heap
@@ -73,6 +77,7 @@ def create_app(
         )
         redis = Redis.from_url(settings.redis_url)
         engine = db.create_engine(settings.resolved_database_url())
+        invalidation = _tracking_cache(settings, redis)
         try:
             async with pooled_client(timeout_seconds=settings.upstream_timeout_seconds) as http:
                 app.state.redis = redis
@@ -93,6 +98,12 @@ def create_app(
                 app.state.open311_jurisdiction = settings.open311_jurisdiction
                 app.state.open311_rate_limits = limits.settings.rate_limits
                 app.state.upstreams = upstreams or Upstreams.over(http, settings)
+                app.state.case_reads = CaseReads(
+                    invalidation.cache if invalidation else None, invalidation
+                )
+                if invalidation is not None and isinstance(app.state.upstreams.cases, CasesClient):
+                    # A change made through this gateway is seen by the next read at once.
+                    app.state.upstreams.cases.on_change = invalidation.forget_now
                 app.state.idempotency = IdempotencyStore(
                     redis,
                     prefix=settings.redis_prefix,
@@ -112,6 +123,8 @@ def create_app(
                 app.state.page_cookies_secure = settings.secure_cookies
                 yield
         finally:
+            if invalidation is not None:
+                await invalidation.stop()
             await redis.aclose()
             await engine.dispose()
 
@@ -146,6 +159,21 @@ def create_app(
     pages.install(app)  # after the API, whose paths the pages never shadow
     media.install(app, settings.media_dir)
     return app
+
+
+def _tracking_cache(settings: GatewaySettings, redis: Redis) -> Invalidation | None:
+    """The tracking cache, following the case events that keep it true; None when it is off."""
+    if settings.tracking_cache_seconds == 0:
+        return None
+    cache = TrackingCache(
+        redis,
+        prefix=settings.redis_prefix,
+        secret=settings.resolved_secret_key(),
+        cap_seconds=settings.tracking_cache_seconds,
+    )
+    invalidation = Invalidation(cache)
+    invalidation.start(settings.nats_url, namespace=settings.bus_namespace)
+    return invalidation
 
 
 # How `nowrongdoor up`, `migrate` and the test plugin find this service; pyproject.toml names it.

@@ -51,7 +51,9 @@ class GatewaySettings(DatabaseSettings):
     upstream_timeout_seconds: float = Field(10.0, gt=0)
     idempotency_ttl_seconds: int = Field(24 * 3600, ge=60)
     secret_key: str | None = Field(
-        None, min_length=32, description="Derives the keys that seal stored idempotent answers"
+        None,
+        min_length=32,
+        description="Derives the keys that seal stored idempotent answers and tracked cases",
     )
 
     token_signing_key_file: Path | None = Field(
@@ -68,6 +70,13 @@ class GatewaySettings(DatabaseSettings):
         min_length=1,
         max_length=100,
         description="The `jurisdiction_id` the Open311 facade answers for",
+    )
+    tracking_cache_seconds: int = Field(
+        300,
+        ge=0,
+        le=3600,
+        description="The longest a case's answer is kept in Redis to be given again; the "
+        "events about the case forget it sooner. 0 reads every case from case tracking",
     )
     tracking_session_minutes: int = Field(
         20, ge=1, le=240, description="How long a case stays open on the web without a click"

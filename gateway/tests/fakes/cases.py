@@ -11,6 +11,7 @@ from typing_extensions import override
 from nowrongdoor.auth import Principal
 from nowrongdoor.contracts.cases import (
     AttachmentFile,
+    CaseAnswer,
     CaseFilters,
     CasePart,
     CasesClient,
@@ -176,6 +177,8 @@ class FakeCases(StandIn, CasesClient):
         self.tracked: dict[str, Tracked] = {}
         self.files: dict[str, tuple[str, Message, AttachmentFile]] = {}
         """Each attachment's case reference, message and file, by its id."""
+        self.reusable_seconds: int | None = None
+        """How long case tracking says each answer about a case stays true; None: not at all."""
         self.read_in: list[Language | None] = []
         """The language each read of a case asked its timeline in, oldest first; shared by the
         copies `reading_in` makes."""
@@ -292,18 +295,19 @@ class FakeCases(StandIn, CasesClient):
         )
 
     @override
-    async def case(self, caller: Principal, reference: str) -> CaseView | None:
-        await self.reached("case", caller, reference)
+    async def case_answer(self, caller: Principal, reference: str) -> CaseAnswer | None:
+        await self.reached("case_answer", caller, reference)
         self.read_in.append(self.language)
         tracked = self._readable(caller, reference)
-        return tracked.seen_by(caller) if tracked else None
-
-    @override
-    async def case_with_tag(self, caller: Principal, reference: str) -> tuple[CaseView, str] | None:
-        await self.reached("case_with_tag", caller, reference)
-        self.read_in.append(self.language)
-        tracked = self._readable(caller, reference)
-        return (tracked.seen_by(caller), tracked.etag) if tracked else None
+        if tracked is None:
+            return None
+        view = tracked.seen_by(caller)
+        return CaseAnswer(
+            view=view,
+            body=view.model_dump_json().encode(),
+            etag=tracked.etag,
+            reusable_seconds=self.reusable_seconds,
+        )
 
     @override
     async def institution_cases(

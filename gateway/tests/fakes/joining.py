@@ -4,12 +4,14 @@ answers, and one that declined no longer sees it."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from typing_extensions import override
 
 from nowrongdoor.auth import Principal
 from nowrongdoor.contracts.cases import (
+    CaseAnswer,
     CaseView,
     Invitation,
     InvitationAnswer,
@@ -69,14 +71,12 @@ class FakeJointCases(FakeCaseMessages):
         return view.model_copy(update={"invitations": own, "messages": []})
 
     @override
-    async def case(self, caller: Principal, reference: str) -> CaseView | None:
-        view = await super().case(caller, reference)
-        return self._shown(caller, reference, view) if view else None
-
-    @override
-    async def case_with_tag(self, caller: Principal, reference: str) -> tuple[CaseView, str] | None:
-        seen = await super().case_with_tag(caller, reference)
-        return (self._shown(caller, reference, seen[0]), seen[1]) if seen else None
+    async def case_answer(self, caller: Principal, reference: str) -> CaseAnswer | None:
+        answer = await super().case_answer(caller, reference)
+        if answer is None:
+            return None
+        view = self._shown(caller, reference, answer.view)
+        return replace(answer, view=view, body=view.model_dump_json().encode())
 
     @override
     async def invite(

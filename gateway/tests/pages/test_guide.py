@@ -234,6 +234,7 @@ async def test_without_redis_the_guide_still_answers_each_form_itself(
         redis_prefix="t:",
         data_dir=tmp_path,
         database_url=database_url,
+        tracking_cache_seconds=0,
     )
     async with browsing(create_app(settings, services.upstreams())) as browser:
         html = (await browser.get("/en/guide")).text

@@ -11,10 +11,11 @@ import pytest
 from opentelemetry.sdk.trace import TracerProvider
 
 from nowrongdoor.auth import INTERNAL_AUDIENCE, Principal, development_signing_key, verify_token
-from nowrongdoor.contracts.cases import CasesClient
+from nowrongdoor.contracts.cases import CasesClient, CaseView, StatusChange
 from nowrongdoor.contracts.http import ServiceProblem, ServiceUnavailable
 from nowrongdoor.contracts.intake import IntakeClient, ReceiptCheck
 from nowrongdoor.contracts.routing import RoutingClient
+from nowrongdoor.contracts.vocabulary import CaseStatus
 
 REFERENCE = "NWD-7K3M9QX2VD4H"
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -143,3 +144,58 @@ async def test_each_call_carries_the_trace_it_is_made_in(tmp_path: Path) -> None
 
     trace_id = format(span.get_span_context().trace_id, "032x")
     assert seen[0].headers["traceparent"].split("-")[1] == trace_id
+
+
+def cases_over(handler: Handler, tmp_path: Path) -> CasesClient:
+    http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    return CasesClient(http, "http://cases.test", signing_key=development_signing_key(tmp_path))
+
+
+@pytest.mark.parametrize(
+    ("cache_control", "reusable"),
+    [("private, max-age=120", 120), ("no-store", None), ("", None), ("max-age=soon", None)],
+)
+async def test_a_case_read_says_how_long_the_answer_stays_true(
+    tmp_path: Path, cache_control: str, reusable: int | None
+) -> None:
+    view = CaseView(reference=REFERENCE, status=CaseStatus.ROUTED, institutions=[], timeline=[])
+    sent = view.model_dump_json().encode()
+    client = cases_over(
+        lambda _request: httpx.Response(
+            200, content=sent, headers={"etag": '"7"', "cache-control": cache_control}
+        ),
+        tmp_path,
+    )
+
+    answer = await client.case_answer(Principal.public().holding_receipt_for(REFERENCE), REFERENCE)
+
+    assert answer is not None
+    assert (answer.view, answer.body, answer.etag) == (view, sent, '"7"')
+    assert answer.reusable_seconds == reusable
+
+
+async def test_a_call_that_may_change_a_case_is_told_once_it_is_over(tmp_path: Path) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/status"):
+            return problem(409, "stale-version", "The case changed since you read it.")
+        if request.method == "GET":
+            return problem(404, "not-found", "No such case.")
+        return httpx.Response(204)
+
+    client = cases_over(handler, tmp_path)
+    told: list[str] = []
+
+    async def changed(reference: str) -> None:
+        told.append(reference)
+
+    client.on_change = changed
+    institution = Principal(client_id="c", kind="institution", institution_id="ma-mediateur")
+
+    assert await client.case(institution, REFERENCE) is None
+    await client.withdraw_relay(institution, REFERENCE)
+    with pytest.raises(ServiceProblem):
+        await client.change_status(
+            institution, REFERENCE, StatusChange(status=CaseStatus.ACKNOWLEDGED), if_match='"1"'
+        )
+
+    assert told == [REFERENCE, REFERENCE]

@@ -351,7 +351,11 @@ class Served:
 def served(redis_url: str, redis_prefix: str, tmp_path: Path) -> Iterator[Served]:
     services = gateway_fakes().FakeServices()
     settings = GatewaySettings(
-        environment="test", redis_url=redis_url, redis_prefix=redis_prefix, data_dir=tmp_path
+        environment="test",
+        redis_url=redis_url,
+        redis_prefix=redis_prefix,
+        data_dir=tmp_path,
+        tracking_cache_seconds=0,  # the stand-ins publish no events to keep a cache true
     )
     with Served(services, settings) as running:
         yield running

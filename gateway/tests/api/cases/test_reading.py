@@ -212,7 +212,7 @@ async def test_an_institution_reads_its_case_with_the_tag_to_change_it_by(
     assert seen.headers["cache-control"] == "no-store"
     parts = {part["institution_id"]: part for part in seen.json()["parts"]}
     assert parts["ma-mediateur"]["allowed"] == ["acknowledged", "transferred"]
-    assert services.cases.calls[-2].operation == "case_with_tag"
+    assert services.cases.calls[-2].operation == "case_answer"
     assert followed.status_code == 200
     assert "etag" not in followed.headers
     assert followed.json()["parts"] is None

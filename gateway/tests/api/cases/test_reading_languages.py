@@ -48,7 +48,7 @@ async def test_an_institution_asks_for_dutch_and_otherwise_reads_english(
 
     assert english.status_code == dutch.status_code == 200
     assert dutch.headers["etag"] == services.cases.tracked[reference].etag
-    assert [call.operation for call in services.cases.calls[-2:]] == ["case_with_tag"] * 2
+    assert [call.operation for call in services.cases.calls[-2:]] == ["case_answer"] * 2
     assert services.cases.read_in == [None, "nl"]
 
 

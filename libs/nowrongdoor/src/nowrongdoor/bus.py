@@ -46,6 +46,11 @@ DUPLICATE_WINDOW_SECONDS = 120.0
 Handler = Callable[[Envelope], Awaitable[None]]
 
 
+def durable_name(service: str, subject: str) -> str:
+    """The name of `service`'s durable consumer of `subject`."""
+    return f"{service}-{subject.replace('.', '-')}"
+
+
 @runtime_checkable
 class BatchHandler(Protocol):
     """A handler that can also handle a fetched batch of events in one unit of work."""
@@ -192,6 +197,30 @@ class Bus:
         JETSTREAM_STORAGE_LIMIT.set(max(account.limits.max_storage, 0))
         dead_letters = await self.js.stream_info(self.stream_name("DEADLETTER"))
         DEAD_LETTERS_WAITING.set(dead_letters.state.messages)
+
+    async def follow(
+        self, subject: str, heard: Callable[[Msg], Awaitable[None]]
+    ) -> nats.js.JetStreamContext.PushSubscription:
+        """Hear the headers of each event on `subject` published from now on, in order.
+
+        An ordered consumer: it keeps no state on the server, acknowledges nothing, and when a
+        message goes missing or the connection comes back it starts again after the last one
+        heard, so none is skipped while the stream keeps them.
+        """
+        return await self.js.subscribe(
+            self.subject_for(subject),
+            stream=self.stream_name(_stream_of(subject)),
+            cb=heard,
+            ordered_consumer=True,
+            deliver_policy=api.DeliverPolicy.NEW,
+            headers_only=True,
+        )
+
+    async def acknowledged_up_to(self, durable: str, subject: str) -> int:
+        """The stream sequence up to which `durable`, a consumer of `subject`, acknowledged
+        every event: each one was handled and its work committed."""
+        info = await self.js.consumer_info(self.stream_name(_stream_of(subject)), durable)
+        return info.ack_floor.stream_seq if info.ack_floor is not None else 0
 
     async def ping(self) -> None:
         if not self.nc.is_connected:

@@ -103,6 +103,12 @@ CASES_OVERDUE = Gauge("nwd_cases_overdue", "Open cases past a promised date")
 RECEIPT_LOCKOUTS = Counter(
     "nwd_receipt_lockouts", "Times a reference was locked after too many wrong receipts"
 )
+TRACKING_CACHE_READS = Counter(
+    "nwd_tracking_cache_reads",
+    "Case reads the gateway answered from its tracking cache (hit), by asking case tracking "
+    "(miss), or with the cache off",
+    ["outcome"],
+)
 
 CATALOGUE: tuple[str, ...] = (
     "nwd_http_requests_total",
@@ -122,6 +128,7 @@ CATALOGUE: tuple[str, ...] = (
     "nwd_cases",
     "nwd_cases_overdue",
     "nwd_receipt_lockouts_total",
+    "nwd_tracking_cache_reads_total",
 )
 """The series names as a scrape shows them (counters end in `_total`)."""
 

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from nowrongdoor import db, schema
-from nowrongdoor.bus import Bus, ConsumerSpec
+from nowrongdoor.bus import Bus, ConsumerSpec, durable_name
 from nowrongdoor.health import Check, health_router
 from nowrongdoor.inbox import TransactionalHandler, exactly_once
 from nowrongdoor.memory import share_one_heap
@@ -138,7 +138,7 @@ def service_app(
                 await result
         runtime.tasks.append(asyncio.create_task(runtime.relay.run(runtime.stop)))
         for subscription in subscriptions:
-            durable = f"{name}-{subscription.subject.replace('.', '-')}"
+            durable = durable_name(name, subscription.subject)
             spec = ConsumerSpec(
                 durable=durable,
                 subject=subscription.subject,

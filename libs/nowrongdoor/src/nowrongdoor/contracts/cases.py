@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Literal, Self
+from typing import Any, Literal, Self
 
+import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
 from nowrongdoor.auth import Principal
@@ -286,10 +289,26 @@ class FiledRequestFilters(BaseModel):
     )
 
 
+@dataclass(frozen=True)
+class CaseAnswer:
+    """A case as case tracking answered one reader."""
+
+    view: CaseView
+    body: bytes
+    """The view's JSON as case tracking sent it."""
+    etag: str
+    reusable_seconds: int | None
+    """How long the answer stays true if nothing happens to the case (its promised dates are
+    judged on the institution's day); None when it must not be given again without asking."""
+
+
 class CasesClient(ServiceClient):
     """Case-tracking's internal API, typed."""
 
     service = "case-tracking"
+
+    on_change: Callable[[str], Awaitable[None]] | None = None
+    """Told the reference of a case once a call that may have changed it is over."""
 
     language: Language | None = None
     """The language reads of a case ask its timeline in; None for the reader's own: the case's
@@ -304,6 +323,12 @@ class CasesClient(ServiceClient):
 
     async def case(self, caller: Principal, reference: str) -> CaseView | None:
         """The case as `caller` may see it; None when it does not exist for them."""
+        answer = await self.case_answer(caller, reference)
+        return answer.view if answer is not None else None
+
+    async def case_answer(self, caller: Principal, reference: str) -> CaseAnswer | None:
+        """The case as `caller` may see it, with its JSON as sent, its entity tag and how long
+        the answer stays true; None when the case does not exist for them."""
         try:
             response = await self.call(
                 caller, "GET", f"/internal/cases/{reference}", params=self._reading()
@@ -312,7 +337,12 @@ class CasesClient(ServiceClient):
             if error.status == 404:
                 return None
             raise
-        return self.read(response, CaseView)
+        return CaseAnswer(
+            view=self.read(response, CaseView),
+            body=response.content,
+            etag=response.headers.get("etag", ""),
+            reusable_seconds=_max_age(response.headers.get("cache-control", "")),
+        )
 
     async def institution_cases(
         self,
@@ -334,15 +364,8 @@ class CasesClient(ServiceClient):
 
     async def case_with_tag(self, caller: Principal, reference: str) -> tuple[CaseView, str] | None:
         """The case and its entity tag, to send back as `If-Match` with a change."""
-        try:
-            response = await self.call(
-                caller, "GET", f"/internal/cases/{reference}", params=self._reading()
-            )
-        except ServiceProblem as error:
-            if error.status == 404:
-                return None
-            raise
-        return self.read(response, CaseView), response.headers.get("etag", "")
+        answer = await self.case_answer(caller, reference)
+        return (answer.view, answer.etag) if answer is not None else None
 
     async def filed_requests(
         self,
@@ -444,6 +467,24 @@ class CasesClient(ServiceClient):
         """An institution of the case withdraws the NGO that relayed the alert from it."""
         await self.call(caller, "POST", f"/internal/cases/{reference}/relay/withdrawal")
 
+    async def call(
+        self,
+        caller: Principal,
+        method: str,
+        path: str,
+        *,
+        headers: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        if method == "GET" or self.on_change is None:
+            return await super().call(caller, method, path, headers=headers, **kwargs)
+        try:
+            return await super().call(caller, method, path, headers=headers, **kwargs)
+        finally:
+            # Even a refusal or a lost answer may follow a change; telling costs nothing then.
+            if path.startswith(_A_CASE):
+                await self.on_change(path.removeprefix(_A_CASE).split("/", 1)[0])
+
     def _reading(self) -> dict[str, str]:
         return {"language": self.language} if self.language else {}
 
@@ -458,3 +499,18 @@ class CasesClient(ServiceClient):
             headers={"If-Match": if_match} if if_match else None,
         )
         return self.read(response, CaseView), response.headers.get("etag", "")
+
+
+_A_CASE = "/internal/cases/"
+
+
+def _max_age(cache_control: str) -> int | None:
+    """The seconds of `max-age` in a `Cache-Control` value; None without one, or with `no-store`."""
+    directives = [directive.strip().lower() for directive in cache_control.split(",")]
+    if "no-store" in directives:
+        return None
+    for directive in directives:
+        name, _, value = directive.partition("=")
+        if name == "max-age" and value.isdigit():
+            return int(value)
+    return None

@@ -1,0 +1,75 @@
+"""Reading a case through the tracking cache: an answer case tracking gave is given again until
+the case changes, without asking it (`cache`); events keep the cache true (`invalidation`)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+from fastapi import Depends, Request
+from redis.exceptions import RedisError
+
+from gateway.tracking.cache import KeptAnswer, Lookup, TrackingCache, reader_of
+from gateway.tracking.invalidation import Invalidation
+from nowrongdoor.auth import Principal
+from nowrongdoor.contracts.cases import CasesClient
+from nowrongdoor.metrics import TRACKING_CACHE_READS
+
+log = logging.getLogger(__name__)
+
+
+class CaseReads:
+    """Cases as each reader may see them: from the cache while events keep it true, else from
+    case tracking, keeping what it says may be given again."""
+
+    def __init__(self, cache: TrackingCache | None, invalidation: Invalidation | None) -> None:
+        self.cache = cache
+        self.invalidation = invalidation
+
+    async def answer(
+        self, cases: CasesClient, caller: Principal, reference: str
+    ) -> KeptAnswer | None:
+        """The case's JSON and entity tag as `caller` may see it; None when there is none for
+        them. `cases` reads in the language asked for."""
+        if self.cache is None or self.invalidation is None or not self.invalidation.live:
+            TRACKING_CACHE_READS.labels("off").inc()
+            return await _from_case_tracking(cases, caller, reference)
+        reader = reader_of(caller, cases.language)
+        seen = await self._look(self.cache, reference, reader)
+        if seen is not None and seen.kept is not None:
+            TRACKING_CACHE_READS.labels("hit").inc()
+            return seen.kept
+        TRACKING_CACHE_READS.labels("miss").inc()
+        answer = await cases.case_answer(caller, reference)
+        if answer is None:
+            return None
+        kept = KeptAnswer(body=answer.body, etag=answer.etag)
+        if seen is not None and answer.reusable_seconds:
+            try:
+                await self.cache.keep(reference, reader, seen, kept, answer.reusable_seconds)
+            except RedisError as error:
+                log.warning("tracking cache could not keep an answer", extra={"error": repr(error)})
+        return kept
+
+    @staticmethod
+    async def _look(cache: TrackingCache, reference: str, reader: str) -> Lookup | None:
+        try:
+            return await cache.look(reference, reader)
+        except RedisError as error:
+            log.warning("tracking cache could not be read", extra={"error": repr(error)})
+            return None
+
+
+async def _from_case_tracking(
+    cases: CasesClient, caller: Principal, reference: str
+) -> KeptAnswer | None:
+    answer = await cases.case_answer(caller, reference)
+    return KeptAnswer(body=answer.body, etag=answer.etag) if answer is not None else None
+
+
+def get_case_reads(request: Request) -> CaseReads:
+    reads: CaseReads = request.app.state.case_reads
+    return reads
+
+
+CaseReadsDep = Annotated[CaseReads, Depends(get_case_reads)]
