@@ -67,7 +67,7 @@ async def _from_case_tracking(
     return KeptAnswer(body=answer.body, etag=answer.etag) if answer is not None else None
 
 
-def get_case_reads(request: Request) -> CaseReads:
+async def get_case_reads(request: Request) -> CaseReads:
     reads: CaseReads = request.app.state.case_reads
     return reads
 

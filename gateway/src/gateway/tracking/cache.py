@@ -27,6 +27,11 @@ from redis.asyncio import Redis
 
 from nowrongdoor.auth import Principal
 
+# What a look needs in one command: the reader's answer, the case's generation, the epoch.
+_LOOK = """
+return {redis.call('HGET', KEYS[1], ARGV[1]), redis.call('GET', KEYS[2]),
+        redis.call('GET', KEYS[3])}
+"""
 # Keep an answer only if neither the case's generation nor the cache's epoch moved since the
 # read began. KEYS: the case's answers, its generation, the epoch; ARGV: the reader, the sealed
 # answer, the seconds the case's answers may live, the generation and epoch seen.
@@ -70,15 +75,14 @@ class TrackingCache:
                 b"answers"
             )
         )
+        self._look = redis.register_script(_LOOK)
         self._keep = redis.register_script(_KEEP)
 
     async def look(self, reference: str, reader: str) -> Lookup:
         answers, generation = self._names(reference)
-        pipeline = self.redis.pipeline(transaction=False)
-        pipeline.hget(answers, reader)
-        pipeline.get(generation)
-        pipeline.get(self._epoch)
-        sealed, seen_generation, seen_epoch = await pipeline.execute()
+        sealed, seen_generation, seen_epoch = await self._look(
+            keys=[answers, generation, self._epoch], args=[reader]
+        )
         epoch = _text(seen_epoch)
         return Lookup(
             kept=self._open(answers, reader, sealed, epoch) if sealed else None,
