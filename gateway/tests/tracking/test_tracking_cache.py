@@ -16,7 +16,7 @@ from redis.asyncio import Redis
 
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
-from gateway.tracking import CaseReads
+from gateway.tracking import CaseReads, invalidation
 from nowrongdoor.bus import Bus, durable_name
 from nowrongdoor.contracts.events import CaseStatusChanged, NotificationDelivered
 from nowrongdoor.contracts.vocabulary import CaseStatus
@@ -258,3 +258,49 @@ async def _values(redis: Redis, name: bytes) -> list[bytes]:
 
 def _bytes(value: bytes | str) -> bytes:
     return value if isinstance(value, bytes) else value.encode()
+
+
+async def test_when_case_tracking_is_far_behind_every_case_is_forgotten_once_it_caught_up(
+    client: httpx.AsyncClient,
+    services: FakeServices,
+    bus: Bus,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(invalidation, "MOST_WAITING", 2)
+    subject = NotificationDelivered.subject
+    pull = await bus.js.pull_subscribe(
+        bus.subject_for(subject),
+        durable=durable_name("case-tracking", subject),
+        stream=bus.stream_name("NOTIFICATIONS"),
+        config=api.ConsumerConfig(ack_policy=api.AckPolicy.EXPLICIT),
+    )
+    filed = [routed(services) for _ in range(4)]
+    for reference, receipt in filed:
+        await follow(client, reference, receipt)
+    for number, (reference, _receipt) in enumerate(filed[:3]):
+        event = NotificationDelivered(
+            delivery_id=f"d-{number}",
+            reference=reference,
+            recipient="complainant",
+            channel="email",
+            cause_event_id=f"e-{number}",
+            delivered_at=datetime.now(UTC),
+        )
+        await bus.publish(
+            Envelope.wrap(event, source="/services/notifications", subject=reference), subject
+        )
+    delivered = await pull.fetch(3, timeout=5)
+    await asyncio.sleep(0.5)
+    for reference, receipt in filed:
+        await follow(client, reference, receipt)
+    assert asked(services) == 4  # nothing forgotten while case tracking has handled nothing
+
+    for message in delivered:
+        await message.ack_sync()
+
+    async def all_asked_again() -> bool:
+        for reference, receipt in filed:
+            await follow(client, reference, receipt)
+        return asked(services) >= 8
+
+    await eventually(all_asked_again, timeout=10)

@@ -48,7 +48,9 @@ class CaseReads:
             try:
                 await self.cache.keep(reference, reader, seen, kept, answer.reusable_seconds)
             except RedisError as error:
-                log.warning("tracking cache could not keep an answer", extra={"error": repr(error)})
+                log.warning(
+                    "tracking cache could not keep an answer", extra={"error": type(error).__name__}
+                )
         return kept
 
     @staticmethod
@@ -56,7 +58,7 @@ class CaseReads:
         try:
             return await cache.look(reference, reader)
         except RedisError as error:
-            log.warning("tracking cache could not be read", extra={"error": repr(error)})
+            log.warning("tracking cache could not be read", extra={"error": type(error).__name__})
             return None
 
 
