@@ -22,6 +22,10 @@ EXAMPLES_PER_OPERATION = 25
 # Schema-valid input may still be refused for what it means (an institution id nobody has);
 # every other check — no server error, answers as documented, invalid input refused — applies.
 SEMANTIC = [positive_data_acceptance]
+# A request HTTP itself forbids (a header name with a space or an ampersand, a Content-Length
+# that is no number) is refused by the server's HTTP parser, in plain text, before the gateway
+# sees it; the API document describes what the gateway answers.
+PARSER_REFUSAL = "Invalid HTTP request received."
 
 
 def test_every_operation_keeps_its_documented_contract(platform: Platform) -> None:
@@ -40,7 +44,10 @@ def test_every_operation_keeps_its_documented_contract(platform: Platform) -> No
                 suppress_health_check=list(HealthCheck),
             )
             def keeps_contract(case: Any) -> None:
-                case.call_and_validate(base_url=platform.gateway, excluded_checks=SEMANTIC)
+                response = case.call(base_url=platform.gateway)
+                if response.status_code == 400 and response.text == PARSER_REFUSAL:
+                    return
+                case.validate_response(response, excluded_checks=SEMANTIC)
 
             try:
                 keeps_contract()
