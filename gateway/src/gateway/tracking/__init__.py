@@ -31,22 +31,25 @@ class CaseReads:
     ) -> KeptAnswer | None:
         """The case's JSON and entity tag as `caller` may see it; None when there is none for
         them. `cases` reads in the language asked for."""
-        if self.cache is None or self.invalidation is None or not self.invalidation.live:
+        cache = self.cache
+        seen: Lookup | None = None
+        reader = ""
+        if cache is None or self.invalidation is None or not self.invalidation.live:
             TRACKING_CACHE_READS.labels("off").inc()
-            return await _from_case_tracking(cases, caller, reference)
-        reader = reader_of(caller, cases.language)
-        seen = await self._look(self.cache, reference, reader)
-        if seen is not None and seen.kept is not None:
-            TRACKING_CACHE_READS.labels("hit").inc()
-            return seen.kept
-        TRACKING_CACHE_READS.labels("miss").inc()
+        else:
+            reader = reader_of(caller, cases.language)
+            seen = await self._look(cache, reference, reader)
+            if seen is not None and seen.kept is not None:
+                TRACKING_CACHE_READS.labels("hit").inc()
+                return seen.kept
+            TRACKING_CACHE_READS.labels("miss").inc()
         answer = await cases.case_answer(caller, reference)
         if answer is None:
             return None
         kept = KeptAnswer(body=answer.body, etag=answer.etag)
-        if seen is not None and answer.reusable_seconds:
+        if cache is not None and seen is not None and answer.reusable_seconds:
             try:
-                await self.cache.keep(reference, reader, seen, kept, answer.reusable_seconds)
+                await cache.keep(reference, reader, seen, kept, answer.reusable_seconds)
             except RedisError as error:
                 log.warning(
                     "tracking cache could not keep an answer", extra={"error": type(error).__name__}
@@ -60,13 +63,6 @@ class CaseReads:
         except RedisError as error:
             log.warning("tracking cache could not be read", extra={"error": type(error).__name__})
             return None
-
-
-async def _from_case_tracking(
-    cases: CasesClient, caller: Principal, reference: str
-) -> KeptAnswer | None:
-    answer = await cases.case_answer(caller, reference)
-    return KeptAnswer(body=answer.body, etag=answer.etag) if answer is not None else None
 
 
 async def get_case_reads(request: Request) -> CaseReads:

@@ -1,0 +1,53 @@
+"""Case-tracking's HTTP contracts: a case as each reader sees it, the steps that work it, and the
+client that sends them."""
+
+from nowrongdoor.contracts.cases.client import CaseAnswer, CasesClient
+from nowrongdoor.contracts.cases.models import (
+    Attachment,
+    AttachmentFile,
+    AttachmentUpload,
+    CaseFilters,
+    CasePart,
+    CaseView,
+    FiledRequest,
+    FiledRequestFilters,
+    InstitutionCase,
+    InstitutionCasePage,
+    Invitation,
+    InvitationAnswer,
+    InvitationView,
+    Leaving,
+    Message,
+    MessageDraft,
+    PromisedDate,
+    StatusChange,
+    TimelineEntry,
+    Transfer,
+    Withdrawal,
+)
+
+__all__ = [
+    "Attachment",
+    "AttachmentFile",
+    "AttachmentUpload",
+    "CaseAnswer",
+    "CaseFilters",
+    "CasePart",
+    "CaseView",
+    "CasesClient",
+    "FiledRequest",
+    "FiledRequestFilters",
+    "InstitutionCase",
+    "InstitutionCasePage",
+    "Invitation",
+    "InvitationAnswer",
+    "InvitationView",
+    "Leaving",
+    "Message",
+    "MessageDraft",
+    "PromisedDate",
+    "StatusChange",
+    "TimelineEntry",
+    "Transfer",
+    "Withdrawal",
+]
