@@ -30,7 +30,7 @@ from nowrongdoor import db, schema
 from nowrongdoor.contracts.cases import CasesClient
 from nowrongdoor.contracts.transport import pooled_client
 from nowrongdoor.health import health_router
-from nowrongdoor.memory import share_one_heap
+from nowrongdoor.memory import share_one_heap, started_objects_set_aside
 from nowrongdoor.metrics import MetricsEndpoint
 from nowrongdoor.plugins import ServiceDeclaration
 from nowrongdoor.problems import install_problem_handlers
@@ -121,7 +121,8 @@ def create_app(
                 app.state.page_prefix = f"{settings.redis_prefix}pages:"
                 app.state.page_form_secret = settings.page_form_secret()
                 app.state.page_cookies_secure = settings.secure_cookies
-                yield
+                with started_objects_set_aside():
+                    yield
         finally:
             if invalidation is not None:
                 await invalidation.stop()

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import ctypes
+import gc
 import subprocess
 import sys
+import weakref
 
 import pytest
+
+from nowrongdoor.memory import started_objects_set_aside
 
 
 def _glibc() -> bool:
@@ -68,3 +72,22 @@ def _kept_after_hashing(mode: str) -> float:
 def test_hashing_memory_goes_back_once_the_pool_is_idle() -> None:
     assert _kept_after_hashing("own-heaps") > 15, "glibc now gives it back; the module may go"
     assert _kept_after_hashing("shared") < 4
+
+
+def test_what_a_service_made_as_it_started_is_collected_once_it_stops() -> None:
+    class Cycle:
+        def __init__(self) -> None:
+            self.itself = self
+
+    made_at_start = Cycle()
+    seen = weakref.ref(made_at_start)
+    with started_objects_set_aside():
+        set_aside = gc.get_freeze_count() > 0
+        del made_at_start
+        gc.collect()
+        kept_while_running = seen() is not None
+    gc.collect()
+
+    assert set_aside and kept_while_running, "the collector leaves the start's objects alone"
+    assert gc.get_freeze_count() == 0
+    assert seen() is None, "what became garbage meanwhile is collected once the service stops"

@@ -20,7 +20,7 @@ from nowrongdoor import db, schema
 from nowrongdoor.bus import Bus, ConsumerSpec, durable_name
 from nowrongdoor.health import Check, health_router
 from nowrongdoor.inbox import TransactionalHandler, exactly_once
-from nowrongdoor.memory import share_one_heap
+from nowrongdoor.memory import share_one_heap, started_objects_set_aside
 from nowrongdoor.metrics import MetricsEndpoint, Sampler
 from nowrongdoor.outbox import OutboxRelay, sample_backlog
 from nowrongdoor.problems import install_problem_handlers
@@ -153,7 +153,8 @@ def service_app(
             runtime.tasks.append(asyncio.create_task(bus.consume(spec, runtime.stop, pull)))
         log.info("service started", extra={"consumers": len(subscriptions)})
         try:
-            yield
+            with started_objects_set_aside():
+                yield
         finally:
             runtime.stop.set()
             _done, pending = await asyncio.wait(runtime.tasks, timeout=10)
