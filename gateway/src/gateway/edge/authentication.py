@@ -302,12 +302,13 @@ CallerDep = Annotated[Principal, Depends(caller)]
 
 
 async def caller_or_complainant(
-    principal: CallerDep,
-    _documented: Annotated[HTTPAuthorizationCredentials | None, Depends(case_session_scheme)],
+    request: Request,
+    _documented: Annotated[str | None, Depends(oauth2_scheme)],
+    _session: Annotated[HTTPAuthorizationCredentials | None, Depends(case_session_scheme)],
 ) -> Principal:
     """The caller, on a route where a complainant may also send a case session's token: then
     the public holding the receipt of the session's case."""
-    return principal
+    return settled_caller(request)
 
 
 CaseCallerDep = Annotated[Principal, Depends(caller_or_complainant)]

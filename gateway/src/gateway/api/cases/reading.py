@@ -3,7 +3,10 @@ lists and reads its own, and the complaint behind each."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
 from gateway.api.answers import NO_STORE, problem_answer
 from gateway.api.cases.shared import (
@@ -18,7 +21,6 @@ from gateway.api.cases.shared import (
     Cursor,
     FiltersDep,
     Limit,
-    ReadingLanguageDep,
     Reference,
     SessionOrReceiptHeader,
     case_being_opened,
@@ -31,15 +33,61 @@ from gateway.edge.authentication import (
     require_kind,
     require_scope,
 )
-from gateway.edge.receipt_guard import ReceiptGuardDep, case_not_found
-from gateway.tracking import CaseReadsDep
-from gateway.upstreams import UpstreamsDep
+from gateway.edge.receipt_guard import ReceiptGuard, case_not_found
+from gateway.languages import preferred_language
+from gateway.tracking import CaseReads
+from gateway.upstreams import Upstreams, UpstreamsDep
 from nowrongdoor.contracts.cases import CaseView, InstitutionCasePage
 from nowrongdoor.contracts.intake import ComplaintForStaff
+from nowrongdoor.contracts.vocabulary import Language
 from nowrongdoor.ids import is_reference
 from nowrongdoor.problems import ProblemError
 
 router = APIRouter(prefix="/v1", tags=["cases"])
+
+
+@dataclass(frozen=True)
+class CaseReading:
+    """What a read of one case uses, given as one dependency: the read is the API's most
+    frequent call, and each dependency FastAPI resolves adds to its cost."""
+
+    upstreams: Upstreams
+    reads: CaseReads
+    guard: ReceiptGuard
+    language: Language | None
+    """The language the reader asks the timeline in; None for their own."""
+
+
+async def case_reading(
+    request: Request,
+    language: Annotated[
+        Language | None,
+        Query(
+            description="The language to read the timeline in. Without it, the first of "
+            "`Accept-Language` the platform speaks; without either, the complainant reads the "
+            "case in the language of the complaint, an institution in English",
+            examples=["fr"],
+        ),
+    ] = None,
+    accept_language: Annotated[
+        str | None,
+        Header(
+            alias="Accept-Language",
+            description="The languages the reader prefers, used when `language` is not given",
+            examples=["nl-BE, fr;q=0.8"],
+        ),
+    ] = None,
+) -> CaseReading:
+    state = request.app.state
+    return CaseReading(
+        upstreams=state.upstreams,
+        reads=state.case_reads,
+        guard=state.receipt_guard,
+        language=language or preferred_language(accept_language),
+    )
+
+
+CaseReadingDep = Annotated[CaseReading, Depends(case_reading)]
 
 
 @router.get(
@@ -115,13 +163,11 @@ async def list_own_cases(
 async def follow_case(
     reference: str,
     caller: CaseCallerDep,
-    upstreams: UpstreamsDep,
-    reads: CaseReadsDep,
-    guard: ReceiptGuardDep,
-    language: ReadingLanguageDep,
+    reading: CaseReadingDep,
     x_receipt: SessionOrReceiptHeader = None,
 ) -> Response:
-    cases = upstreams.cases.reading_in(language)
+    upstreams, reads, guard = reading.upstreams, reading.reads, reading.guard
+    cases = upstreams.cases.reading_in(reading.language)
     headers = {**NO_STORE, "Vary": "Accept-Language"}
     if caller.kind != "public":
         require_scope(caller, "cases:read")

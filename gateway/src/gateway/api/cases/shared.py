@@ -16,12 +16,11 @@ from fastapi import Depends, Header, Path, Query
 
 from gateway.api.answers import NO_STORE, problem_answer
 from gateway.edge.receipt_guard import CASE_NOT_FOUND, ReceiptGuard, case_not_found
-from gateway.languages import preferred_language
 from nowrongdoor.auth import Principal
 from nowrongdoor.contracts.cases import CaseFilters
 from nowrongdoor.contracts.http import ServiceProblem
 from nowrongdoor.contracts.intake import IntakeClient, ReceiptCheck
-from nowrongdoor.contracts.vocabulary import TERRITORY_PATTERN, CaseStatus, Category, Language
+from nowrongdoor.contracts.vocabulary import TERRITORY_PATTERN, CaseStatus, Category
 from nowrongdoor.ids import REFERENCE_PATTERN, is_receipt, is_reference
 from nowrongdoor.problems import PROBLEM_BASE, FieldProblem, Problem, ProblemError
 
@@ -326,29 +325,3 @@ def _utc(moment: datetime | None) -> datetime | None:
 
 
 FiltersDep = Annotated[CaseFilters, Depends(case_filters)]
-
-
-async def reading_language(
-    language: Annotated[
-        Language | None,
-        Query(
-            description="The language to read the timeline in. Without it, the first of "
-            "`Accept-Language` the platform speaks; without either, the complainant reads the "
-            "case in the language of the complaint, an institution in English",
-            examples=["fr"],
-        ),
-    ] = None,
-    accept_language: Annotated[
-        str | None,
-        Header(
-            alias="Accept-Language",
-            description="The languages the reader prefers, used when `language` is not given",
-            examples=["nl-BE, fr;q=0.8"],
-        ),
-    ] = None,
-) -> Language | None:
-    """The language a reader asks a case's timeline in; None for their own."""
-    return language or preferred_language(accept_language)
-
-
-ReadingLanguageDep = Annotated[Language | None, Depends(reading_language)]
