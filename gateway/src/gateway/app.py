@@ -11,6 +11,7 @@ from redis.asyncio import Redis
 
 from gateway import edge, pages
 from gateway.api import ROUTERS
+from gateway.api.cases.cached_reads import CachedCaseReads
 from gateway.api.oauth import TokenIssuer
 from gateway.edge.authentication import ClientStatusCache, api_verification_keys
 from gateway.edge.idempotency import IdempotencyStore, document_idempotency
@@ -144,6 +145,8 @@ def create_app(
     async def database_answers() -> None:
         await db.ping(app.state.engine)
 
+    # Innermost, once the edge has settled the caller: a cached case read is answered there.
+    app.add_middleware(CachedCaseReads, gateway=app)
     edge.install(app, limits)
     instrument_app(app)
     install_problem_handlers(app)

@@ -4,9 +4,7 @@ Redis, with case tracking standing in."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
 import pytest
@@ -14,66 +12,17 @@ from fastapi import FastAPI
 from nats.js import api
 from redis.asyncio import Redis
 
-from gateway.app import create_app
-from gateway.settings import GatewaySettings
-from gateway.tracking import CaseReads, invalidation
+from gateway.tracking import invalidation
 from nowrongdoor.bus import Bus, durable_name
 from nowrongdoor.contracts.events import CaseStatusChanged, NotificationDelivered
 from nowrongdoor.contracts.vocabulary import CaseStatus
 from nowrongdoor.envelope import Envelope
-from nowrongdoor.testing.apps import eventually, running
+from nowrongdoor.testing.apps import eventually
 
 from ..api.cases.parties import CNDH, MEDIATEUR, institution_headers, routed
 from ..fakes import FakeServices
 
 SECRET_WORDS = "Le numéro de dossier est 4411-B."
-
-
-@pytest.fixture
-async def bus(nats_url: str, bus_namespace: str) -> AsyncIterator[Bus]:
-    """The platform's streams, as the services create them when they start."""
-    bus = await Bus.connect(nats_url, name="test", namespace=bus_namespace)
-    await bus.ensure_streams()
-    yield bus
-    await bus.close()
-
-
-@pytest.fixture
-def app(
-    bus: Bus,
-    nats_url: str,
-    bus_namespace: str,
-    redis_url: str,
-    redis_prefix: str,
-    tmp_path: Path,
-    database_url: str,
-    services: FakeServices,
-) -> FastAPI:
-    settings = GatewaySettings(
-        environment="test",
-        redis_url=redis_url,
-        redis_prefix=redis_prefix,
-        data_dir=tmp_path,
-        database_url=database_url,
-        nats_url=nats_url,
-        bus_namespace=bus_namespace,
-    )
-    services.cases.reusable_seconds = 600
-    return create_app(settings, services.upstreams())
-
-
-@pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with running(app) as client:
-        reads: CaseReads = app.state.case_reads
-        invalidation = reads.invalidation
-        assert invalidation is not None
-
-        async def following() -> bool:
-            return invalidation.live
-
-        await eventually(following, timeout=30)
-        yield client
 
 
 def asked(services: FakeServices) -> int:

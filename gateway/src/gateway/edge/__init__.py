@@ -5,7 +5,9 @@ they are added from the innermost out:
 
     telemetry → security headers → error pages → Open311 door (its `api_key` in, its error
     format out) → edge context (route and caller, once) →
-    rate limits → body size → idempotency → anonymous submission limit → the route
+    rate limits → body size → idempotency → anonymous submission limit → a case read the
+    tracking cache holds, answered there (`gateway.api.cases.cached_reads`, added by the app
+    before the edge) → the route
 """
 
 from __future__ import annotations

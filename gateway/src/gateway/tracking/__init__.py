@@ -13,6 +13,7 @@ from gateway.tracking.cache import KeptAnswer, Lookup, TrackingCache, reader_of
 from gateway.tracking.invalidation import Invalidation
 from nowrongdoor.auth import Principal
 from nowrongdoor.contracts.cases import CasesClient
+from nowrongdoor.contracts.vocabulary import Language
 from nowrongdoor.metrics import TRACKING_CACHE_READS
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,20 @@ class CaseReads:
                     "tracking cache could not keep an answer", extra={"error": type(error).__name__}
                 )
         return kept
+
+    async def kept(
+        self, caller: Principal, reference: str, language: Language | None
+    ) -> KeptAnswer | None:
+        """The answer the cache holds for `caller` with the timeline in `language`, counted as a
+        hit; None when it holds none or is off, for the caller to `answer` instead."""
+        cache = self.cache
+        if cache is None or self.invalidation is None or not self.invalidation.live:
+            return None
+        seen = await self._look(cache, reference, reader_of(caller, language))
+        if seen is None or seen.kept is None:
+            return None
+        TRACKING_CACHE_READS.labels("hit").inc()
+        return seen.kept
 
     @staticmethod
     async def _look(cache: TrackingCache, reference: str, reader: str) -> Lookup | None:

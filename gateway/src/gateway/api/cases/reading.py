@@ -36,7 +36,9 @@ from gateway.edge.authentication import (
 from gateway.edge.receipt_guard import ReceiptGuard, case_not_found
 from gateway.languages import preferred_language
 from gateway.tracking import CaseReads
+from gateway.tracking.cache import KeptAnswer
 from gateway.upstreams import Upstreams, UpstreamsDep
+from nowrongdoor.auth import Principal
 from nowrongdoor.contracts.cases import CaseView, InstitutionCasePage
 from nowrongdoor.contracts.intake import ComplaintForStaff
 from nowrongdoor.contracts.vocabulary import Language
@@ -168,20 +170,34 @@ async def follow_case(
 ) -> Response:
     upstreams, reads, guard = reading.upstreams, reading.reads, reading.guard
     cases = upstreams.cases.reading_in(reading.language)
-    headers = {**NO_STORE, "Vary": "Accept-Language"}
     if caller.kind != "public":
         require_scope(caller, "cases:read")
         seen = await reads.answer(cases, caller, reference) if is_reference(reference) else None
         if seen is None:
             raise case_not_found()
-        if seen.etag:
-            headers["ETag"] = seen.etag
-    else:
-        complainant = await complainant_for(caller, reference, x_receipt, guard, upstreams.intake)
-        seen = await reads.answer(cases, complainant, reference)
-        if seen is None:
-            raise case_being_opened()
-    # The case as case tracking wrote it, checked against the contract when it was read.
+        return case_answer(seen, caller)
+    complainant = await complainant_for(caller, reference, x_receipt, guard, upstreams.intake)
+    seen = await reads.answer(cases, complainant, reference)
+    if seen is None:
+        raise case_being_opened()
+    return case_answer(seen, complainant)
+
+
+def reads_without_checks(caller: Principal, reference: str) -> bool:
+    """Whether `follow_case` lets `caller` read `reference` with nothing more to check: an API
+    client with `cases:read`, or the complainant whose case session opens this very case. A
+    receipt to check, or a caller it refuses, is for the route alone."""
+    if caller.kind == "public":
+        return caller.may_open_as_complainant(reference)
+    return "cases:read" in caller.scopes and is_reference(reference)
+
+
+def case_answer(seen: KeptAnswer, reader: Principal) -> Response:
+    """The case as case tracking wrote it for `reader` (checked against the contract when it
+    was read), with its entity tag for an API client."""
+    headers = {**NO_STORE, "Vary": "Accept-Language"}
+    if reader.kind != "public" and seen.etag:
+        headers["ETag"] = seen.etag
     return Response(seen.body, media_type="application/json", headers=headers)
 
 
