@@ -4,9 +4,7 @@ the case changes, without asking it (`cache`); events keep the cache true (`inva
 from __future__ import annotations
 
 import logging
-from typing import Annotated
 
-from fastapi import Depends, Request
 from redis.exceptions import RedisError
 
 from gateway.tracking.cache import KeptAnswer, Lookup, TrackingCache, reader_of
@@ -78,11 +76,3 @@ class CaseReads:
         except RedisError as error:
             log.warning("tracking cache could not be read", extra={"error": type(error).__name__})
             return None
-
-
-async def get_case_reads(request: Request) -> CaseReads:
-    reads: CaseReads = request.app.state.case_reads
-    return reads
-
-
-CaseReadsDep = Annotated[CaseReads, Depends(get_case_reads)]
