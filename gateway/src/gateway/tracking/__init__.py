@@ -30,10 +30,10 @@ class CaseReads:
     ) -> KeptAnswer | None:
         """The case's JSON and entity tag as `caller` may see it; None when there is none for
         them. `cases` reads in the language asked for."""
-        cache = self.cache
+        cache = self._in_use()
         seen: Lookup | None = None
         reader = ""
-        if cache is None or self.invalidation is None or not self.invalidation.live:
+        if cache is None:
             TRACKING_CACHE_READS.labels("off").inc()
         else:
             reader = reader_of(caller, cases.language)
@@ -60,14 +60,20 @@ class CaseReads:
     ) -> KeptAnswer | None:
         """The answer the cache holds for `caller` with the timeline in `language`, counted as a
         hit; None when it holds none or is off, for the caller to `answer` instead."""
-        cache = self.cache
-        if cache is None or self.invalidation is None or not self.invalidation.live:
+        cache = self._in_use()
+        if cache is None:
             return None
         seen = await self._look(cache, reference, reader_of(caller, language))
         if seen is None or seen.kept is None:
             return None
         TRACKING_CACHE_READS.labels("hit").inc()
         return seen.kept
+
+    def _in_use(self) -> TrackingCache | None:
+        """The cache while events keep it true; None while it is off or not following them."""
+        if self.invalidation is None or not self.invalidation.live:
+            return None
+        return self.cache
 
     @staticmethod
     async def _look(cache: TrackingCache, reference: str, reader: str) -> Lookup | None:
