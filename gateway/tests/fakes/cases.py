@@ -13,6 +13,7 @@ from nowrongdoor.contracts.cases import (
     AttachmentFile,
     CaseAnswer,
     CaseFilters,
+    CasePageAnswer,
     CasePart,
     CasesClient,
     CaseView,
@@ -310,7 +311,7 @@ class FakeCases(StandIn, CasesClient):
         )
 
     @override
-    async def institution_cases(
+    async def institution_cases_answer(
         self,
         caller: Principal,
         institution_id: str,
@@ -318,16 +319,21 @@ class FakeCases(StandIn, CasesClient):
         limit: int,
         cursor: str | None = None,
         filters: CaseFilters | None = None,
-    ) -> InstitutionCasePage:
+    ) -> CasePageAnswer:
         await self.reached("institution_cases", caller, (institution_id, filters))
-        if caller.kind != "admin" and caller.institution_id != institution_id:
-            return InstitutionCasePage(items=[])
-        kept = [
-            tracked
-            for tracked in self.tracked.values()
-            if _matches(tracked, institution_id, filters or CaseFilters())
-        ]
-        return self._page(kept, institution_id, limit, cursor)
+        page = InstitutionCasePage(items=[])
+        if caller.kind == "admin" or caller.institution_id == institution_id:
+            kept = [
+                tracked
+                for tracked in self.tracked.values()
+                if _matches(tracked, institution_id, filters or CaseFilters())
+            ]
+            page = self._page(kept, institution_id, limit, cursor)
+        return CasePageAnswer(
+            page=page,
+            body=page.model_dump_json().encode(),
+            reusable_seconds=self.reusable_seconds if caller.kind == "institution" else None,
+        )
 
     @override
     async def filed_requests(

@@ -3,6 +3,8 @@ route gives, and only for the readers the route lets in with nothing more to che
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -10,19 +12,24 @@ from fastapi import FastAPI
 from gateway.tracking import CaseReads
 from gateway.tracking.cache import KeptAnswer
 from nowrongdoor.auth import Principal
+from nowrongdoor.bus import Bus
 from nowrongdoor.contracts.cases import CasesClient
+from nowrongdoor.testing.apps import eventually
 
-from ..api.cases.parties import CNDH, MEDIATEUR, institution_headers, routed
+from ..api.cases.parties import CNDH, MEDIATEUR, client_headers, institution_headers, routed
 from ..fakes import FakeServices
+from .test_tracking_cache import publish_status_change
 
 
 class RouteReads:
-    """Counts the reads that reached the route (`CaseReads.answer`), not the edge's."""
+    """Counts the reads and the pages that reached the route (`CaseReads.answer` and
+    `CaseReads.page`), not the edge's."""
 
     def __init__(self, app: FastAPI) -> None:
         reads: CaseReads = app.state.case_reads
         self.count = 0
-        routed_answer = reads.answer
+        self.pages = 0
+        routed_answer, routed_page = reads.answer, reads.page
 
         async def answer(
             cases: CasesClient, caller: Principal, reference: str
@@ -30,7 +37,14 @@ class RouteReads:
             self.count += 1
             return await routed_answer(cases, caller, reference)
 
+        async def page(
+            cases: CasesClient, caller: Principal, query: str, **asked: Any
+        ) -> KeptAnswer:
+            self.pages += 1
+            return await routed_page(cases, caller, query, **asked)
+
         reads.answer = answer  # type: ignore[method-assign]
+        reads.page = page  # type: ignore[method-assign]
 
 
 @pytest.fixture
@@ -108,3 +122,73 @@ async def test_the_routes_own_checks_are_not_passed_by(
     # The edge answers only with a case; each refusal above is the route's, and the two reads it
     # let in, the route read.
     assert route_reads.count == 2
+
+
+def listed(services: FakeServices) -> int:
+    """How many times case tracking was asked for a page of a list."""
+    return services.count("institution_cases")
+
+
+@pytest.mark.parametrize("query", ["", "?limit=1", "?status=routed&limit=5"])
+async def test_a_cached_page_is_answered_as_the_route_answers_it(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    services: FakeServices,
+    route_reads: RouteReads,
+    query: str,
+) -> None:
+    routed(services)
+    routed(services)
+    reader = await institution_headers(app, client, "ma-mediateur", "cases:read")
+
+    by_route = await client.get(f"/v1/cases{query}", headers=reader)
+    from_cache = await client.get(f"/v1/cases{query}", headers=reader)
+
+    assert by_route.status_code == 200, by_route.text
+    assert by_route.json()["items"]
+    assert comparable(from_cache) == comparable(by_route)
+    assert by_route.headers["cache-control"] == "no-store"
+    assert listed(services) == 1
+    assert route_reads.pages == 1, "the second page was answered before the route"
+
+
+async def test_a_change_to_any_case_makes_the_next_page_ask_case_tracking(
+    app: FastAPI, client: httpx.AsyncClient, services: FakeServices, bus: Bus
+) -> None:
+    routed(services)
+    reader = await institution_headers(app, client, "ma-mediateur", "cases:read")
+    first = await client.get("/v1/cases", headers=reader)
+    assert len(first.json()["items"]) == 1
+    # A case of another institution's list changes, or a new one opens: no page is kept.
+    newest, _receipt = routed(services, CNDH)
+    services.cases.routed(newest, MEDIATEUR)
+
+    await publish_status_change(bus, newest)
+
+    async def listed_again() -> bool:
+        page = await client.get("/v1/cases", headers=reader)
+        return len(page.json()["items"]) == 2
+
+    await eventually(listed_again, timeout=10)
+    assert listed(services) >= 2
+
+
+async def test_pages_the_route_refuses_or_may_not_keep_are_the_routes_own(
+    app: FastAPI, client: httpx.AsyncClient, services: FakeServices, route_reads: RouteReads
+) -> None:
+    routed(services)
+    reader = await institution_headers(app, client, "ma-mediateur", "cases:read")
+    unscoped = await institution_headers(app, client, "ma-mediateur", "cases:write")
+    ngo = await client_headers(app, client, "ngo", "ngo-transparency-maroc", "cases:read")
+    assert (await client.get("/v1/cases?limit=5", headers=reader)).status_code == 200
+    route_reads.pages = 0
+
+    for _ in range(2):
+        assert (await client.get("/v1/cases?limit=0", headers=reader)).status_code == 422
+        assert (await client.get("/v1/cases?limit=5", headers=unscoped)).status_code == 403
+        assert (await client.get("/v1/cases?limit=5", headers=ngo)).status_code == 200
+
+    # The institution's page was asked once; the NGO's list, which is never kept, each time,
+    # through the route.
+    assert listed(services) == 3
+    assert route_reads.pages == 2

@@ -1,25 +1,31 @@
-"""Reading a case through the tracking cache: an answer case tracking gave is given again until
-the case changes, without asking it (`cache`); events keep the cache true (`invalidation`)."""
+"""Reading a case, or a page of an institution's list, through the tracking cache: an answer case
+tracking gave is given again until a case changes, without asking it (`cache`); events keep the
+cache true (`invalidation`)."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from redis.exceptions import RedisError
 
-from gateway.tracking.cache import KeptAnswer, Lookup, TrackingCache, reader_of
+from gateway.tracking.cache import KeptAnswer, Lookup, Place, TrackingCache, reader_of
 from gateway.tracking.invalidation import Invalidation
 from nowrongdoor.auth import Principal
-from nowrongdoor.contracts.cases import CasesClient
+from nowrongdoor.contracts.cases import CaseFilters, CasesClient
 from nowrongdoor.contracts.vocabulary import Language
 from nowrongdoor.metrics import TRACKING_CACHE_READS
 
 log = logging.getLogger(__name__)
 
+Asked = tuple[KeptAnswer, int | None]
+"""What case tracking answered, and for how many seconds it may be given again (None: not)."""
+
 
 class CaseReads:
-    """Cases as each reader may see them: from the cache while events keep it true, else from
-    case tracking, keeping what it says may be given again."""
+    """Cases, and pages of institutions' lists, as each reader may see them: from the cache
+    while events keep it true, else from case tracking, keeping what it says may be given
+    again."""
 
     def __init__(self, cache: TrackingCache | None, invalidation: Invalidation | None) -> None:
         self.cache = cache
@@ -30,40 +36,100 @@ class CaseReads:
     ) -> KeptAnswer | None:
         """The case's JSON and entity tag as `caller` may see it; None when there is none for
         them. `cases` reads in the language asked for."""
-        cache = self._in_use()
-        seen: Lookup | None = None
-        reader = ""
-        if cache is None:
-            TRACKING_CACHE_READS.labels("off").inc()
-        else:
-            reader = reader_of(caller, cases.language)
-            seen = await self._look(cache, reference, reader)
-            if seen is not None and seen.kept is not None:
-                TRACKING_CACHE_READS.labels("hit").inc()
-                return seen.kept
-            TRACKING_CACHE_READS.labels("miss").inc()
-        answer = await cases.case_answer(caller, reference)
-        if answer is None:
-            return None
-        kept = KeptAnswer(body=answer.body, etag=answer.etag)
-        if cache is not None and seen is not None and answer.reusable_seconds:
-            try:
-                await cache.keep(reference, reader, seen, kept, answer.reusable_seconds)
-            except RedisError as error:
-                log.warning(
-                    "tracking cache could not keep an answer", extra={"error": type(error).__name__}
-                )
-        return kept
+
+        async def ask() -> Asked | None:
+            answer = await cases.case_answer(caller, reference)
+            if answer is None:
+                return None
+            return KeptAnswer(body=answer.body, etag=answer.etag), answer.reusable_seconds
+
+        return await self._read(
+            lambda cache: cache.case(reference), reader_of(caller, cases.language), ask
+        )
+
+    async def page(
+        self,
+        cases: CasesClient,
+        caller: Principal,
+        query: str,
+        *,
+        limit: int,
+        cursor: str | None,
+        filters: CaseFilters,
+    ) -> KeptAnswer:
+        """A page of the list of `caller`'s institution's cases, as JSON; `query` is the query
+        string that asked for `limit`, `cursor` and `filters`, which names the page."""
+        institution_id = caller.institution_id
+        assert institution_id is not None, "institution and NGO clients name theirs"
+
+        async def ask() -> Asked:
+            answer = await cases.institution_cases_answer(
+                caller, institution_id, limit=limit, cursor=cursor, filters=filters
+            )
+            return KeptAnswer(body=answer.body, etag=""), answer.reusable_seconds
+
+        read = await self._read(
+            lambda cache: cache.page(institution_id, query), reader_of(caller, None), ask
+        )
+        assert read is not None, "a list always has a page"
+        return read
 
     async def kept(
         self, caller: Principal, reference: str, language: Language | None
     ) -> KeptAnswer | None:
         """The answer the cache holds for `caller` with the timeline in `language`, counted as a
         hit; None when it holds none or is off, for the caller to `answer` instead."""
+        return await self._kept(lambda cache: cache.case(reference), reader_of(caller, language))
+
+    async def kept_page(self, caller: Principal, query: str) -> KeptAnswer | None:
+        """The page of `caller`'s institution's list the cache holds for `query`, counted as a
+        hit; None when it holds none or is off, for the caller to ask for the `page` instead."""
+        if caller.institution_id is None:
+            return None
+        institution_id = caller.institution_id
+        return await self._kept(
+            lambda cache: cache.page(institution_id, query), reader_of(caller, None)
+        )
+
+    async def _read(
+        self,
+        where: Callable[[TrackingCache], Place],
+        reader: str,
+        ask: Callable[[], Awaitable[Asked | None]],
+    ) -> KeptAnswer | None:
+        """The answer kept at `where` for `reader`, else case tracking's (`ask`), kept for as
+        long as it says."""
+        cache = self._in_use()
+        if cache is None:
+            TRACKING_CACHE_READS.labels("off").inc()
+            asked = await ask()
+            return asked[0] if asked is not None else None
+        place = where(cache)
+        seen = await self._look(cache, place, reader)
+        if seen is not None and seen.kept is not None:
+            TRACKING_CACHE_READS.labels("hit").inc()
+            return seen.kept
+        TRACKING_CACHE_READS.labels("miss").inc()
+        asked = await ask()
+        if asked is None:
+            return None
+        kept, seconds = asked
+        if seen is not None and seconds:
+            try:
+                await cache.keep(place, reader, seen, kept, seconds)
+            except RedisError as error:
+                log.warning(
+                    "tracking cache could not keep an answer", extra={"error": type(error).__name__}
+                )
+        return kept
+
+    async def _kept(
+        self, where: Callable[[TrackingCache], Place], reader: str
+    ) -> KeptAnswer | None:
         cache = self._in_use()
         if cache is None:
             return None
-        seen = await self._look(cache, reference, reader_of(caller, language))
+        seen = await self._look(cache, where(cache), reader)
         if seen is None or seen.kept is None:
             return None
         TRACKING_CACHE_READS.labels("hit").inc()
@@ -76,9 +142,9 @@ class CaseReads:
         return self.cache
 
     @staticmethod
-    async def _look(cache: TrackingCache, reference: str, reader: str) -> Lookup | None:
+    async def _look(cache: TrackingCache, place: Place, reader: str) -> Lookup | None:
         try:
-            return await cache.look(reference, reader)
+            return await cache.look(place, reader)
         except RedisError as error:
             log.warning("tracking cache could not be read", extra={"error": type(error).__name__})
             return None

@@ -1,10 +1,12 @@
 """The tracking cache: the answers case tracking gave its readers, kept sealed in Redis.
 
 An answer is kept for as long as case tracking said it stays true, at most `cap_seconds`, and
-forgotten the moment anything happens to its case (`gateway.tracking.invalidation`). Each case
-has a generation that forgetting moves on, and the whole cache an epoch that a fresh start moves
-on: an answer fetched before either moved is not kept, so a read that raced a change never puts
-the old case back.
+forgotten the moment anything happens to its case (`gateway.tracking.invalidation`). Answers
+about one case are kept in its place; pages of institutions' lists each in a place of their own,
+all forgotten when any case changes, for a change to one case may move it into or out of a page
+of any institution taking part in it. Each place has a generation that forgetting moves on, and
+the whole cache an epoch that a fresh start moves on: an answer fetched before either moved is
+not kept, nor given once kept, so a read that raced a change never puts the old answer back.
 
 Redis holds the answers sealed (AES-GCM, bound to their place), under names that do not give
 the references away: a complainant's answer carries the messages of the case.
@@ -27,14 +29,14 @@ from redis.asyncio import Redis
 
 from nowrongdoor.auth import Principal
 
-# What a look needs in one command: the reader's answer, the case's generation, the epoch.
+# What a look needs in one command: the reader's answer, its place's generation, the epoch.
 _LOOK = """
 return {redis.call('HGET', KEYS[1], ARGV[1]), redis.call('GET', KEYS[2]),
         redis.call('GET', KEYS[3])}
 """
-# Keep an answer only if neither the case's generation nor the cache's epoch moved since the
-# read began. KEYS: the case's answers, its generation, the epoch; ARGV: the reader, the sealed
-# answer, the seconds the case's answers may live, the generation and epoch seen.
+# Keep an answer only if neither its place's generation nor the cache's epoch moved since the
+# read began. KEYS: the place's answers, its generation, the epoch; ARGV: the reader, the sealed
+# answer, the seconds the place's answers may live, the generation and epoch seen.
 _KEEP = """
 if (redis.call('GET', KEYS[2]) or '') ~= ARGV[4] then return 0 end
 if (redis.call('GET', KEYS[3]) or '') ~= ARGV[5] then return 0 end
@@ -46,15 +48,25 @@ return 1
 
 @dataclass(frozen=True)
 class KeptAnswer:
-    """A case as case tracking answered a reader: its JSON and its entity tag."""
+    """A case, or a page of a list, as case tracking answered a reader: its JSON and its entity
+    tag (none for a page)."""
 
     body: bytes
     etag: str
 
 
 @dataclass(frozen=True)
+class Place:
+    """Where the answers about one thing are kept, under names that do not give it away: the
+    answers, one per reader, and the generation whose moving on forgets them."""
+
+    answers: str
+    generation: str
+
+
+@dataclass(frozen=True)
 class Lookup:
-    """What a look found: the answer kept for the reader, if any, and the case's generation and
+    """What a look found: the answer kept for the reader, if any, and the place's generation and
     the cache's epoch at that moment, which keeping a new answer must find unchanged."""
 
     kept: KeptAnswer | None
@@ -63,7 +75,7 @@ class Lookup:
 
 
 class TrackingCache:
-    """Answers to case reads, per case and per kind of reader, until the case changes."""
+    """Answers to case reads and list pages, per kind of reader, until a case changes."""
 
     def __init__(self, redis: Redis, *, prefix: str, secret: bytes, cap_seconds: int) -> None:
         self.redis = redis
@@ -78,46 +90,60 @@ class TrackingCache:
         self._look = redis.register_script(_LOOK)
         self._keep = redis.register_script(_KEEP)
 
-    async def look(self, reference: str, reader: str) -> Lookup:
-        answers, generation = self._names(reference)
-        sealed, seen_generation, seen_epoch = await self._look(
-            keys=[answers, generation, self._epoch], args=[reader]
+    def case(self, reference: str) -> Place:
+        """Where the answers about one case are kept."""
+        answers = f"{self.prefix}{self._name(reference)}"
+        return Place(answers=answers, generation=f"{answers}:generation")
+
+    def page(self, institution_id: str, query: str) -> Place:
+        """Where the answers to one list of an institution's cases are kept: `query` is the
+        list's query string, as the route took it."""
+        return Place(
+            answers=f"{self.prefix}list:{self._name(f'{institution_id}?{query}')}",
+            generation=self._lists,
         )
-        epoch = _text(seen_epoch)
+
+    async def look(self, place: Place, reader: str) -> Lookup:
+        sealed, seen_generation, seen_epoch = await self._look(
+            keys=[place.answers, place.generation, self._epoch], args=[reader]
+        )
+        generation, epoch = _text(seen_generation), _text(seen_epoch)
         return Lookup(
-            kept=self._open(answers, reader, sealed, epoch) if sealed else None,
-            generation=_text(seen_generation),
+            kept=self._open(place, reader, sealed, generation, epoch) if sealed else None,
+            generation=generation,
             epoch=epoch,
         )
 
     async def keep(
-        self, reference: str, reader: str, seen: Lookup, answer: KeptAnswer, seconds: int
+        self, place: Place, reader: str, seen: Lookup, answer: KeptAnswer, seconds: int
     ) -> bool:
-        """Keep `answer` for `seconds` (at most the cap) unless the case changed since `seen`."""
+        """Keep `answer` for `seconds` (at most the cap) unless the place's generation or the
+        epoch moved since `seen`."""
         seconds = min(seconds, self.cap_seconds)
         if seconds <= 0:
             return False
-        answers, generation = self._names(reference)
         # A first line of what the answer was kept under, then the answer as case tracking sent it.
         until = time.time() + seconds
-        head = f"{until:.3f} {seen.epoch or '-'} {answer.etag or '-'}\n"
+        head = f"{until:.3f} {seen.epoch or '-'} {seen.generation or '-'} {answer.etag or '-'}\n"
         clear = head.encode() + answer.body
         nonce = secrets.token_bytes(12)
-        sealed = nonce + self._cipher.encrypt(nonce, clear, _place(answers, reader))
+        sealed = nonce + self._cipher.encrypt(nonce, clear, _bound(place, reader))
         kept = await self._keep(
-            keys=[answers, generation, self._epoch],
+            keys=[place.answers, place.generation, self._epoch],
             args=[reader, sealed, self.cap_seconds, seen.generation, seen.epoch],
         )
         return bool(kept)
 
     async def forget(self, references: Iterable[str]) -> None:
-        """Forget every answer about these cases, and refuse those read before now."""
+        """Forget every answer about these cases and every page of a list, and refuse those read
+        before now."""
         pipeline = self.redis.pipeline(transaction=False)
         for reference in references:
-            answers, generation = self._names(reference)
-            pipeline.incr(generation)
-            pipeline.expire(generation, self.cap_seconds * 2)
-            pipeline.delete(answers)
+            place = self.case(reference)
+            pipeline.incr(place.generation)
+            pipeline.expire(place.generation, self.cap_seconds * 2)
+            pipeline.delete(place.answers)
+        pipeline.incr(self._lists)
         await pipeline.execute()
 
     async def forget_all(self) -> None:
@@ -128,20 +154,33 @@ class TrackingCache:
     def _epoch(self) -> str:
         return f"{self.prefix}epoch"
 
-    def _names(self, reference: str) -> tuple[str, str]:
-        digest = hmac.new(self._naming_key, reference.encode(), hashlib.sha256).hexdigest()
-        return f"{self.prefix}{digest}", f"{self.prefix}{digest}:generation"
+    @property
+    def _lists(self) -> str:
+        """The generation of every list's pages."""
+        return f"{self.prefix}lists:generation"
 
-    def _open(self, answers: str, reader: str, sealed: bytes, epoch: str) -> KeptAnswer | None:
-        """The answer kept, if it is still true: before its time is up, and kept since the cache
-        last started afresh. One that will not open is as good as none."""
+    def _name(self, thing: str) -> str:
+        return hmac.new(self._naming_key, thing.encode(), hashlib.sha256).hexdigest()
+
+    def _open(
+        self, place: Place, reader: str, sealed: bytes, generation: str, epoch: str
+    ) -> KeptAnswer | None:
+        """The answer kept, if it is still true: before its time is up, and kept since its place
+        and the cache last moved on. One that will not open is as good as none."""
         try:
-            clear = self._cipher.decrypt(sealed[:12], sealed[12:], _place(answers, reader))
+            clear = self._cipher.decrypt(sealed[:12], sealed[12:], _bound(place, reader))
         except (InvalidTag, ValueError):
             return None
         head, _, body = clear.partition(b"\n")
-        until, kept_epoch, etag = head.decode().split(" ", 2)
-        if float(until) <= time.time() or kept_epoch != (epoch or "-"):
+        fields = head.decode().split(" ", 3)
+        if len(fields) != 4:
+            return None
+        until, kept_epoch, kept_generation, etag = fields
+        if (
+            float(until) <= time.time()
+            or kept_epoch != (epoch or "-")
+            or kept_generation != (generation or "-")
+        ):
             return None
         return KeptAnswer(body=body, etag="" if etag == "-" else etag)
 
@@ -156,8 +195,9 @@ def reader_of(caller: Principal, language: str | None) -> str:
     return f"{who}|{language or ''}"
 
 
-def _place(answers: str, reader: str) -> bytes:
-    return f"{answers}\x00{reader}".encode()
+def _bound(place: Place, reader: str) -> bytes:
+    """What a sealed answer is bound to: it opens only where it was kept, for whom."""
+    return f"{place.answers}\x00{reader}".encode()
 
 
 def _text(value: bytes | str | None) -> str:

@@ -105,8 +105,8 @@ RECEIPT_LOCKOUTS = Counter(
 )
 TRACKING_CACHE_READS = Counter(
     "nwd_tracking_cache_reads",
-    "Case reads the gateway answered from its tracking cache (hit), by asking case tracking "
-    "(miss), or with the cache off",
+    "Case reads and list pages the gateway answered from its tracking cache (hit), by asking "
+    "case tracking (miss), or with the cache off",
     ["outcome"],
 )
 

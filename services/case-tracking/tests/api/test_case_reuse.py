@@ -1,5 +1,6 @@
 """How long a read of a case may be reused: until a promised date's day ends for one of the case's
-institutions; never a read that is audited, nor one by a reader asked afresh every time."""
+institutions; never a read that is audited, nor one by a reader asked afresh every time. And how
+long a page of an institution's list may be."""
 
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -176,3 +177,43 @@ async def test_the_operator_s_and_the_relaying_ngo_s_reads_are_never_kept(
     assert by_the_operator.headers["cache-control"] == NOT_KEPT
     # Paris, like Brussels, is two hours ahead of UTC in June.
     assert by_the_institution.headers["cache-control"] == UNTIL_MIDNIGHT_IN_BRUSSELS
+
+
+async def test_an_institution_s_list_is_reusable_for_a_day_or_until_its_own_midnight(
+    client: httpx.AsyncClient, bus: Bus, as_: As
+) -> None:
+    await open_case(client, bus, "ma-mediateur")
+    mediateur = as_(staff("ma-mediateur"))
+
+    listed = await mediateur.get("/internal/cases", institution_id="ma-mediateur")
+    overdue = await mediateur.get("/internal/cases", institution_id="ma-mediateur", overdue="true")
+    not_overdue = await mediateur.get(
+        "/internal/cases", institution_id="ma-mediateur", overdue="false"
+    )
+
+    assert len(listed.json()["items"]) == 1
+    assert listed.headers["cache-control"] == "private, max-age=86400"
+    # Whether a promised day has passed changes when the institution's own day ends.
+    assert len(overdue.json()["items"]) + len(not_overdue.json()["items"]) == 1
+    assert overdue.headers["cache-control"] == UNTIL_MIDNIGHT_IN_CASABLANCA
+    assert not_overdue.headers["cache-control"] == UNTIL_MIDNIGHT_IN_CASABLANCA
+
+
+async def test_the_operator_s_and_an_ngo_s_lists_are_never_kept(
+    client: httpx.AsyncClient, bus: Bus, as_: As
+) -> None:
+    hatvp = competent("fr-hatvp", calendar="FR").model_copy(update={"relay_accredited": True})
+    await routed_to(as_(staff("fr-hatvp")), bus, hatvp, relayed_by=SHERPA)
+    ngo = Principal(
+        client_id="nwdc_sherpa",
+        kind="ngo",
+        institution_id="fr-sherpa",
+        scopes=frozenset({"cases:read"}),
+    )
+
+    by_the_ngo = await as_(ngo).get("/internal/cases", institution_id="fr-sherpa")
+    by_the_operator = await client.get("/internal/cases", params={"institution_id": "fr-hatvp"})
+
+    assert len(by_the_ngo.json()["items"]) == len(by_the_operator.json()["items"]) == 1
+    assert by_the_ngo.headers["cache-control"] == NOT_KEPT
+    assert by_the_operator.headers["cache-control"] == NOT_KEPT

@@ -76,6 +76,7 @@ async def get_case(
 
 @router.get("/cases", responses={422: answer("A filter or the cursor is not valid")})
 async def list_cases(
+    response: Response,
     runtime: RuntimeDep,
     now: NowDep,
     caller: CallerDep,
@@ -93,7 +94,10 @@ async def list_cases(
     received_from: Annotated[datetime | None, Query(description="Inclusive")] = None,
     received_until: Annotated[datetime | None, Query(description="Inclusive")] = None,
 ) -> InstitutionCasePage:
-    """An institution's own cases, newest first; another institution's list looks empty."""
+    """An institution's own cases, newest first; another institution's list looks empty.
+    `Cache-Control` says how long the page may be reused: for the institution's own list, until
+    the day ends on its calendar when `overdue` is asked, else a day; `no-store` for an NGO's
+    list and the operator's."""
     filters = ListFilters(
         status=status,
         category=category,
@@ -103,9 +107,11 @@ async def list_cases(
         received_until=_aware(received_until),
     )
     with refusals():
-        return await reading.institution_cases(
+        seen = await reading.institution_cases(
             runtime, caller, institution_id, filters=filters, now=now, limit=limit, after=cursor
         )
+    response.headers["Cache-Control"] = _cache_control(seen.reusable_until, now)
+    return seen.page
 
 
 @router.post("/cases/{reference}/status", responses=CHANGE_ANSWERS)

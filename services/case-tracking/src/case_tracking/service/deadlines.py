@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -74,6 +74,14 @@ def institution_day(country: str | None, now: datetime) -> date:
         with contextlib.suppress(ValueError):
             return calendar_for(country).day_of(now)
     return now.astimezone(UTC).date()
+
+
+def institution_next_day(country: str | None, now: datetime) -> datetime:
+    """When the institution's next day begins after `now`, by `institution_day`'s reckoning."""
+    if country is not None:
+        with contextlib.suppress(ValueError):
+            return calendar_for(country).next_day_start(now)
+    return datetime.combine(now.astimezone(UTC).date() + timedelta(days=1), time(), UTC)
 
 
 def refresh_due(

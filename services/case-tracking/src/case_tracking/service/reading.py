@@ -22,7 +22,12 @@ from case_tracking.service.access import (
     audit_staff_read,
     viewer,
 )
-from case_tracking.service.deadlines import institution_day, part_promises, promise_calendar
+from case_tracking.service.deadlines import (
+    institution_day,
+    institution_next_day,
+    part_promises,
+    promise_calendar,
+)
 from case_tracking.service.forgetting import removal_notice
 from case_tracking.service.recording import part_state
 from case_tracking.service.sealing import (
@@ -73,6 +78,17 @@ class SeenCase:
     reusable_until: datetime | None
     """Until when the same read gives the same answer, the case itself not changing; None when
     the answer must not be kept: the read was audited, or its reader is asked afresh each time."""
+
+
+@dataclass(frozen=True)
+class SeenPage:
+    """A page of a list of cases, and until when that answer holds."""
+
+    page: InstitutionCasePage
+    reusable_until: datetime | None
+    """Until when the same list gives the same page, none of the institution's cases changing;
+    None when it must not be kept: an NGO's list, whose accreditation may lapse unannounced, or
+    a reader always asked afresh."""
 
 
 async def case_for(
@@ -141,25 +157,29 @@ async def institution_cases(
     now: datetime,
     limit: int,
     after: str | None,
-) -> InstitutionCasePage:
+) -> SeenPage:
     """One page of the cases in which `institution_id` has a part, newest first; for an NGO's
-    client, the cases whose alert it relayed.
+    client, the cases whose alert it relayed. With it, until when that page holds.
 
     Another institution's list looks like an empty one; a cursor this service did not hand out
     raises `cursor.BadCursor`.
     """
     position = cursor.decode(after) if after is not None else None
     if caller.kind == "ngo":
-        return await _relayed_cases(db, caller, filters, now, limit, position)
+        page = await _relayed_cases(db, caller, filters, now, limit, position)
+        return SeenPage(page, reusable_until=None)
     if not _lists_for(caller, institution_id):
-        return InstitutionCasePage(items=[])
+        return SeenPage(InstitutionCasePage(items=[]), reusable_until=None)
+    # Without "overdue" only a change to one of the cases changes the page; a day bounds it.
+    until = now + _WITHOUT_PROMISES
     async with db.sessions() as session:
         # Promised days are the institution's own: "overdue" is judged on its local day, and
-        # only "overdue" needs it.
+        # only "overdue" needs it; the page holds until that day ends.
         today = now.date()
         if filters.overdue is not None:
             country = await repository.institution_calendar(session, institution_id)
             today = institution_day(country, now)
+            until = institution_next_day(country, now)
         rows = await listing.institution_page(
             session,
             institution_id,
@@ -169,7 +189,9 @@ async def institution_cases(
             limit=limit + 1,
         )
     items = [_listed(row) for row in rows]
-    return _page(items, limit, [(row.part_opened_at, row.reference) for row in rows])
+    page = _page(items, limit, [(row.part_opened_at, row.reference) for row in rows])
+    # An operator's list is asked afresh each time, as the operator's read of a case is.
+    return SeenPage(page, reusable_until=until if caller.kind == "institution" else None)
 
 
 async def _relayed_cases(

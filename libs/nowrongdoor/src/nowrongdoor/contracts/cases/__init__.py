@@ -1,7 +1,7 @@
 """Case-tracking's HTTP contracts: a case as each reader sees it, the steps that work it, and the
 client that sends them."""
 
-from nowrongdoor.contracts.cases.client import CaseAnswer, CasesClient
+from nowrongdoor.contracts.cases.client import CaseAnswer, CasePageAnswer, CasesClient
 from nowrongdoor.contracts.cases.models import (
     Attachment,
     AttachmentFile,
@@ -32,6 +32,7 @@ __all__ = [
     "AttachmentUpload",
     "CaseAnswer",
     "CaseFilters",
+    "CasePageAnswer",
     "CasePart",
     "CaseView",
     "CasesClient",

@@ -44,6 +44,18 @@ class CaseAnswer:
     judged on the institution's day); None when it must not be given again without asking."""
 
 
+@dataclass(frozen=True)
+class CasePageAnswer:
+    """A page of an institution's cases as case tracking answered its reader."""
+
+    page: InstitutionCasePage
+    body: bytes
+    """The page's JSON as case tracking sent it."""
+    reusable_seconds: int | None
+    """How long the page stays true if none of the institution's cases changes; None when it
+    must not be given again without asking."""
+
+
 class CasesClient(ServiceClient):
     """Case-tracking's internal API, typed."""
 
@@ -96,13 +108,33 @@ class CasesClient(ServiceClient):
         filters: CaseFilters | None = None,
     ) -> InstitutionCasePage:
         """One page of an institution's cases; a cursor it never handed out is a 422."""
+        answer = await self.institution_cases_answer(
+            caller, institution_id, limit=limit, cursor=cursor, filters=filters
+        )
+        return answer.page
+
+    async def institution_cases_answer(
+        self,
+        caller: Principal,
+        institution_id: str,
+        *,
+        limit: int,
+        cursor: str | None = None,
+        filters: CaseFilters | None = None,
+    ) -> CasePageAnswer:
+        """One page of an institution's cases, with its JSON as sent and how long it stays
+        true; a cursor it never handed out is a 422."""
         params: dict[str, str | int] = {"institution_id": institution_id, "limit": limit}
         if cursor:
             params["cursor"] = cursor
         if filters is not None:
             params.update(filters.model_dump(mode="json", exclude_none=True))
         response = await self.call(caller, "GET", "/internal/cases", params=params)
-        return self.read(response, InstitutionCasePage)
+        return CasePageAnswer(
+            page=self.read(response, InstitutionCasePage),
+            body=response.content,
+            reusable_seconds=_max_age(response.headers.get("cache-control", "")),
+        )
 
     async def case_with_tag(self, caller: Principal, reference: str) -> tuple[CaseView, str] | None:
         """The case and its entity tag, to send back as `If-Match` with a change."""
