@@ -101,6 +101,7 @@ async def main() -> int:
             before = await timed("growth at 1,000", growth_before(bench), console)
         for name in names:
             run = growth_after(bench, before) if name == "growth" and before else None
+            await bench.settle()
             await timed(name, run or BENCHMARKS[name](bench), console)
     report.print_table(bench.results, console)
     console.print(f"written: {report.write_json(bench.results, given.results)}")

@@ -4,9 +4,10 @@ on the same server. Targets: 0.10 of the raw rate, and p99 from `complaint.recei
 
 The events are published as intake's outbox relay publishes them, straight onto the platform's
 embedded NATS; `case.opened` is watched on the same server. First a burst: as many complaints as
-the raw run's messages, counted until every case is open. Then a steady load at half that rate
-for the measured seconds, each case timed from its event to its opening, and the backlog (events
-published, cases not yet open) read at the end.
+the raw run's messages, counted until every case is open. Then, once the services have handled
+what the burst left them, a steady load at half that rate for the measured seconds, each case
+timed from its event to its opening, and the backlog (events published, cases not yet open)
+read at the end.
 
 The baseline publishes the same number of messages of the same size to a stream of its own and
 pulls, acknowledges and counts them with one consumer, concurrently with the publishing.
@@ -124,6 +125,9 @@ async def pipeline(bench: Bench) -> None:
         openings = Openings()
         await connection.subscribe(CaseOpened.subject, cb=openings.seen)
         carried = await _burst(bench, connection, openings)
+        # The burst's notices and timelines are still being handled after its last opening:
+        # the steady load begins once they are, so that it is timed at that rate alone.
+        await bench.settle()
         steady = await _steady(bench, connection, openings, carried / 2)
     finally:
         await connection.drain()

@@ -3,9 +3,13 @@ driver and the progress bar, and where it leaves what it measured."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+import nats
+from nats.aio.client import Client
 from rich.console import Console
 from rich.progress import Progress
 
@@ -13,6 +17,9 @@ from bench import wrk
 from bench.load import Driver, Request, Run, drive_with_httpx
 from bench.report import Measured, Result
 from bench.running import Platform
+
+SETTLE_SECONDS = 600.0
+"""The longest a benchmark waits for the services to handle what the one before left waiting."""
 
 
 def chosen_driver(console: Console) -> Driver:
@@ -83,3 +90,38 @@ class Bench:
             )
         self.measured.append(Measured(name, run))
         return run
+
+    async def settle(self) -> None:
+        """Wait until the services have handled every event the benchmarks before left waiting,
+        so that the next one measures the platform at rest rather than catching up (`pipeline`
+        leaves thousands of events behind its openings: notices, timelines, statistics)."""
+        connection = await nats.connect(self.platform.nats_url)
+        task = self.progress.add_task("settling", total=None)
+        deadline = time.monotonic() + SETTLE_SECONDS
+        try:
+            while (waiting := await events_waiting(connection)) > 0:
+                if time.monotonic() > deadline:
+                    self.progress.console.print(
+                        f"[yellow]{waiting:,} events still wait after {SETTLE_SECONDS:.0f} s; "
+                        "measuring all the same[/]"
+                    )
+                    return
+                self.progress.update(task, description=f"settling: {waiting:,} events waiting")
+                await asyncio.sleep(0.5)
+        finally:
+            self.progress.remove_task(task)
+            await connection.close()
+
+
+async def events_waiting(connection: Client, *, streams_named: str = "") -> int:
+    """Events every consumer has yet to receive or acknowledge, on the server's streams whose
+    names begin with `streams_named` (the benchmarks' server holds the platform's alone)."""
+    streams = connection.jetstream()
+    waiting = 0
+    for stream in await streams.streams_info():
+        name = stream.config.name
+        if name is None or not name.startswith(streams_named):
+            continue
+        for consumer in await streams.consumers_info(name):
+            waiting += (consumer.num_pending or 0) + (consumer.num_ack_pending or 0)
+    return waiting
