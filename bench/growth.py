@@ -20,15 +20,13 @@ import asyncio
 import time
 from dataclasses import dataclass
 
-import httpx
 import nats
 from nats.aio.client import Client
 from nats.aio.msg import Msg
-from prometheus_client.parser import text_string_to_metric_families
 
 from bench.pipeline import received
 from bench.report import result
-from bench.suite import Bench
+from bench.suite import Bench, gauge
 from bench.tracking import Loads, reading_loads
 from nowrongdoor.contracts.events import CaseOpened, ComplaintReceived
 
@@ -82,46 +80,8 @@ class Filling:
         rate = (self.opened - first) / (time.perf_counter() - started)
         bench.progress.console.print(f"growth: {count:,} cases filled ({rate:.0f} opened/s)")
 
-    async def settled(self, bench: Bench, *, within: float = 300.0) -> None:
-        """Once every consumer on the platform has caught up and notifications has sent every
-        email the filling owed (each waits out its merge window first), so that the reads
-        measured next share the machine with nothing."""
-        task = bench.progress.add_task("growth: settling", total=None)
-        deadline = time.perf_counter() + within
-        while time.perf_counter() < deadline:
-            events = await self.events_waiting()
-            sends = 0 if events else await gauge(bench.platform.notifications, DELIVERIES)
-            if events + sends == 0:
-                break
-            waiting = f"{events:,} events" if events else f"{sends:,} notifications"
-            bench.progress.update(task, description=f"growth: {waiting} to catch up")
-            await asyncio.sleep(1.0)
-        bench.progress.update(task, total=1, completed=1)
 
-    async def events_waiting(self) -> int:
-        """Events some consumer has not been given or has not acknowledged yet."""
-        manager = self.stream  # a JetStream context manages streams too
-        waiting = 0
-        for stream in await manager.streams_info():
-            for consumer in await manager.consumers_info(stream.config.name or ""):
-                waiting += (consumer.num_pending or 0) + (consumer.num_ack_pending or 0)
-        return waiting
-
-
-CASES, DELIVERIES = "nwd_cases", "nwd_deliveries_waiting"
-
-
-async def gauge(service: str, name: str) -> int:
-    """A gauge of `service`'s `/metrics`, summed over its labels."""
-    async with httpx.AsyncClient(timeout=30) as client:
-        answer = await client.get(f"{service}/metrics")
-    answer.raise_for_status()
-    return sum(
-        int(sample.value)
-        for family in text_string_to_metric_families(answer.text)
-        if family.name == name
-        for sample in family.samples
-    )
+CASES = "nwd_cases"
 
 
 @dataclass
@@ -146,7 +106,7 @@ async def growth_before(bench: Bench) -> Before:
         filling = Filling(connection, [])
         stored = await gauge(bench.platform.case_tracking, CASES)
         await filling.more(bench, max(SMALL - stored, 0))
-        await filling.settled(bench)
+        await bench.settle()
     finally:
         await connection.drain()
     stored = await gauge(bench.platform.case_tracking, CASES)
@@ -168,7 +128,7 @@ async def growth_after(bench: Bench, before: Before) -> None:
             bench.filling = False
         if alongside:
             await alongside
-        await filling.settled(bench)
+        await bench.settle()
     finally:
         await connection.drain()
     stored = await gauge(bench.platform.case_tracking, CASES)

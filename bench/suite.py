@@ -8,8 +8,10 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+import httpx
 import nats
 from nats.aio.client import Client
+from prometheus_client.parser import text_string_to_metric_families
 from rich.console import Console
 from rich.progress import Progress
 
@@ -93,24 +95,33 @@ class Bench:
 
     async def settle(self) -> None:
         """Wait until the services have handled every event the benchmarks before left waiting,
-        so that the next one measures the platform at rest rather than catching up (`pipeline`
-        leaves thousands of events behind its openings: notices, timelines, statistics)."""
+        and notifications has sent every notice they owed (each waits out its merge window
+        first), so that the next one measures the platform at rest rather than catching up:
+        `pipeline` leaves thousands of events behind its openings, and notices a minute on."""
         connection = await nats.connect(self.platform.nats_url)
         task = self.progress.add_task("settling", total=None)
         deadline = time.monotonic() + SETTLE_SECONDS
         try:
-            while (waiting := await events_waiting(connection)) > 0:
+            while waiting := await self._still_to_do(connection):
                 if time.monotonic() > deadline:
                     self.progress.console.print(
-                        f"[yellow]{waiting:,} events still wait after {SETTLE_SECONDS:.0f} s; "
+                        f"[yellow]{waiting} still wait after {SETTLE_SECONDS:.0f} s; "
                         "measuring all the same[/]"
                     )
                     return
-                self.progress.update(task, description=f"settling: {waiting:,} events waiting")
+                self.progress.update(task, description=f"settling: {waiting} waiting")
                 await asyncio.sleep(0.5)
         finally:
             self.progress.remove_task(task)
             await connection.close()
+
+    async def _still_to_do(self, connection: Client) -> str:
+        """What the services still have to do, in words; empty when nothing."""
+        events = await events_waiting(connection)
+        if events:
+            return f"{events:,} events"
+        sends = await gauge(self.platform.notifications, DELIVERIES_WAITING)
+        return f"{sends:,} notices" if sends else ""
 
 
 async def events_waiting(connection: Client, *, streams_named: str = "") -> int:
@@ -125,3 +136,19 @@ async def events_waiting(connection: Client, *, streams_named: str = "") -> int:
         for consumer in await streams.consumers_info(name):
             waiting += (consumer.num_pending or 0) + (consumer.num_ack_pending or 0)
     return waiting
+
+
+DELIVERIES_WAITING = "nwd_deliveries_waiting"
+
+
+async def gauge(service: str, name: str) -> int:
+    """A gauge of `service`'s `/metrics`, summed over its labels."""
+    async with httpx.AsyncClient(timeout=30) as client:
+        answer = await client.get(f"{service}/metrics")
+    answer.raise_for_status()
+    return sum(
+        int(sample.value)
+        for family in text_string_to_metric_families(answer.text)
+        if family.name == name
+        for sample in family.samples
+    )
