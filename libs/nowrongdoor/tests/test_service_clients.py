@@ -109,7 +109,7 @@ async def test_what_the_caller_cannot_act_on_is_unavailable(
     client = CasesClient(http, "http://cases.test", signing_key=development_signing_key(tmp_path))
 
     with pytest.raises(ServiceUnavailable) as raised:
-        await client.institution_cases(Principal.public(), "ma-mediateur", limit=5)
+        await client.institution_cases_answer(Principal.public(), "ma-mediateur", limit=5)
 
     assert raised.value.status == 503
     assert raised.value.headers == {"Retry-After": "5"}

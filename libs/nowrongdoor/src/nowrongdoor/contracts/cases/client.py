@@ -98,21 +98,6 @@ class CasesClient(ServiceClient):
             reusable_seconds=_max_age(response.headers.get("cache-control", "")),
         )
 
-    async def institution_cases(
-        self,
-        caller: Principal,
-        institution_id: str,
-        *,
-        limit: int,
-        cursor: str | None = None,
-        filters: CaseFilters | None = None,
-    ) -> InstitutionCasePage:
-        """One page of an institution's cases; a cursor it never handed out is a 422."""
-        answer = await self.institution_cases_answer(
-            caller, institution_id, limit=limit, cursor=cursor, filters=filters
-        )
-        return answer.page
-
     async def institution_cases_answer(
         self,
         caller: Principal,
