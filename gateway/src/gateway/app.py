@@ -11,7 +11,7 @@ from redis.asyncio import Redis
 
 from gateway import edge, pages
 from gateway.api import ROUTERS
-from gateway.api.cases.cached_reads import CachedCaseReads
+from gateway.api.cases.cached_reads import CachedCaseReads, SessionComplainants
 from gateway.api.oauth import TokenIssuer
 from gateway.edge.authentication import ClientStatusCache, api_verification_keys
 from gateway.edge.idempotency import IdempotencyStore, document_idempotency
@@ -117,6 +117,9 @@ def create_app(
                     redis,
                     prefix=f"{settings.redis_prefix}pages:",
                     idle_seconds=settings.tracking_session_minutes * 60,
+                )
+                app.state.session_complainants = SessionComplainants(
+                    app.state.tracking_sessions, app.state.case_reads
                 )
                 app.state.drafts = Drafts(redis, prefix=f"{settings.redis_prefix}pages:")
                 app.state.page_prefix = f"{settings.redis_prefix}pages:"

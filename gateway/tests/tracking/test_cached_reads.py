@@ -3,12 +3,16 @@ route gives, and only for the readers the route lets in with nothing more to che
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from redis.asyncio import Redis
 
+from gateway.edge.authentication import bearer_token
+from gateway.pages.sessions import TrackingSessions
 from gateway.tracking import CaseReads
 from gateway.tracking.cache import KeptAnswer
 from nowrongdoor.auth import Principal
@@ -122,6 +126,76 @@ async def test_the_routes_own_checks_are_not_passed_by(
     # The edge answers only with a case; each refusal above is the route's, and the two reads it
     # let in, the route read.
     assert route_reads.count == 2
+
+
+class RedisCommands:
+    """Counts the commands the gateway sends Redis, by name."""
+
+    def __init__(self, app: FastAPI) -> None:
+        redis: Redis = app.state.redis
+        self.sent: list[str] = []
+        execute: Callable[..., Awaitable[Any]] = redis.execute_command
+
+        async def counted(*args: Any, **options: Any) -> Any:
+            self.sent.append(str(args[0]).upper())
+            return await execute(*args, **options)
+
+        redis.execute_command = counted  # type: ignore[method-assign]
+
+    def during(self) -> list[str]:
+        sent, self.sent = self.sent, []
+        return sent
+
+
+async def test_a_complainant_s_cached_read_finds_the_session_and_the_answer_in_one_command(
+    app: FastAPI, client: httpx.AsyncClient, services: FakeServices, route_reads: RouteReads
+) -> None:
+    reference, receipt = routed(services)
+    complainant = await case_session(client, reference, receipt)
+    institution = await institution_headers(app, client, "ma-mediateur", "cases:read")
+    url = f"/v1/cases/{reference}"
+    for reader in (complainant, institution):
+        assert (await client.get(url, headers=reader)).status_code == 200
+    commands = RedisCommands(app)
+    route_reads.count = 0
+
+    by_complainant = await client.get(url, headers=complainant)
+    complainants_commands = commands.during()
+    by_institution = await client.get(url, headers=institution)
+
+    assert by_complainant.status_code == by_institution.status_code == 200
+    assert by_complainant.json()["reference"] == reference
+    assert route_reads.count == 0, "both were answered from the cache"
+    # The same commands as an institution's read, which has no session to look up: the rate
+    # limit's and the cache's look.
+    assert complainants_commands == commands.during() == ["EVALSHA", "EVALSHA"]
+
+
+async def test_a_cached_read_restarts_the_session_and_an_ended_one_is_refused(
+    app: FastAPI, client: httpx.AsyncClient, services: FakeServices, route_reads: RouteReads
+) -> None:
+    reference, receipt = routed(services)
+    complainant = await case_session(client, reference, receipt)
+    url = f"/v1/cases/{reference}"
+    assert (await client.get(url, headers=complainant)).status_code == 200
+    redis: Redis = app.state.redis
+    sessions: TrackingSessions = app.state.tracking_sessions
+    session = sessions.key_of(bearer_token(complainant["Authorization"]) or "")
+    assert session is not None
+    await redis.expire(session, 5)
+
+    again = await client.get(url, headers=complainant)
+    restarted = await redis.ttl(session)
+    ended = await client.delete(f"{url}/session", headers=complainant)
+    after_the_end = await client.get(url, headers=complainant)
+
+    assert again.status_code == 200
+    assert restarted > 5, "the read started the session's idle time again"
+    assert ended.status_code == 204
+    assert after_the_end.status_code == 401
+    assert after_the_end.json()["type"].endswith("invalid-token")
+    assert reference not in after_the_end.text
+    assert route_reads.count == 1, "only the first read reached the route"
 
 
 def listed(services: FakeServices) -> int:

@@ -103,6 +103,14 @@ class CaseSessions(Protocol):
     async def end_token(self, token: str) -> None: ...
 
 
+class SessionComplainants(Protocol):
+    """How the edge finds whom a case session's token stands for
+    (`gateway.api.cases.cached_reads.SessionComplainants`): the request is at hand, so that a
+    read the tracking cache holds may be found in the same trip."""
+
+    async def complainant_of(self, scope: Scope, token: str) -> Principal | None: ...
+
+
 async def case_sessions(request: Request) -> CaseSessions:
     sessions: CaseSessions = request.app.state.tracking_sessions
     return sessions
@@ -224,21 +232,21 @@ class EdgeContext:
                 answer = problem_response(405, headers={"Allow": allow})
                 await answer(scope, receive, send)
                 return
-            principal, refusal = await self._authenticate(Headers(scope=scope))
+            principal, refusal = await self._authenticate(scope)
             scope[_CONTEXT] = RequestContext(
                 route=route, principal=principal, refusal=refusal, matched=matched
             )
         await self.app(scope, receive, send)
 
-    async def _authenticate(self, headers: Headers) -> tuple[Principal | None, ProblemError | None]:
-        header = headers.get("authorization")
+    async def _authenticate(self, scope: Scope) -> tuple[Principal | None, ProblemError | None]:
+        header = Headers(scope=scope).get("authorization")
         if header is None:
             return Principal.public(), None
         token = bearer_token(header)
         if token is None:
             return None, invalid_token("Send an access token as `Authorization: Bearer <token>`.")
         if token.startswith(CASE_SESSION_PREFIX):
-            return await self._case_session(token)
+            return await self._case_session(scope, token)
         keys: list[VerificationKey] = self.gateway.state.api_token_keys
         try:
             principal = self._tokens.verify(token, keys)
@@ -249,10 +257,12 @@ class EdgeContext:
             return None, invalid_token("The access token's client is no longer allowed.")
         return principal, None
 
-    async def _case_session(self, token: str) -> tuple[Principal | None, ProblemError | None]:
+    async def _case_session(
+        self, scope: Scope, token: str
+    ) -> tuple[Principal | None, ProblemError | None]:
         """The public holding the receipt of the session's case, and nothing more."""
-        sessions: CaseSessions = self.gateway.state.tracking_sessions
-        complainant = await sessions.complainant_of(token)
+        sessions: SessionComplainants = self.gateway.state.session_complainants
+        complainant = await sessions.complainant_of(scope, token)
         if complainant is None:
             return None, invalid_token(
                 "The case session has ended or is unknown; open a new one with the receipt."

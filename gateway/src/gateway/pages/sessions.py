@@ -33,28 +33,36 @@ class TrackingSessions:
         self.prefix = prefix
         self.idle_seconds = idle_seconds
 
-    def _key(self, token: str) -> str:
+    def key_of(self, token: str) -> str | None:
+        """Where Redis keeps the session of `token`; None for a token that opens none."""
+        if not token or len(token) > LONGEST_TOKEN:
+            return None
         return f"{self.prefix}track:{hashlib.sha256(token.encode()).hexdigest()}"
 
     async def open_token(self, reference: str) -> str:
         """A new session for the case whose receipt was just checked; its token."""
         token = CASE_SESSION_PREFIX + secrets.token_urlsafe(32)
-        await self.redis.set(self._key(token), reference, ex=self.idle_seconds)
+        key = self.key_of(token)
+        assert key is not None, "a token handed out opens its session"
+        await self.redis.set(key, reference, ex=self.idle_seconds)
         return token
 
     async def complainant_of(self, token: str) -> Principal | None:
         """The complainant of the session's case, its idle time started again; None for a token
         that opens no session (never opened, ended, or idle too long)."""
-        if not token or len(token) > LONGEST_TOKEN:
+        key = self.key_of(token)
+        if key is None:
             return None
-        reference = await self.redis.getex(self._key(token), ex=self.idle_seconds)
+        reference = await self.redis.getex(key, ex=self.idle_seconds)
         if reference is None:
             return None
         text = reference.decode() if isinstance(reference, bytes) else str(reference)
-        return Principal.public().holding_receipt_for(text)
+        return complainant_of_case(text)
 
     async def end_token(self, token: str) -> None:
-        await self.redis.delete(self._key(token))
+        key = self.key_of(token)
+        if key is not None:
+            await self.redis.delete(key)
 
     # The pages carry the same sessions in a cookie.
 
@@ -70,6 +78,11 @@ class TrackingSessions:
         if token:
             await self.end_token(token)
         delete_private_cookie(request, response, CASE_COOKIE)
+
+
+def complainant_of_case(reference: str) -> Principal:
+    """Who a case session stands for: the public holding the receipt of its case."""
+    return Principal.public().holding_receipt_for(reference)
 
 
 def tracking_sessions(request: Request) -> TrackingSessions:

@@ -81,6 +81,27 @@ class CaseReads:
         hit; None when it holds none or is off, for the caller to `answer` instead."""
         return await self._kept(lambda cache: cache.case(reference), reader_of(caller, language))
 
+    async def kept_with_session(
+        self, session: str, idle_seconds: int, reference: str, language: Language | None
+    ) -> tuple[str | None, KeptAnswer | None] | None:
+        """In one trip to Redis: the reference the complainant's case session holds (`session`
+        is its key, its idle time started again), and, when that is `reference`, the answer the
+        cache holds for them with the timeline in `language`, counted as a hit. None when the
+        cache is off or cannot be read, for the caller to look up the session alone."""
+        cache = self._in_use()
+        if cache is None:
+            return None
+        reader = reader_of(Principal.public().holding_receipt_for(reference), language)
+        try:
+            held, seen = await cache.look_with_session(session, idle_seconds, reference, reader)
+        except RedisError as error:
+            log.warning("tracking cache could not be read", extra={"error": type(error).__name__})
+            return None
+        kept = seen.kept if seen is not None else None
+        if kept is not None:
+            TRACKING_CACHE_READS.labels("hit").inc()
+        return held, kept
+
     async def kept_page(self, caller: Principal, query: str) -> KeptAnswer | None:
         """The page of `caller`'s institution's list the cache holds for `query`, counted as a
         hit; None when it holds none or is off, for the caller to ask for the `page` instead."""

@@ -34,6 +34,15 @@ _LOOK = """
 return {redis.call('HGET', KEYS[1], ARGV[1]), redis.call('GET', KEYS[2]),
         redis.call('GET', KEYS[3])}
 """
+# A complainant's case session and, when it holds the case read, the look above, in one command.
+# KEYS: the session, then the look's; ARGV: the session's idle seconds, the case's reference, the
+# reader.
+_LOOK_WITH_SESSION = """
+local held = redis.call('GETEX', KEYS[1], 'EX', ARGV[1])
+if held ~= ARGV[2] then return {held} end
+return {held, redis.call('HGET', KEYS[2], ARGV[3]), redis.call('GET', KEYS[3]),
+        redis.call('GET', KEYS[4])}
+"""
 # Keep an answer only if neither its place's generation nor the cache's epoch moved since the
 # read began. KEYS: the place's answers, its generation, the epoch; ARGV: the reader, the sealed
 # answer, the seconds the place's answers may live, the generation and epoch seen.
@@ -88,6 +97,7 @@ class TrackingCache:
             )
         )
         self._look = redis.register_script(_LOOK)
+        self._look_with_session = redis.register_script(_LOOK_WITH_SESSION)
         self._keep = redis.register_script(_KEEP)
 
     def case(self, reference: str) -> Place:
@@ -104,15 +114,25 @@ class TrackingCache:
         )
 
     async def look(self, place: Place, reader: str) -> Lookup:
-        sealed, seen_generation, seen_epoch = await self._look(
+        sealed, generation, epoch = await self._look(
             keys=[place.answers, place.generation, self._epoch], args=[reader]
         )
-        generation, epoch = _text(seen_generation), _text(seen_epoch)
-        return Lookup(
-            kept=self._open(place, reader, sealed, generation, epoch) if sealed else None,
-            generation=generation,
-            epoch=epoch,
+        return self._lookup(place, reader, sealed, generation, epoch)
+
+    async def look_with_session(
+        self, session: str, idle_seconds: int, reference: str, reader: str
+    ) -> tuple[str | None, Lookup | None]:
+        """The reference a case session holds, its idle time started again (`session` is its
+        key in Redis); and, when that is `reference`, the look at the case's place for `reader`."""
+        place = self.case(reference)
+        found = await self._look_with_session(
+            keys=[session, place.answers, place.generation, self._epoch],
+            args=[idle_seconds, reference, reader],
         )
+        held = _text(found[0]) if found else ""
+        if held != reference:
+            return held or None, None
+        return held, self._lookup(place, reader, *found[1:])
 
     async def keep(
         self, place: Place, reader: str, seen: Lookup, answer: KeptAnswer, seconds: int
@@ -161,6 +181,23 @@ class TrackingCache:
 
     def _name(self, thing: str) -> str:
         return hmac.new(self._naming_key, thing.encode(), hashlib.sha256).hexdigest()
+
+    def _lookup(
+        self,
+        place: Place,
+        reader: str,
+        sealed: bytes | None,
+        generation: bytes | None,
+        epoch: bytes | None,
+    ) -> Lookup:
+        """What a look found, from Redis's replies: the answer kept at `place` for `reader`, its
+        place's generation and the cache's epoch."""
+        seen_generation, seen_epoch = _text(generation), _text(epoch)
+        return Lookup(
+            kept=self._open(place, reader, sealed, seen_generation, seen_epoch) if sealed else None,
+            generation=seen_generation,
+            epoch=seen_epoch,
+        )
 
     def _open(
         self, place: Place, reader: str, sealed: bytes, generation: str, epoch: str
