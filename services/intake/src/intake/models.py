@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from nowrongdoor.db import UTCDateTime
+from nowrongdoor.db import UTCDateTime, no_items
 from nowrongdoor.inbox import InboxEntry
 from nowrongdoor.outbox import OutboxMessage
 
@@ -54,8 +54,8 @@ class Submission(SQLModel, table=True):
     # What the case's other services said about it, learned from their events: a routing
     # outcome (`RoutingOutcome`), and the case's status (`CaseStatus`, or intake's own
     # "resubmitted" while a new decision is due).
-    competent_institution_ids: list[str] = Field(default_factory=list, sa_type=sa.JSON)
-    involved_institution_ids: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    competent_institution_ids: list[str] = Field(default_factory=no_items, sa_type=sa.JSON)
+    involved_institution_ids: list[str] = Field(default_factory=no_items, sa_type=sa.JSON)
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     decision_outcome: str | None = Field(default=None, max_length=30)
     triage_institution_id: str | None = Field(default=None, max_length=64)

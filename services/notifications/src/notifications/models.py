@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from nowrongdoor.db import UTCDateTime
+from nowrongdoor.db import UTCDateTime, no_entries, no_items
 from nowrongdoor.inbox import InboxEntry
 from nowrongdoor.outbox import OutboxMessage
 
@@ -55,7 +55,7 @@ class Delivery(SQLModel, table=True):
     status: str = Field(max_length=20, index=True)
     language: str = Field("fr", max_length=8)
     details: dict[str, Any] = Field(
-        default_factory=dict,
+        default_factory=no_entries,
         sa_type=sa.JSON,
         description="What the message says besides its kind (status, names, dates); never personal",
     )
@@ -94,7 +94,9 @@ class InstitutionContact(SQLModel, table=True):
     phone: str | None = Field(None, max_length=32)
     language: str = Field(max_length=8)
     kinds: list[str] = Field(
-        default_factory=list, sa_type=sa.JSON, description="Kinds it wants; empty means every one"
+        default_factory=no_items,
+        sa_type=sa.JSON,
+        description="Kinds it wants; empty means every one",
     )
     created_at: datetime = Field(sa_type=UTCDateTime)
 
@@ -109,7 +111,7 @@ class WebhookEndpoint(SQLModel, table=True):
     owner_id: str = Field(max_length=64, index=True)
     url: str = Field(max_length=2000)
     description: str = Field("", max_length=200)
-    event_types: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    event_types: list[str] = Field(default_factory=no_items, sa_type=sa.JSON)
     secret_sealed: str
     previous_secret_sealed: str | None = None
     previous_secret_until: datetime | None = Field(None, sa_type=UTCDateTime)

@@ -8,7 +8,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import JSON, Column, Field, SQLModel
 
-from nowrongdoor.db import UTCDateTime
+from nowrongdoor.db import UTCDateTime, no_items
 from nowrongdoor.inbox import InboxEntry
 from nowrongdoor.outbox import OutboxMessage
 
@@ -69,7 +69,7 @@ class RoutingDecision(SQLModel, table=True):
     competent: list[dict[str, object]] = Field(sa_column=Column(JSON, nullable=False))
     matched_rules: list[str] = Field(sa_column=Column(JSON, nullable=False))
     excluding_rules: list[str] = Field(sa_column=Column(JSON, nullable=False))
-    candidates: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=True))
+    candidates: list[str] = Field(default_factory=no_items, sa_column=Column(JSON, nullable=True))
     advice: str | None = Field(default=None, max_length=64)
     triage_institution_id: str | None = Field(default=None, max_length=64)
     reason: str | None = Field(default=None, max_length=2000)
