@@ -9,7 +9,14 @@ from collections.abc import Awaitable, Callable
 
 from redis.exceptions import RedisError
 
-from gateway.tracking.cache import KeptAnswer, Lookup, Place, TrackingCache, reader_of
+from gateway.tracking.cache import (
+    KeptAnswer,
+    Lookup,
+    Place,
+    TrackingCache,
+    complainant_reader,
+    reader_of,
+)
 from gateway.tracking.invalidation import Invalidation
 from nowrongdoor.auth import Principal
 from nowrongdoor.contracts.cases import CaseFilters, CasesClient
@@ -91,7 +98,7 @@ class CaseReads:
         cache = self._in_use()
         if cache is None:
             return None
-        reader = reader_of(Principal.public().holding_receipt_for(reference), language)
+        reader = complainant_reader(language)
         try:
             held, seen = await cache.look_with_session(session, idle_seconds, reference, reader)
         except RedisError as error:

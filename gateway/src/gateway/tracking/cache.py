@@ -226,10 +226,14 @@ def reader_of(caller: Principal, language: str | None) -> str:
     """Who an answer was for, as far as it shows: the complainant, or a client's kind,
     institution and scopes; and the language its timeline reads in."""
     if caller.kind == "public" and caller.case_reference is not None:
-        who = "complainant"
-    else:
-        who = f"{caller.kind}:{caller.institution_id or ''}:{' '.join(sorted(caller.scopes))}"
+        return complainant_reader(language)
+    who = f"{caller.kind}:{caller.institution_id or ''}:{' '.join(sorted(caller.scopes))}"
     return f"{who}|{language or ''}"
+
+
+def complainant_reader(language: str | None) -> str:
+    """`reader_of` the complainant of a case, whichever case it is."""
+    return f"complainant|{language or ''}"
 
 
 def _bound(place: Place, reader: str) -> bytes:

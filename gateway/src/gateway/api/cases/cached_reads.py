@@ -44,6 +44,7 @@ from nowrongdoor.telemetry import ROUTE_TEMPLATE
 
 READ_ROUTE: Final = "/v1/cases/{reference}"
 LIST_ROUTE: Final = "/v1/cases"
+_READ: Final = "nowrongdoor.tracking.read"
 _LOOKED: Final = "nowrongdoor.tracking.looked"
 
 
@@ -142,14 +143,19 @@ def _settled_caller(scope: Scope) -> Principal | None:
 
 def _cached_read(scope: Scope) -> CaseRead | None:
     """The case a GET of `READ_ROUTE` reads, in the language it asks, when the route takes its
-    query as it is; None for any other request."""
+    query as it is; None for any other request. Worked out once per request."""
     if scope["method"] != "GET" or scope.get(ROUTE_TEMPLATE) != READ_ROUTE:
         return None
+    if _READ in scope:
+        read: CaseRead | None = scope[_READ]
+        return read
     taken, asked = _asked_language(scope)
-    if not taken:
-        return None
-    language = asked or preferred_language(Headers(scope=scope).get("accept-language"))
-    return CaseRead(reference=scope["path"].rpartition("/")[2], language=language)
+    read = None
+    if taken:
+        language = asked or preferred_language(Headers(scope=scope).get("accept-language"))
+        read = CaseRead(reference=scope["path"].rpartition("/")[2], language=language)
+    scope[_READ] = read
+    return read
 
 
 def _asked_language(scope: Scope) -> tuple[bool, Language | None]:
