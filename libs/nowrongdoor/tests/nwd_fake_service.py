@@ -2,6 +2,7 @@
 
 NWD_FAKE_DIE_ONCE names a marker file: the first start creates it and exits with code 3.
 NWD_FAKE_HANG_ON_STOP makes shutdown never finish, so only SIGKILL ends the process.
+NWD_FAKE_CHATTER=N writes N lines as it starts, each written on its own, as access-log lines are.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ def create_app() -> Callable[[Scope, Receive, Send], Awaitable[None]]:
         print("fake service dies on its first start", flush=True)
         os._exit(3)
     hang_on_stop = bool(os.environ.get("NWD_FAKE_HANG_ON_STOP"))
+    for number in range(int(os.environ.get("NWD_FAKE_CHATTER", "0"))):
+        print(f"chatter {number}", flush=True)
     print(f"fake service starting in {os.environ.get('NWD_ENVIRONMENT')}", file=sys.stderr)
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:

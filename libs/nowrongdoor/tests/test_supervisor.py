@@ -296,6 +296,11 @@ def wait_for_text(path: Path, text: str, within: float = 60.0) -> None:
         time.sleep(0.05)
 
 
+def line_by_line(lines: list[str]) -> Callable[[str], None]:
+    """A console keeping each line it is given: the supervisor writes several at once."""
+    return lambda text: lines.extend(text.split("\n"))
+
+
 async def test_a_service_that_dies_is_restarted_with_backoff(tmp_path: Path) -> None:
     spec = fake_spec(tmp_path, NWD_FAKE_DIE_ONCE=str(tmp_path / "died-once"))
     run_dir = tmp_path / "run"
@@ -303,7 +308,7 @@ async def test_a_service_that_dies_is_restarted_with_backoff(tmp_path: Path) -> 
     all_ready = asyncio.Event()
     stop = asyncio.Event()
     supervisor = Supervisor(
-        [spec], run_dir=run_dir, console=lines.append, on_all_ready=all_ready.set
+        [spec], run_dir=run_dir, console=line_by_line(lines), on_all_ready=all_ready.set
     )
     running = asyncio.create_task(supervisor.run(stop))
     try:
@@ -333,6 +338,30 @@ async def test_a_service_that_dies_is_restarted_with_backoff(tmp_path: Path) -> 
         await asyncio.wait_for(running, timeout=30)
     assert process_is_gone(second_pid)
     assert not (run_dir / "pids.json").exists()
+
+
+async def test_a_chatty_service_s_lines_reach_the_console_whole_in_order_and_gathered(
+    tmp_path: Path,
+) -> None:
+    spec = fake_spec(tmp_path, NWD_FAKE_CHATTER="2000")
+    written: list[str] = []
+    all_ready = asyncio.Event()
+    stop = asyncio.Event()
+    supervisor = Supervisor(
+        [spec], run_dir=tmp_path / "run", console=written.append, on_all_ready=all_ready.set
+    )
+    running = asyncio.create_task(supervisor.run(stop))
+    try:
+        await asyncio.wait_for(all_ready.wait(), timeout=60)
+    finally:
+        stop.set()
+        await asyncio.wait_for(running, timeout=30)
+
+    lines = "\n".join(written).split("\n")
+    chatter = [line for line in lines if "chatter" in line]
+    assert chatter == [f"fake | chatter {number}" for number in range(2000)]
+    # Lines written one by one went out many at a time.
+    assert len(written) < 1000
 
 
 async def test_a_service_that_ignores_sigterm_is_killed(tmp_path: Path) -> None:

@@ -67,6 +67,12 @@ STABLE_AFTER_SECONDS = 60.0
 STOP_TIMEOUT_SECONDS = 10.0
 
 Console = Callable[[str], None]
+"""Where the supervisor writes: one or more lines at a time, joined by newlines."""
+
+PUMP_CHUNK = 1 << 16
+PUMP_PAUSE = 0.05
+"""Seconds a service's output gathers before it is written on: a line per request no longer costs
+the supervisor a wake-up, a read and a write of its own."""
 
 
 def __getattr__(name: str) -> tuple[ServiceDeclaration, ...]:
@@ -172,6 +178,10 @@ def plan_platform(config: PlatformConfig) -> Platform:
 
 
 # -- the supervisor --------------------------------------------------------------------------
+
+
+def _text(line: bytes) -> str:
+    return line.decode(errors="replace").rstrip("\r")
 
 
 def print_line(text: str) -> None:
@@ -362,16 +372,27 @@ class Supervisor:
             await exited
 
     async def _pump(self, name: str, stream: asyncio.StreamReader) -> None:
+        """Put the service's output on the console, each line under its name.
+
+        A busy service writes a line per request; the lines that gathered since the last pass go
+        out together, one write for all, and the pump then waits `PUMP_PAUSE` for more.
+        """
         prefix = f"{name:>{self._width}} | "
+        unfinished = b""
         while True:
-            try:
-                line = await stream.readline()
-            except ValueError:
-                # A line longer than the buffer: print what there is rather than fail.
-                line = await stream.read(1 << 16)
-            if not line:
-                return
-            self.console(prefix + line.decode(errors="replace").rstrip("\r\n"))
+            chunk = await stream.read(PUMP_CHUNK)
+            if not chunk:
+                break
+            *lines, unfinished = (unfinished + chunk).split(b"\n")
+            if len(unfinished) >= PUMP_CHUNK:
+                # A line longer than a chunk: print what there is rather than hold it.
+                lines.append(unfinished)
+                unfinished = b""
+            if lines:
+                self.console("\n".join(prefix + _text(line) for line in lines))
+            await asyncio.sleep(PUMP_PAUSE)
+        if unfinished:
+            self.console(prefix + _text(unfinished))
 
     async def _announce_ready(self, spec: ServiceSpec, process: asyncio.subprocess.Process) -> None:
         loop = asyncio.get_running_loop()
