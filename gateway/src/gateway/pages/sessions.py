@@ -57,7 +57,7 @@ class TrackingSessions:
         if reference is None:
             return None
         text = reference.decode() if isinstance(reference, bytes) else str(reference)
-        return complainant_of_case(text)
+        return Principal.public().holding_receipt_for(text)
 
     async def end_token(self, token: str) -> None:
         key = self.key_of(token)
@@ -78,11 +78,6 @@ class TrackingSessions:
         if token:
             await self.end_token(token)
         delete_private_cookie(request, response, CASE_COOKIE)
-
-
-def complainant_of_case(reference: str) -> Principal:
-    """Who a case session stands for: the public holding the receipt of its case."""
-    return Principal.public().holding_receipt_for(reference)
 
 
 def tracking_sessions(request: Request) -> TrackingSessions:

@@ -35,7 +35,7 @@ from gateway.api.cases.reading import (
 )
 from gateway.edge.authentication import context_of
 from gateway.languages import LANGUAGES, preferred_language
-from gateway.pages.sessions import TrackingSessions, complainant_of_case
+from gateway.pages.sessions import TrackingSessions
 from gateway.tracking import CaseReads
 from gateway.tracking.cache import KeptAnswer
 from nowrongdoor.auth import Principal
@@ -88,7 +88,7 @@ class SessionComplainants:
             return None
         if held == read.reference:
             scope[_LOOKED] = Looked(read, kept)
-        return complainant_of_case(held)
+        return Principal.public().holding_receipt_for(held)
 
 
 class CachedCaseReads:
