@@ -364,6 +364,29 @@ async def test_a_chatty_service_s_lines_reach_the_console_whole_in_order_and_gat
     assert len(written) < 1000
 
 
+async def test_a_service_runs_in_its_own_process_group_within_the_supervisor_s_session(
+    tmp_path: Path,
+) -> None:
+    # Its own group keeps a terminal's Ctrl-C from reaching it before the supervisor stops it;
+    # the shared session keeps the scheduler weighing the platform's threads one by one, not
+    # each service as a whole (Linux gives each session an equal share under autogroup).
+    spec = fake_spec(tmp_path)
+    all_ready = asyncio.Event()
+    stop = asyncio.Event()
+    supervisor = Supervisor(
+        [spec], run_dir=tmp_path / "run", console=lambda _text: None, on_all_ready=all_ready.set
+    )
+    running = asyncio.create_task(supervisor.run(stop))
+    try:
+        await asyncio.wait_for(all_ready.wait(), timeout=60)
+        pid = read_pids(tmp_path / "run")["fake"]
+        assert os.getpgid(pid) == pid != os.getpgid(0)
+        assert os.getsid(pid) == os.getsid(0)
+    finally:
+        stop.set()
+        await asyncio.wait_for(running, timeout=30)
+
+
 async def test_a_service_that_ignores_sigterm_is_killed(tmp_path: Path) -> None:
     spec = fake_spec(tmp_path, NWD_FAKE_HANG_ON_STOP="1")
     lines: list[str] = []

@@ -327,8 +327,9 @@ class Supervisor:
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.STDOUT,
                 env=child_environ(self.environ, spec.env, spec.withheld),
-                # Its own session: Ctrl-C reaches only us, and we stop the services in order.
-                start_new_session=True,
+                # Its own process group: Ctrl-C reaches only us, and we stop the services in
+                # order. Not its own session, which the scheduler would weigh as a whole.
+                process_group=0,
                 limit=1 << 20,
             )
         except OSError as error:
