@@ -7,11 +7,11 @@ from collections.abc import Callable
 import pytest
 
 from nowrongdoor.embedded import free_port, port_is_free
-from nowrongdoor.plugins import ServiceDeclaration
+from nowrongdoor.plugins import BACKLOG_NICE, ServiceDeclaration
 
 
 def declaration(
-    name: str, package: str, settings: str, port: int, *, seals: bool = False
+    name: str, package: str, settings: str, port: int, *, seals: bool = False, backlog: bool = False
 ) -> ServiceDeclaration:
     return ServiceDeclaration(
         name=name,
@@ -21,15 +21,20 @@ def declaration(
         default_port=port,
         public=name == "gateway",
         key_rotation=f"{package}.cli:rotate_keys" if seals else None,
+        nice=BACKLOG_NICE if backlog else 0,
     )
 
 
 FIVE_SERVICES = (
     declaration("gateway", "gateway", "GatewaySettings", 8000),
     declaration("intake", "intake", "IntakeSettings", 8001, seals=True),
-    declaration("routing", "routing", "RoutingSettings", 8002),
-    declaration("case-tracking", "case_tracking", "CaseTrackingSettings", 8003, seals=True),
-    declaration("notifications", "notifications", "NotificationsSettings", 8004, seals=True),
+    declaration("routing", "routing", "RoutingSettings", 8002, backlog=True),
+    declaration(
+        "case-tracking", "case_tracking", "CaseTrackingSettings", 8003, seals=True, backlog=True
+    ),
+    declaration(
+        "notifications", "notifications", "NotificationsSettings", 8004, seals=True, backlog=True
+    ),
 )
 
 

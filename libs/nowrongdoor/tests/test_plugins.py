@@ -111,6 +111,8 @@ def test_an_entry_point_must_name_a_declaration_of_its_own_name(
         ("app_factory", "ledger.app", "not 'package.module:name'"),
         ("default_port", 70000, "not a TCP port"),
         ("migrations_package", None, "needs migrations"),
+        ("nice", 20, "not between 0 and 19"),
+        ("nice", -5, "not between 0 and 19"),
     ],
 )
 def test_a_malformed_declaration_is_refused_when_made(

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import os
 import signal
@@ -24,7 +25,7 @@ from nowrongdoor.planning import (
     service_environment,
     service_ports,
 )
-from nowrongdoor.plugins import ServiceDeclaration
+from nowrongdoor.plugins import BACKLOG_NICE, ServiceDeclaration
 from nowrongdoor.supervisor import (
     EMBEDDED_NATS_PORT,
     EMBEDDED_REDIS_PORT,
@@ -105,6 +106,20 @@ def test_the_host_port_moves_the_public_service(five_services: Services) -> None
     )
     assert config.ports["gateway"] == 9000
     assert config.ports["intake"] == 8001
+
+
+def test_the_backlog_s_services_run_nicer_than_the_doors(
+    tmp_path: Path, five_services: Services
+) -> None:
+    config = PlatformConfig.from_environ({}, data_dir=tmp_path, services=five_services)
+    niceness = {spec.name: spec.nice for spec in plan_platform(config).specs}
+    assert niceness == {
+        "gateway": 0,
+        "intake": 0,
+        "routing": BACKLOG_NICE,
+        "case-tracking": BACKLOG_NICE,
+        "notifications": BACKLOG_NICE,
+    }
 
 
 def test_without_a_public_service_there_is_no_host_port() -> None:
@@ -382,6 +397,32 @@ async def test_a_service_runs_in_its_own_process_group_within_the_supervisor_s_s
         pid = read_pids(tmp_path / "run")["fake"]
         assert os.getpgid(pid) == pid != os.getpgid(0)
         assert os.getsid(pid) == os.getsid(0)
+    finally:
+        stop.set()
+        await asyncio.wait_for(running, timeout=30)
+
+
+async def test_a_service_runs_at_the_niceness_its_spec_asks_and_others_at_the_supervisor_s(
+    tmp_path: Path,
+) -> None:
+    # The backlog's services yield the CPU to the doors; a door runs as the supervisor does.
+    backlog = dataclasses.replace(fake_spec(tmp_path), name="backlog", nice=7)
+    door = fake_spec(tmp_path)
+    all_ready = asyncio.Event()
+    stop = asyncio.Event()
+    supervisor = Supervisor(
+        [backlog, door],
+        run_dir=tmp_path / "run",
+        console=lambda _text: None,
+        on_all_ready=all_ready.set,
+    )
+    running = asyncio.create_task(supervisor.run(stop))
+    try:
+        await asyncio.wait_for(all_ready.wait(), timeout=60)
+        pids = read_pids(tmp_path / "run")
+        ours = os.getpriority(os.PRIO_PROCESS, 0)
+        assert os.getpriority(os.PRIO_PROCESS, pids["backlog"]) == min(ours + 7, 19)
+        assert os.getpriority(os.PRIO_PROCESS, pids["fake"]) == ours
     finally:
         stop.set()
         await asyncio.wait_for(running, timeout=30)

@@ -20,7 +20,8 @@ from nowrongdoor.plugins import ServiceDeclaration, discover_services, env_name
 class ServiceSpec:
     """A process to keep running: `uvicorn <app_factory>` on a port, with its environment.
 
-    `withheld` names inherited variables this process must not see (other services' database URLs).
+    `withheld` names inherited variables this process must not see (other services' database URLs);
+    `nice` is the CPU niceness it runs at.
     """
 
     name: str
@@ -28,6 +29,7 @@ class ServiceSpec:
     port: int
     env: Mapping[str, str] = field(default_factory=dict)
     withheld: frozenset[str] = frozenset()
+    nice: int = 0
 
     @property
     def url(self) -> str:
@@ -224,6 +226,7 @@ def plan_specs(
                 mail_catcher_url=mail_catcher_url,
             ),
             withheld=withheld,
+            nice=service.nice,
         )
         for service in config.services
     ]

@@ -29,6 +29,14 @@ from nowrongdoor.rotation import KeyRotation
 SERVICES_GROUP = "nowrongdoor.services"
 COMMANDS_GROUP = "nowrongdoor.commands"
 
+MAX_NICE = 19
+BACKLOG_NICE = 10
+"""The niceness of a service that mostly works through the event backlog (routing, case tracking,
+notifications). When the machine is full, the doors (the gateway, intake) then take the CPU
+first: a burst of complaints is accepted at the rate the receipt hash allows, and the backlog
+waits a little and is taken in larger batches, each far cheaper per event than one at a time.
+When the doors are idle the niceness changes nothing. docs/performance.md gives the figures."""
+
 _NAME = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
 _DOTTED = r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*"
 _OBJECT = re.compile(rf"{_DOTTED}:{_DOTTED}")
@@ -50,7 +58,8 @@ class ServiceDeclaration:
     `public` marks the door the outside world uses: `--host-port` moves it and the URL table lists
     it first, with its API docs. `notes` are extra (label, text) rows for that table.
     `key_rotation` names a `nowrongdoor.rotation.KeyRotation` for a service that seals data, which
-    `nowrongdoor keys rotate` runs.
+    `nowrongdoor keys rotate` runs. `nice` is the CPU niceness `up` starts the service at (0 to
+    19); `BACKLOG_NICE` is for a service that mostly works through the event backlog.
     """
 
     name: str
@@ -62,6 +71,7 @@ class ServiceDeclaration:
     public: bool = False
     notes: tuple[tuple[str, str], ...] = ()
     key_rotation: str | None = None
+    nice: int = 0
 
     def __post_init__(self) -> None:
         if not _NAME.fullmatch(self.name):
@@ -78,6 +88,8 @@ class ServiceDeclaration:
             )
         if not 0 < self.default_port < 65536:
             raise ValueError(f"{self.name}: default port {self.default_port} is not a TCP port")
+        if not 0 <= self.nice <= MAX_NICE:
+            raise ValueError(f"{self.name}: nice {self.nice} is not between 0 and {MAX_NICE}")
         if self.owns_database and not self.migrations_package:
             raise ValueError(f"{self.name}: a service that owns a database needs migrations")
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import os
 import signal
@@ -330,6 +331,8 @@ class Supervisor:
                 # Its own process group: Ctrl-C reaches only us, and we stop the services in
                 # order. Not its own session, which the scheduler would weigh as a whole.
                 process_group=0,
+                # In the child before it runs, so every thread it starts inherits the niceness.
+                preexec_fn=functools.partial(os.nice, spec.nice) if spec.nice else None,
                 limit=1 << 20,
             )
         except OSError as error:

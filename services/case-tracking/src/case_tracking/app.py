@@ -16,7 +16,7 @@ from case_tracking.service.statistics import StatisticsCache
 from case_tracking.settings import CaseTrackingSettings
 from nowrongdoor.arrivals import Arrivals
 from nowrongdoor.crypto import Sealer
-from nowrongdoor.plugins import ServiceDeclaration
+from nowrongdoor.plugins import BACKLOG_NICE, ServiceDeclaration
 from nowrongdoor.runtime import Runtime, service_app
 
 
@@ -73,5 +73,6 @@ SERVICE = ServiceDeclaration(
     settings_class="case_tracking.settings:CaseTrackingSettings",
     migrations_package="case_tracking.migrations",
     default_port=8003,
+    nice=BACKLOG_NICE,
     key_rotation="case_tracking.cli:rotate_keys",
 )

@@ -15,7 +15,7 @@ from notifications.service.dispatch import Channels, Dispatcher
 from notifications.service.gauges import delivery_gauges
 from notifications.settings import NotificationsSettings
 from nowrongdoor.crypto import Sealer
-from nowrongdoor.plugins import ServiceDeclaration
+from nowrongdoor.plugins import BACKLOG_NICE, ServiceDeclaration
 from nowrongdoor.runtime import Runtime, service_app
 
 Clock = Callable[[], datetime]
@@ -102,5 +102,6 @@ SERVICE = ServiceDeclaration(
     settings_class="notifications.settings:NotificationsSettings",
     migrations_package="notifications.migrations",
     default_port=8004,
+    nice=BACKLOG_NICE,
     key_rotation="notifications.cli:rotate_keys",
 )

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from fastapi import FastAPI
 
 from nowrongdoor.crypto import Sealer
-from nowrongdoor.plugins import ServiceDeclaration
+from nowrongdoor.plugins import BACKLOG_NICE, ServiceDeclaration
 from nowrongdoor.runtime import Runtime, service_app
 from routing import service
 from routing.api import router
@@ -70,5 +70,6 @@ SERVICE = ServiceDeclaration(
     settings_class="routing.settings:RoutingSettings",
     migrations_package="routing.migrations",
     default_port=8002,
+    nice=BACKLOG_NICE,
     notes=(("seed directory", "loaded by routing on start"),),
 )
