@@ -84,6 +84,25 @@ class Loads:
             for reference in (references or [case["reference"] for case in self.cases])
         ]
 
+    async def read_once(self, bench: Bench, references: Sequence[str], name: str) -> None:
+        """Each case in `references` read once by the institution, `bench.connections` at a time,
+        with a progress bar: what case tracking answers is then kept in the gateway's cache, as
+        it is for an institution that has read its cases before."""
+        task = bench.progress.add_task(name, total=len(references))
+        waiting = iter(references)
+        async with httpx.AsyncClient(
+            base_url=self.platform.gateway, headers=self._bearer(), timeout=60
+        ) as client:
+
+            async def reader() -> None:
+                for reference in waiting:
+                    answer = await client.get(f"/v1/cases/{reference}")
+                    answer.raise_for_status()
+                    bench.progress.advance(task)
+
+            await asyncio.gather(*(reader() for _ in range(bench.connections)))
+        bench.progress.remove_task(task)
+
     def pages(self) -> list[Request]:
         return [Request("GET", "/v1/cases?limit=20", self._bearer())]
 
