@@ -12,6 +12,8 @@ shows it); `--cases 20000` gives a quicker, smaller picture.
 
 Before each measure the platform settles: every consumer catches up, and notifications sends
 every email the filling owed the Médiateur's mailbox, a minute after the last (its merge window).
+Then each case the reads read is read once, most missing the gateway's cache; the rate of
+those reads is printed, not judged.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -87,8 +88,10 @@ class Loads:
     async def read_once(self, bench: Bench, references: Sequence[str], name: str) -> None:
         """Each case in `references` read once by the institution, `bench.connections` at a time,
         with a progress bar: what case tracking answers is then kept in the gateway's cache, as
-        it is for an institution that has read its cases before."""
+        it is for an institution that has read its cases before. Prints their rate: reads the
+        cache mostly did not hold, answered by case tracking."""
         task = bench.progress.add_task(name, total=len(references))
+        started = time.perf_counter()
         waiting = iter(references)
         async with httpx.AsyncClient(
             base_url=self.platform.gateway, headers=self._bearer(), timeout=60
@@ -101,7 +104,9 @@ class Loads:
                     bench.progress.advance(task)
 
             await asyncio.gather(*(reader() for _ in range(bench.connections)))
+        rate = len(references) / (time.perf_counter() - started)
         bench.progress.remove_task(task)
+        bench.progress.console.print(f"{name}: {rate:.0f} reads/s")
 
     def pages(self) -> list[Request]:
         return [Request("GET", "/v1/cases?limit=20", self._bearer())]
