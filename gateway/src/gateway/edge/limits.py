@@ -294,15 +294,6 @@ class SubmissionLimits(_Limited):
                 await _refund_quietly(limiter, admission.submission_key, admission.submission_rate)
 
 
-def _declared_length(scope: Scope) -> str:
-    """The request's `Content-Length`, as sent; empty when it sends none, as a read does (a
-    plain scan: `Headers.get` raises and catches a `KeyError` for every request without one)."""
-    for name, value in scope["headers"]:
-        if name == b"content-length":
-            return str(value.decode("latin-1"))
-    return ""
-
-
 async def _refund_quietly(limiter: RateLimiter, key: str, rate: Rate) -> None:
     try:
         await limiter.refund(key, rate)
@@ -313,6 +304,15 @@ async def _refund_quietly(limiter: RateLimiter, key: str, rate: Rate) -> None:
 class RequestTooLarge(HTTPException):
     def __init__(self, max_bytes: int) -> None:
         super().__init__(413, f"The request body is larger than the {max_bytes} bytes accepted.")
+
+
+def _declared_length(scope: Scope) -> str:
+    """The request's `Content-Length`, as sent; empty when it sends none, as a read does (a
+    plain scan: `Headers.get` raises and catches a `KeyError` for every request without one)."""
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            return str(value.decode("latin-1"))
+    return ""
 
 
 class BodySizeLimit:
