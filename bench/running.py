@@ -30,6 +30,8 @@ SERVICES = ("gateway", "intake", "routing", "case_tracking", "notifications")
 class Platform:
     gateway: str
     nats_url: str
+    intake: str
+    routing: str
     case_tracking: str
     notifications: str
     """Services' own addresses, for their `/metrics`."""
@@ -38,6 +40,11 @@ class Platform:
     data_dir: Path
     env: dict[str, str]
     log: Path
+
+    @property
+    def publishers(self) -> tuple[str, ...]:
+        """The services that publish events through an outbox."""
+        return (self.intake, self.routing, self.case_tracking, self.notifications)
 
     def create_client(self, institution: str, *scopes: str) -> tuple[str, str]:
         """An institution's API client, made with the operator's command; its id and secret."""
@@ -134,6 +141,8 @@ def _up(data_dir: Path, env: dict[str, str]) -> Iterator[Platform]:
         yield Platform(
             gateway=_address(table, "gateway"),
             nats_url=_address(table, "NATS"),
+            intake=_address(table, "intake"),
+            routing=_address(table, "routing"),
             case_tracking=_address(table, "case-tracking"),
             notifications=_address(table, "notifications"),
             pid=process.pid,

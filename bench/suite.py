@@ -22,6 +22,10 @@ from bench.running import Platform
 
 SETTLE_SECONDS = 600.0
 """The longest a benchmark waits for the services to handle what the one before left waiting."""
+QUIET_LOOKS = 2
+"""Looks in a row, half a second apart, that must find nothing left to do before the platform
+counts as at rest: work passes from one service to the next (a notice sent, then the event
+saying so in an outbox, then on the stream), and one look can fall between two of them."""
 
 
 def chosen_driver(console: Console) -> Driver:
@@ -95,22 +99,29 @@ class Bench:
 
     async def settle(self, *, notices: bool = True) -> None:
         """Wait until the services have handled every event the benchmarks before left waiting,
-        and notifications has sent every notice they owed (each waits out its merge window
-        first), so that the next one measures the platform at rest rather than catching up:
-        `pipeline` leaves thousands of events behind its openings, and notices a minute on.
-        Without `notices`, only the events: notices waiting out their window take no CPU."""
+        published every event they wrote, and notifications has sent every notice they owed
+        (each waits out its merge window first), so that the next one measures the platform at
+        rest rather than catching up: `pipeline` leaves thousands of events behind its openings,
+        and notices a minute on. Without `notices`, only the events: notices waiting out their
+        window take no CPU."""
         connection = await nats.connect(self.platform.nats_url)
         task = self.progress.add_task("settling", total=None)
         deadline = time.monotonic() + SETTLE_SECONDS
+        quiet = 0
         try:
-            while waiting := await self._still_to_do(connection, notices=notices):
-                if time.monotonic() > deadline:
+            while True:
+                waiting = await self._still_to_do(connection, notices=notices)
+                quiet = 0 if waiting else quiet + 1
+                if quiet >= QUIET_LOOKS:
+                    return
+                if waiting and time.monotonic() > deadline:
                     self.progress.console.print(
                         f"[yellow]{waiting} still wait after {SETTLE_SECONDS:.0f} s; "
                         "measuring all the same[/]"
                     )
                     return
-                self.progress.update(task, description=f"settling: {waiting} waiting")
+                if waiting:
+                    self.progress.update(task, description=f"settling: {waiting} waiting")
                 await asyncio.sleep(0.5)
         finally:
             self.progress.remove_task(task)
@@ -121,6 +132,11 @@ class Bench:
         events = await events_waiting(connection)
         if events:
             return f"{events:,} events"
+        unpublished = sum(
+            [await gauge(service, OUTBOX_BACKLOG) for service in self.platform.publishers]
+        )
+        if unpublished:
+            return f"{unpublished:,} events not yet published"
         if not notices:
             return ""
         sends = await gauge(self.platform.notifications, DELIVERIES_WAITING)
@@ -142,6 +158,7 @@ async def events_waiting(connection: Client, *, streams_named: str = "") -> int:
 
 
 DELIVERIES_WAITING = "nwd_deliveries_waiting"
+OUTBOX_BACKLOG = "nwd_outbox_backlog_messages"
 
 
 async def gauge(service: str, name: str) -> int:
