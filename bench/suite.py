@@ -132,14 +132,17 @@ class Bench:
         events = await events_waiting(connection)
         if events:
             return f"{events:,} events"
-        unpublished = sum(
-            [await gauge(service, OUTBOX_BACKLOG) for service in self.platform.publishers]
-        )
+        # One scrape of each service for both: only notifications has notices waiting.
+        scraped = [
+            await gauges(service, OUTBOX_BACKLOG, DELIVERIES_WAITING)
+            for service in self.platform.publishers
+        ]
+        unpublished = sum(found[OUTBOX_BACKLOG] for found in scraped)
         if unpublished:
             return f"{unpublished:,} events not yet published"
         if not notices:
             return ""
-        sends = await gauge(self.platform.notifications, DELIVERIES_WAITING)
+        sends = sum(found[DELIVERIES_WAITING] for found in scraped)
         return f"{sends:,} notices" if sends else ""
 
 
@@ -163,12 +166,17 @@ OUTBOX_BACKLOG = "nwd_outbox_backlog_messages"
 
 async def gauge(service: str, name: str) -> int:
     """A gauge of `service`'s `/metrics`, summed over its labels."""
+    return (await gauges(service, name))[name]
+
+
+async def gauges(service: str, *names: str) -> dict[str, int]:
+    """Gauges of `service`'s `/metrics` from one scrape, each summed over its labels; 0 for
+    one the service does not have."""
     async with httpx.AsyncClient(timeout=30) as client:
         answer = await client.get(f"{service}/metrics")
     answer.raise_for_status()
-    return sum(
-        int(sample.value)
-        for family in text_string_to_metric_families(answer.text)
-        if family.name == name
-        for sample in family.samples
-    )
+    found = dict.fromkeys(names, 0)
+    for family in text_string_to_metric_families(answer.text):
+        if family.name in found:
+            found[family.name] += sum(int(sample.value) for sample in family.samples)
+    return found
