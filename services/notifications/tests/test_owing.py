@@ -13,6 +13,7 @@ from sqlmodel import col
 
 from notifications.channels import Rendered
 from notifications.models import ComplainantContact, Delivery, InstitutionContact
+from notifications.repository.deliveries import DeliveryRow, delivery_row
 from notifications.service import owing
 from notifications.service.dispatch import Channels
 from notifications.settings import NotificationsSettings
@@ -458,18 +459,16 @@ async def test_a_batch_reads_the_complainants_contacts_and_what_is_owed_once(
     assert told_by_mail(await owed(client, without)) == []
 
 
-def _owed(status: str, next_attempt_at: datetime | None) -> Delivery:
-    return Delivery.model_validate(
-        {
-            "id": f"d-{status}-{next_attempt_at}",
-            "cause_event_id": "e-1",
-            "reference": REF,
-            "recipient": "complainant",
-            "channel": "email",
-            "status": status,
-            "next_attempt_at": next_attempt_at,
-            "created_at": NOW,
-        }
+def _owed(status: str, next_attempt_at: datetime | None) -> DeliveryRow:
+    return delivery_row(
+        id=f"d-{status}-{next_attempt_at}",
+        cause_event_id="e-1",
+        reference=REF,
+        recipient="complainant",
+        channel="email",
+        status=status,
+        next_attempt_at=next_attempt_at,
+        created_at=NOW,
     )
 
 

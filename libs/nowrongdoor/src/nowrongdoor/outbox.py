@@ -16,7 +16,6 @@ from typing import Any
 import sqlalchemy as sa
 from nats.js import api
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 from sqlmodel import Field, SQLModel, col, select
 
 from nowrongdoor.bus import Bus
@@ -25,7 +24,7 @@ from nowrongdoor.db import (
     SessionMaker,
     UTCDateTime,
     in_list,
-    kept_for_transaction,
+    insert_at_commit,
     unit_of_work,
 )
 from nowrongdoor.envelope import Envelope
@@ -51,9 +50,6 @@ class OutboxMessage(SQLModel, table=True):
 
 _TABLE: sa.Table = OutboxMessage.__table__  # type: ignore[attr-defined]
 
-_PENDING = "nowrongdoor.outbox-pending"
-"""Where a transaction keeps the outbox rows it will insert as it commits."""
-
 
 def add_event(session: AsyncSession, event: Event, *, source: str, subject: str) -> Envelope:
     """Write `event` to the outbox inside the caller's transaction.
@@ -61,7 +57,9 @@ def add_event(session: AsyncSession, event: Event, *, source: str, subject: str)
     The transaction's events are inserted together, in one statement, as it commits; one that
     rolls back writes none of them."""
     envelope = Envelope.wrap(event, source=source, subject=subject)
-    kept_for_transaction(session).setdefault(_PENDING, []).append(
+    insert_at_commit(
+        session,
+        _TABLE,
         {
             "id": envelope.id,
             "subject": event.subject,
@@ -73,17 +71,9 @@ def add_event(session: AsyncSession, event: Event, *, source: str, subject: str)
             "tracestate": envelope.tracestate,
             "created_at": envelope.time,
             "published_at": None,
-        }
+        },
     )
     return envelope
-
-
-@sa.event.listens_for(Session, "before_commit")
-def _write_pending(session: Session) -> None:
-    """Insert the events the committing transaction added, without building a model of each."""
-    pending = kept_for_transaction(session).pop(_PENDING, None)
-    if pending:
-        session.execute(sa.insert(_TABLE), pending)
 
 
 async def sample_backlog(sessions: SessionMaker) -> None:

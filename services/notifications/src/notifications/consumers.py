@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import event as orm_event
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notifications.models import Delivery
+from notifications.repository.deliveries import DeliveryRow
 from notifications.service import contacts, owing
 from notifications.settings import NotificationsSettings
 from nowrongdoor.contracts.events import (
@@ -53,7 +53,7 @@ def subscriptions(
     window = timedelta(seconds=settings.merge_window_seconds)
     transport = settings.transport_keys()
 
-    def wake_after_commit(session: AsyncSession, owed: list[Delivery], now: datetime) -> None:
+    def wake_after_commit(session: AsyncSession, owed: list[DeliveryRow], now: datetime) -> None:
         if owing.any_due(owed, now):
             orm_event.listen(session.sync_session, "after_commit", lambda _: wake(), once=True)
 

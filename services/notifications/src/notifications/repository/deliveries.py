@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import CursorResult
@@ -18,8 +19,34 @@ SENDING = "sending"
 FAILED = "failed"
 
 
-def add_deliveries(session: AsyncSession, deliveries: Iterable[Delivery]) -> None:
-    session.add_all(deliveries)
+DeliveryRow = dict[str, Any]
+"""A row of `deliveries` as the owing use cases write it: every column, by name."""
+
+_TABLE: sa.Table = Delivery.__table__  # type: ignore[attr-defined]
+_DEFAULTS: dict[str, Any] = {
+    name: field.default
+    for name, field in Delivery.model_fields.items()
+    if field.default_factory is None and not field.is_required()
+}
+_DEFAULT_FACTORIES: dict[str, Callable[[], Any]] = {
+    name: field.default_factory  # type: ignore[misc]
+    for name, field in Delivery.model_fields.items()
+    if field.default_factory is not None
+}
+
+
+def delivery_row(**fields: Any) -> DeliveryRow:
+    """A new delivery as a row: `fields`, and the default `Delivery` gives each column they do
+    not name."""
+    made = {name: factory() for name, factory in _DEFAULT_FACTORIES.items() if name not in fields}
+    return {**_DEFAULTS, **made, **fields}
+
+
+def add_deliveries(session: AsyncSession, rows: Iterable[DeliveryRow]) -> None:
+    """Write what is owed as the transaction commits, all its rows in one statement; until then
+    `owed_already` still finds them."""
+    for row in rows:
+        db.insert_at_commit(session, _TABLE, row)
 
 
 async def deliveries_for(session: AsyncSession, reference: str) -> list[Delivery]:
@@ -41,7 +68,13 @@ async def owed_already(session: AsyncSession, cause_event_id: str) -> set[tuple[
             col(Delivery.cause_event_id) == cause_event_id
         )
     )
-    return {(recipient, channel) for recipient, channel in rows.all()}
+    owed = {(recipient, channel) for recipient, channel in rows.all()}
+    owed.update(
+        (row["recipient"], row["channel"])
+        for row in db.rows_at_commit(session, _TABLE)
+        if row["cause_event_id"] == cause_event_id
+    )
+    return owed
 
 
 async def owed_already_by_event(

@@ -30,9 +30,10 @@ from notifications.domain.planning import (
     WEBHOOK,
     Owed,
 )
-from notifications.models import ComplainantContact, Delivery, InstitutionContact, WebhookEndpoint
+from notifications.models import ComplainantContact, InstitutionContact, WebhookEndpoint
 from notifications.repository import deliveries as repository
 from notifications.repository import webhooks as webhook_repository
+from notifications.repository.deliveries import DeliveryRow
 from nowrongdoor import db, inbox
 from nowrongdoor.contracts.events import Event
 
@@ -51,7 +52,7 @@ async def owe(
     now: datetime,
     merge_window: timedelta,
     read_for_batch: bool = False,
-) -> list[Delivery]:
+) -> list[DeliveryRow]:
     """Record every delivery `event` calls for, and return them.
 
     The complainant is owed email and SMS only for the addresses they left when the event is
@@ -71,7 +72,7 @@ async def owe(
             contact = await _complainant_contact(session, reference, read_for_batch)
         # Read once for the whole event: each recipient below adds what it is owed.
         already = await _owed_already(session, event_id, read_for_batch)
-        deliveries: list[Delivery] = []
+        deliveries: list[DeliveryRow] = []
         for one in owed:
             if one.audience == "complainant":
                 deliveries += await _owe_complainant(
@@ -103,13 +104,13 @@ async def owe(
         return deliveries
 
 
-def any_due(deliveries: Iterable[Delivery], now: datetime) -> bool:
+def any_due(deliveries: Iterable[DeliveryRow], now: datetime) -> bool:
     """Whether any of `deliveries` waits to be sent and may go now: what waits for the merge
     window is not, and what shows on the inbox or the tracking page is delivered already."""
     return any(
-        delivery.status == PENDING
-        and delivery.next_attempt_at is not None
-        and delivery.next_attempt_at <= now
+        delivery["status"] == PENDING
+        and delivery["next_attempt_at"] is not None
+        and delivery["next_attempt_at"] <= now
         for delivery in deliveries
     )
 
@@ -128,7 +129,7 @@ async def owe_institution(
     merge_window: timedelta = timedelta(0),
     webhooks_only: bool = False,
     already: set[tuple[str, str]] | None = None,
-) -> list[Delivery]:
+) -> list[DeliveryRow]:
     """Tell one institution `kind`: its inbox at once, its mailboxes and phones wanting that
     kind after the merge window, and (for an event type) each webhook endpoint following it.
 
@@ -139,7 +140,7 @@ async def owe_institution(
 
     if already is None:
         already = await repository.owed_already(session, cause_event_id)
-    deliveries: list[Delivery] = []
+    deliveries: list[DeliveryRow] = []
 
     def owe_one(recipient: str, channel: str, **fields: Any) -> None:
         if (recipient, channel) in already:
@@ -207,7 +208,7 @@ async def _owe_complainant(
     language: str | None,
     now: datetime,
     merge_window: timedelta,
-) -> list[Delivery]:
+) -> list[DeliveryRow]:
     channels = planning.complainant_channels(
         one.kind,
         email=bool(contact and contact.email_sealed),
@@ -300,8 +301,8 @@ def _delivery(
     kind: str,
     now: datetime,
     **fields: Any,
-) -> Delivery:
-    return Delivery(
+) -> DeliveryRow:
+    return repository.delivery_row(
         id=str(uuid.uuid4()),
         cause_event_id=cause_event_id,
         reference=reference,
