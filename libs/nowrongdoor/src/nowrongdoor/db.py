@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from pydantic import BaseModel
 from sqlalchemy import DateTime, Dialect, TypeDecorator, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext import asyncio as sa_asyncio
@@ -177,6 +179,31 @@ def insert_at_commit(session: AsyncSession | Session, table: sa.Table, row: dict
         _ROWS_AT_COMMIT, {}
     )
     pending.setdefault(table, []).append(row)
+
+
+def new_row(model: type[BaseModel], **fields: Any) -> dict[str, Any]:
+    """A new row of `model`'s table for `insert_at_commit`: `fields`, and the default `model`
+    gives each column they do not name."""
+    defaults, factories = _defaults_of(model)
+    made = {name: factory() for name, factory in factories.items() if name not in fields}
+    return {**defaults, **made, **fields}
+
+
+@functools.cache
+def _defaults_of(
+    model: type[BaseModel],
+) -> tuple[dict[str, Any], dict[str, Callable[[], Any]]]:
+    defaults = {
+        name: field.default
+        for name, field in model.model_fields.items()
+        if field.default_factory is None and not field.is_required()
+    }
+    factories = {
+        name: factory
+        for name, field in model.model_fields.items()
+        if (factory := field.default_factory) is not None
+    }
+    return defaults, factories  # type: ignore[return-value]
 
 
 def rows_at_commit(session: AsyncSession | Session, table: sa.Table) -> list[dict[str, Any]]:

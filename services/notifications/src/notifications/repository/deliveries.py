@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -23,23 +23,12 @@ DeliveryRow = dict[str, Any]
 """A row of `deliveries` as the owing use cases write it: every column, by name."""
 
 _TABLE: sa.Table = Delivery.__table__  # type: ignore[attr-defined]
-_DEFAULTS: dict[str, Any] = {
-    name: field.default
-    for name, field in Delivery.model_fields.items()
-    if field.default_factory is None and not field.is_required()
-}
-_DEFAULT_FACTORIES: dict[str, Callable[[], Any]] = {
-    name: field.default_factory  # type: ignore[misc]
-    for name, field in Delivery.model_fields.items()
-    if field.default_factory is not None
-}
 
 
 def delivery_row(**fields: Any) -> DeliveryRow:
     """A new delivery as a row: `fields`, and the default `Delivery` gives each column they do
     not name."""
-    made = {name: factory() for name, factory in _DEFAULT_FACTORIES.items() if name not in fields}
-    return {**_DEFAULTS, **made, **fields}
+    return db.new_row(Delivery, **fields)
 
 
 def add_deliveries(session: AsyncSession, rows: Iterable[DeliveryRow]) -> None:

@@ -15,9 +15,12 @@ import logging
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from nowrongdoor import db
 from nowrongdoor.auth import Principal
 from nowrongdoor.contracts.events import (
     CaseTransferred,
@@ -47,6 +50,7 @@ from routing.service.directory import NotPermitted, RegistryStore
 from routing.service.transactions import database_answering
 
 log = logging.getLogger(__name__)
+_DECISIONS: sa.Table = RoutingDecision.__table__  # type: ignore[attr-defined]
 
 SOURCE = "/services/routing"
 ENGINE = "engine"
@@ -82,35 +86,38 @@ class InvalidChoice(ValueError):
 
 async def route_complaint(
     session: AsyncSession, store: RegistryStore, received: ComplaintReceived, *, revision: int = 1
-) -> RoutingDecision:
-    """Decide a received complaint and announce it, in the caller's transaction."""
+) -> None:
+    """Decide a received complaint and announce it, in the caller's transaction.
+
+    The decision is written as the transaction commits, with the batch's others in one
+    statement (`db.insert_at_commit`): nothing in the transaction reads it back."""
     # Read in the decision's own transaction, so the version it records is the one used.
     registry = await store.for_transaction(session)
     decision = decide(received.facts, registry)
     record = _engine_record(received, decision, revision)
-    session.add(record)
+    db.insert_at_commit(session, _DECISIONS, record)
     competent = await reliance.marked(
-        session, registry, received.facts, decision.competent, record.decided_at.date()
+        session, registry, received.facts, decision.competent, record["decided_at"].date()
     )
     add_event(
         session,
         _announcement(
             decision,
             received,
-            record,
             registry,
             competent,
+            decision_id=record["id"],
+            decided_at=record["decided_at"],
             received_by=_participating(received.facts.received_by, registry),
         ),
         source=SOURCE,
         subject=received.reference,
     )
-    return record
 
 
 async def reroute_complaint(
     session: AsyncSession, store: RegistryStore, resubmitted: ComplaintResubmitted
-) -> RoutingDecision:
+) -> None:
     """Decide again, as a new revision, once the complainant has met a missing prerequisite."""
     latest = await repository.latest_revision(session, resubmitted.reference)
     again = ComplaintReceived(
@@ -118,7 +125,7 @@ async def reroute_complaint(
         received_at=resubmitted.received_at,
         facts=resubmitted.facts,
     )
-    return await route_complaint(session, store, again, revision=(latest or 0) + 1)
+    await route_complaint(session, store, again, revision=(latest or 0) + 1)
 
 
 async def learn_transfer(
@@ -169,7 +176,9 @@ async def learn_transfer(
         received_at=(latest.received_at or latest.decided_at) if latest else transferred.at,
         facts=facts,
     )
-    record = _engine_record(again, decision, (latest.revision if latest else 0) + 1)
+    record = RoutingDecision(
+        **_engine_record(again, decision, (latest.revision if latest else 0) + 1)
+    )
     session.add(record)
     # The door learned where the case went when it first opened; nothing is transferred from it.
     competent = await reliance.marked(
@@ -177,7 +186,15 @@ async def learn_transfer(
     )
     add_event(
         session,
-        _announcement(decision, again, record, registry, competent, received_by=None),
+        _announcement(
+            decision,
+            again,
+            registry,
+            competent,
+            decision_id=record.id,
+            decided_at=record.decided_at,
+            received_by=None,
+        ),
         source=SOURCE,
         subject=transferred.reference,
     )
@@ -186,8 +203,10 @@ async def learn_transfer(
 
 def _engine_record(
     received: ComplaintReceived, decision: Decision, revision: int
-) -> RoutingDecision:
-    return RoutingDecision(
+) -> dict[str, Any]:
+    """The engine's decision as a row of `routing_decisions`."""
+    return db.new_row(
+        RoutingDecision,
         id=str(uuid.uuid4()),
         reference=received.reference,
         revision=revision,
@@ -409,10 +428,11 @@ def _participating(institution_id: str | None, registry: Registry) -> str | None
 def _announcement(
     decision: Decision,
     received: ComplaintReceived,
-    record: RoutingDecision,
     registry: Registry,
     competent: list[CompetentInstitution],
     *,
+    decision_id: str,
+    decided_at: datetime,
     received_by: str | None,
 ) -> ComplaintRouted | ComplaintTriageRequired:
     facts = received.facts
@@ -421,7 +441,7 @@ def _announcement(
         assert desk is not None, "a triage decision always names its desk"
         return ComplaintTriageRequired(
             reference=received.reference,
-            decision_id=record.id,
+            decision_id=decision_id,
             registry_version=decision.registry_version,
             triage_institution_id=desk,
             triage_institution_name=registry.institution_name(desk, facts.language),
@@ -429,12 +449,12 @@ def _announcement(
             candidates=list(decision.candidates),
             language=facts.language,
             received_at=received.received_at,
-            decided_at=record.decided_at,
+            decided_at=decided_at,
             explanation=decision.explain(facts.language),
         )
     return ComplaintRouted(
         reference=received.reference,
-        decision_id=record.id,
+        decision_id=decision_id,
         registry_version=decision.registry_version,
         outcome=decision.outcome,
         competent=competent,
@@ -447,7 +467,7 @@ def _announcement(
         advice=decision.advice,
         language=facts.language,
         received_at=received.received_at,
-        decided_at=record.decided_at,
+        decided_at=decided_at,
         explanation=decision.explain(facts.language),
         relayed_by=facts.relayed_by,
         territory_path=list(registry.territory_path(facts.respondent_territory)),
