@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from nowrongdoor import db, migrations
 from nowrongdoor.auth import Principal
+from nowrongdoor.contracts.events import ComplaintReceived, ComplaintResubmitted
 from nowrongdoor.testing.apps import internal_headers, running
 from routing import repository
 from routing.app import create_app
@@ -25,6 +26,8 @@ from routing.service import (
     RegistryStore,
     change_mandate,
     load_directory,
+    reroute_complaint,
+    route_complaint,
 )
 from routing.service.transactions import ATTEMPTS
 from routing.settings import RoutingSettings
@@ -277,3 +280,31 @@ async def test_an_outage_is_not_taken_for_a_race(
 
     assert attempts == [1]
     assert await versions_in(database_url) == [(1, SEED.version, "seed")]
+
+
+async def test_decisions_of_one_transaction_take_the_revisions_after_each_other(
+    directory: tuple[db.SessionMaker, RegistryStore],
+    received: Callable[..., ComplaintReceived],
+) -> None:
+    """A batch decides a complaint and then its resubmission twice: the decisions it writes at
+    its commit are counted already, so each resubmission is the next revision."""
+    sessions, store = directory
+    first = received(administration_contacted=False)
+    again = ComplaintResubmitted(
+        reference=first.reference,
+        received_at=first.received_at,
+        resubmitted_at=datetime.now(UTC),
+        facts=first.facts.model_copy(update={"administration_contacted": True}),
+    )
+    async with db.unit_of_work(sessions) as session:
+        await route_complaint(session, store, first)
+        await reroute_complaint(session, store, again)
+        await reroute_complaint(session, store, again)
+
+    async with sessions() as session:
+        history = await repository.decision_history(session, first.reference)
+    assert [(d.revision, d.outcome) for d in history] == [
+        (1, "prerequisite-missing"),
+        (2, "competent"),
+        (3, "competent"),
+    ]

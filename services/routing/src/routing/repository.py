@@ -17,6 +17,7 @@ from sqlalchemy import exc
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, func, select
 
+from nowrongdoor import db
 from routing.domain import Registry
 from routing.models import (
     Accreditation,
@@ -28,6 +29,9 @@ from routing.models import (
     RoutingDecision,
     TriageRuleProposal,
 )
+
+DECISIONS: sa.Table = RoutingDecision.__table__  # type: ignore[attr-defined]
+"""The table of decisions, for rows written as the transaction commits."""
 
 CURRENT = 1
 """The id of the one `registry_current` row."""
@@ -129,14 +133,21 @@ async def history(session: AsyncSession) -> list[VersionSummary]:
 
 
 async def latest_revision(session: AsyncSession, reference: str) -> int | None:
-    revision: int | None = (
+    """The highest revision decided on `reference`, counting the decisions the transaction
+    writes as it commits (`db.insert_at_commit`)."""
+    stored: int | None = (
         await session.scalars(
             select(func.max(RoutingDecision.revision)).where(
                 col(RoutingDecision.reference) == reference
             )
         )
     ).one()
-    return revision
+    waiting = [
+        row["revision"]
+        for row in db.rows_at_commit(session, DECISIONS)
+        if row["reference"] == reference
+    ]
+    return max([*waiting, *([] if stored is None else [stored])], default=None)
 
 
 async def current_decision(session: AsyncSession, reference: str) -> RoutingDecision | None:

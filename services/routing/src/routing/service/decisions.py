@@ -17,7 +17,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nowrongdoor import db
@@ -50,7 +49,6 @@ from routing.service.directory import NotPermitted, RegistryStore
 from routing.service.transactions import database_answering
 
 log = logging.getLogger(__name__)
-_DECISIONS: sa.Table = RoutingDecision.__table__  # type: ignore[attr-defined]
 
 SOURCE = "/services/routing"
 ENGINE = "engine"
@@ -90,12 +88,12 @@ async def route_complaint(
     """Decide a received complaint and announce it, in the caller's transaction.
 
     The decision is written as the transaction commits, with the batch's others in one
-    statement (`db.insert_at_commit`): nothing in the transaction reads it back."""
+    statement (`db.insert_at_commit`); `repository.latest_revision` counts it until then."""
     # Read in the decision's own transaction, so the version it records is the one used.
     registry = await store.for_transaction(session)
     decision = decide(received.facts, registry)
     record = _engine_record(received, decision, revision)
-    db.insert_at_commit(session, _DECISIONS, record)
+    db.insert_at_commit(session, repository.DECISIONS, record)
     competent = await reliance.marked(
         session, registry, received.facts, decision.competent, record["decided_at"].date()
     )
