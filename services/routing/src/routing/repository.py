@@ -142,12 +142,14 @@ async def latest_revision(session: AsyncSession, reference: str) -> int | None:
             )
         )
     ).one()
-    waiting = [
+    revisions = [
         row["revision"]
         for row in db.rows_at_commit(session, DECISIONS)
         if row["reference"] == reference
     ]
-    return max([*waiting, *([] if stored is None else [stored])], default=None)
+    if stored is not None:
+        revisions.append(stored)
+    return max(revisions, default=None)
 
 
 async def current_decision(session: AsyncSession, reference: str) -> RoutingDecision | None:
