@@ -130,6 +130,7 @@ def create_app(
         finally:
             if invalidation is not None:
                 await invalidation.stop()
+                await invalidation.cache.close()
             await redis.aclose()
             await engine.dispose()
 

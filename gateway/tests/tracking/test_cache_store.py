@@ -29,7 +29,9 @@ PAGE = KeptAnswer(body=b'{"items": [], "next_cursor": null}', etag="")
 @pytest.fixture
 async def cache(redis_url: str, redis_prefix: str) -> AsyncIterator[TrackingCache]:
     redis = Redis.from_url(redis_url)
-    yield TrackingCache(redis, prefix=redis_prefix, secret=b"s" * 32, cap_seconds=60)
+    cache = TrackingCache(redis, prefix=redis_prefix, secret=b"s" * 32, cap_seconds=60)
+    yield cache
+    await cache.close()
     await redis.aclose()
 
 

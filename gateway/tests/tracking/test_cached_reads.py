@@ -10,6 +10,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from redis.asyncio import Redis
+from redis.asyncio.connection import Connection
 
 from gateway.edge.authentication import bearer_token
 from gateway.pages.sessions import TrackingSessions
@@ -129,18 +130,18 @@ async def test_the_routes_own_checks_are_not_passed_by(
 
 
 class RedisCommands:
-    """Counts the commands the gateway sends Redis, by name."""
+    """Counts the commands the gateway sends Redis, by name, on any of its connections: the
+    client's pool and the tracking cache's own."""
 
-    def __init__(self, app: FastAPI) -> None:
-        redis: Redis = app.state.redis
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.sent: list[str] = []
-        execute: Callable[..., Awaitable[Any]] = redis.execute_command
+        send: Callable[..., Awaitable[None]] = Connection.send_command
 
-        async def counted(*args: Any, **options: Any) -> Any:
+        async def counted(connection: Connection, *args: Any, **options: Any) -> None:
             self.sent.append(str(args[0]).upper())
-            return await execute(*args, **options)
+            await send(connection, *args, **options)
 
-        redis.execute_command = counted  # type: ignore[method-assign]
+        monkeypatch.setattr(Connection, "send_command", counted)
 
     def during(self) -> list[str]:
         sent, self.sent = self.sent, []
@@ -148,7 +149,11 @@ class RedisCommands:
 
 
 async def test_a_complainant_s_cached_read_finds_the_session_and_the_answer_in_one_command(
-    app: FastAPI, client: httpx.AsyncClient, services: FakeServices, route_reads: RouteReads
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    services: FakeServices,
+    route_reads: RouteReads,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     reference, receipt = routed(services)
     complainant = await case_session(client, reference, receipt)
@@ -156,7 +161,7 @@ async def test_a_complainant_s_cached_read_finds_the_session_and_the_answer_in_o
     url = f"/v1/cases/{reference}"
     for reader in (complainant, institution):
         assert (await client.get(url, headers=reader)).status_code == 200
-    commands = RedisCommands(app)
+    commands = RedisCommands(monkeypatch)
     route_reads.count = 0
 
     by_complainant = await client.get(url, headers=complainant)

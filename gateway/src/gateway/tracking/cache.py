@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from redis.asyncio import Redis
 
+from gateway.tracking.looks import Looks
 from nowrongdoor.auth import Principal
 
 # What a look needs in one command: the reader's answer, its place's generation, the epoch.
@@ -99,6 +100,7 @@ class TrackingCache:
         self._look = redis.register_script(_LOOK)
         self._look_with_session = redis.register_script(_LOOK_WITH_SESSION)
         self._keep = redis.register_script(_KEEP)
+        self._looks = Looks(redis)
 
     def case(self, reference: str) -> Place:
         """Where the answers about one case are kept."""
@@ -114,8 +116,8 @@ class TrackingCache:
         )
 
     async def look(self, place: Place, reader: str) -> Lookup:
-        sealed, generation, epoch = await self._look(
-            keys=[place.answers, place.generation, self._epoch], args=[reader]
+        sealed, generation, epoch = await self._looks.run(
+            self._look, [place.answers, place.generation, self._epoch], [reader]
         )
         return self._lookup(place, reader, sealed, generation, epoch)
 
@@ -125,9 +127,10 @@ class TrackingCache:
         """The reference a case session holds, its idle time started again (`session` is its
         key in Redis); and, when that is `reference`, the look at the case's place for `reader`."""
         place = self.case(reference)
-        found = await self._look_with_session(
-            keys=[session, place.answers, place.generation, self._epoch],
-            args=[idle_seconds, reference, reader],
+        found = await self._looks.run(
+            self._look_with_session,
+            [session, place.answers, place.generation, self._epoch],
+            [idle_seconds, reference, reader],
         )
         held = _text(found[0]) if found else ""
         if held != reference:
@@ -165,6 +168,10 @@ class TrackingCache:
             pipeline.delete(place.answers)
         pipeline.incr(self._lists)
         await pipeline.execute()
+
+    async def close(self) -> None:
+        """Close the connections the looks opened; the client's own are its to close."""
+        await self._looks.close()
 
     async def forget_all(self) -> None:
         """Refuse every answer kept or being read: nothing may have heard what changed."""
