@@ -220,7 +220,11 @@ def test_where_nothing_is_exported_a_request_s_logs_and_calls_share_its_trace_id
 
     assert (seen["trace"] == CALLER_TRACE) is continued
     assert seen["trace"] != "0" * 32
-    assert seen["onward"].split("-")[1] == seen["trace"]
+    _version, trace_id, span_id, flags = seen["onward"].split("-")
+    assert trace_id == seen["trace"]
+    # The request's own span, below the caller's; nothing recorded, so nothing sampled onward.
+    assert span_id not in ("cd" * 8, "0" * 16)
+    assert flags == "00"
     assert logged["trace_id"] == seen["trace"]
 
 

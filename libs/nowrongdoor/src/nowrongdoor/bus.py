@@ -38,6 +38,7 @@ from nowrongdoor.metrics import (
     JETSTREAM_STORAGE_LIMIT,
     JETSTREAM_STORAGE_USED,
 )
+from nowrongdoor.telemetry import current_span
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer("nowrongdoor.bus")
@@ -169,11 +170,12 @@ class Bus:
         the producer span's own context, so each consumer's span hangs below it.
         """
         destination = self.subject_for(event_subject)
-        with tracer.start_as_current_span(
+        with current_span(
+            tracer,
             f"send {event_subject}",
             context=envelope.trace_context(),
             kind=trace.SpanKind.PRODUCER,
-            attributes={
+            attributes=lambda: {
                 **_messaging_attributes(destination, "send"),
                 "messaging.operation.name": "publish",
                 "messaging.message.id": envelope.id,
@@ -361,11 +363,12 @@ class Bus:
         producer_span = trace.get_current_span(producer).get_span_context()
         token = otel_context.attach(producer)
         try:
-            with tracer.start_as_current_span(
+            with current_span(
+                tracer,
                 f"process {self.local_subject(message.subject)}",
                 kind=trace.SpanKind.CONSUMER,
-                links=[trace.Link(producer_span)] if producer_span.is_valid else [],
-                attributes={
+                links=lambda: [trace.Link(producer_span)] if producer_span.is_valid else [],
+                attributes=lambda: {
                     **_messaging_attributes(message.subject, "process"),
                     "messaging.operation.name": "process",
                     "messaging.message.id": envelope.id,
