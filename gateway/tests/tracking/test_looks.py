@@ -4,13 +4,15 @@ the client, whatever Redis forgot or broke meanwhile."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import pytest
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from gateway.tracking.looks import Looks
+from nowrongdoor import telemetry
 
 ECHO = "return {KEYS[1], ARGV[1], redis.call('GET', KEYS[1])}"
 
@@ -30,6 +32,27 @@ async def test_a_look_gives_the_script_s_reply(redis: Redis, redis_prefix: str) 
     reply = await looks.run(redis.register_script(ECHO), [key], ["asked"])
 
     assert reply == [key.encode(), b"asked", b"kept"]
+    await looks.close()
+
+
+async def test_where_spans_are_exported_looks_go_through_the_traced_client(
+    redis: Redis, redis_prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(telemetry, "_exporting", True)
+    sent: list[str] = []
+    execute: Callable[..., Awaitable[Any]] = redis.execute_command
+
+    async def traced(*args: Any, **options: Any) -> Any:
+        sent.append(str(args[0]))
+        return await execute(*args, **options)
+
+    monkeypatch.setattr(redis, "execute_command", traced)
+    looks = Looks(redis)
+
+    reply = await looks.run(redis.register_script(ECHO), [f"{redis_prefix}look"], ["asked"])
+
+    assert reply[1] == b"asked"
+    assert "EVALSHA" in sent
     await looks.close()
 
 

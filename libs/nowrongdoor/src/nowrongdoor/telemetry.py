@@ -252,6 +252,12 @@ def configure_tracing(
     SQLAlchemyInstrumentor().instrument(skip_dep_check=True)
 
 
+def spans_exported() -> bool:
+    """Whether this process exports its spans, and so traces its database, Redis and HTTP
+    calls."""
+    return _exporting
+
+
 def trace_calls_through(client: httpx.AsyncClient) -> None:
     """Client spans for `client`'s calls, where spans are exported, whatever its transport.
 
