@@ -3,12 +3,14 @@
 A cached case read is one Lua script in Redis, and through the client's pool the script's call
 cost the gateway more than the script did in Redis: each command takes a connection under a
 lock, checks it has nothing left to read, goes through the retry and the client's
-observability hooks, and gives it back under the lock again. A look needs none of it: it only
-reads, so one that fails is a cache that cannot be read, which the reader meets by asking case
-tracking instead. `Looks` keeps the connections it opened in a plain list, runs a script on one
-and puts it back; a connection that failed, or whose reply was not read to the end, is closed
-and never reused. Beyond `most` looks at a time it runs them through the client's pool, and
-where spans are exported it runs every look there, where the Redis instrumentation shows each.
+observability hooks, and gives it back under the lock again. A look needs none of it: it
+reads, and at most starts a case session's idle time again, so one that fails is a cache that
+cannot be read: the reader looks the session up alone and asks case tracking instead.
+
+`Looks` keeps the connections it opened in a plain list, runs a script on one and puts it
+back; a connection that failed, or whose reply was not read to the end, is closed and never
+reused. Beyond `most` looks at a time it runs them through the client's pool, and where spans
+are exported it runs every look there, where the Redis instrumentation shows each.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ MOST_CONNECTIONS = 32
 
 
 class Looks:
-    """Read-only scripts run on connections kept apart from the client's pool."""
+    """The cache's look scripts, run on connections kept apart from the client's pool."""
 
     def __init__(self, redis: Redis, *, most: int = MOST_CONNECTIONS) -> None:
         self.redis = redis
