@@ -20,7 +20,7 @@ from gateway.edge.idempotency import IdempotentRequests
 from gateway.edge.limits import Limits
 from gateway.open311.door import Open311Door
 from gateway.pages.errors import PageErrors
-from nowrongdoor.telemetry import RequestTelemetry
+from nowrongdoor.access import RequestTelemetry
 
 
 def install(app: FastAPI, limits: Limits) -> None:

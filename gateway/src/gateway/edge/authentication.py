@@ -29,6 +29,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway import api_clients
 from gateway.settings import GatewaySettings
+from nowrongdoor.access import ROUTE_TEMPLATE
 from nowrongdoor.auth import (
     API_AUDIENCE,
     SCOPES,
@@ -41,7 +42,6 @@ from nowrongdoor.auth import (
 )
 from nowrongdoor.db import SessionMaker
 from nowrongdoor.problems import ProblemError, problem_response
-from nowrongdoor.telemetry import ROUTE_TEMPLATE
 
 TOKEN_URL = "/v1/oauth/token"  # noqa: S105
 CASE_SESSION_PREFIX: Final = "nwdt_"

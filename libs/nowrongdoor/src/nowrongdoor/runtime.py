@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from nowrongdoor import db, schema
+from nowrongdoor.access import RequestTelemetry
 from nowrongdoor.bus import Bus, ConsumerSpec, durable_name
 from nowrongdoor.health import Check, health_router
 from nowrongdoor.inbox import TransactionalHandler, exactly_once
@@ -27,7 +28,6 @@ from nowrongdoor.problems import install_problem_handlers
 from nowrongdoor.settings import DatabaseSettings
 from nowrongdoor.telemetry import (
     FASTAPI_TELEMETRY,
-    RequestTelemetry,
     configure_logging,
     configure_tracing,
     instrument_app,

@@ -1,18 +1,16 @@
 """JSON logs that carry the trace id, traces that follow a complaint across HTTP and NATS.
 
 Neither ever holds a network address, a user agent or personal data: the request middleware
-records the method, the route template and the status, nothing about who asked, and the
-exporter lets only a short list of span attributes leave the process.
+(`nowrongdoor.access`) records the method, the route template and the status, nothing about
+who asked, and the exporter lets only a short list of span attributes leave the process.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import logging
 import os
 import sys
-import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
@@ -36,22 +34,18 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, Spa
 from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 from opentelemetry.trace import Status
 from opentelemetry.util.types import Attributes
-from prometheus_client import Counter, Histogram
 from pythonjsonlogger.orjson import OrjsonFormatter
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from nowrongdoor.metrics import HTTP_DURATION, HTTP_REQUESTS
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 if TYPE_CHECKING:
     import httpx
 
 log = logging.getLogger(__name__)
-access_log = logging.getLogger("nowrongdoor.access")
 _server_tracer = trace.get_tracer("nowrongdoor.http")
 
 # What every service's FastAPI app is given as `telemetry`: FastAPI's own spans, metrics and
 # logs stay off. The server spans are `instrument_app`'s, the request metrics and the access
-# log `RequestTelemetry`'s; FastAPI's would add a second span and a span per operation to
+# log `access.RequestTelemetry`'s; FastAPI's would add a second span and a span per operation to
 # every request, exported or not.
 FASTAPI_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
@@ -438,70 +432,3 @@ def _exporter_from_environment() -> SpanExporter | None:
 
 def _env_flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() == "true"
-
-
-class RequestTelemetry:
-    """ASGI middleware: one access-log line and the request metrics, with no client data.
-
-    The server span comes from the FastAPI instrumentation, outside this middleware, so the
-    log line carries its trace id.
-    """
-
-    def __init__(
-        self, app: ASGIApp, quiet_paths: tuple[str, ...] = ("/healthz", "/readyz", "/metrics")
-    ):
-        self.app = app
-        self.quiet_paths = quiet_paths
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        method = scope["method"] if scope["method"] in _METHODS else "OTHER"
-        status = {"code": 500}
-        started = time.perf_counter()
-
-        async def send_and_record(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                status["code"] = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_and_record)
-        finally:
-            if scope["path"] not in self.quiet_paths:
-                route = _route_template(scope)
-                elapsed = time.perf_counter() - started
-                requests, durations = _request_series(method, route, status["code"])
-                requests.inc()
-                durations.observe(elapsed)
-                access_log.info(
-                    "request",
-                    extra={
-                        "method": method,
-                        "route": route,
-                        "status": status["code"],
-                        "duration_ms": round(elapsed * 1000, 1),
-                    },
-                )
-
-
-_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
-
-
-@functools.cache
-def _request_series(method: str, route: str, status: int) -> tuple[Counter, Histogram]:
-    """The request metrics' series for one method, route and status, found once: labels come
-    from closed sets, and finding a series by its labels costs a request two thirds of what
-    counting it does."""
-    return HTTP_REQUESTS.labels(method, route, str(status)), HTTP_DURATION.labels(method, route)
-
-
-ROUTE_TEMPLATE = "nowrongdoor.route"
-"""Scope key where a middleware that matched the route early leaves its template."""
-
-
-def _route_template(scope: dict[str, Any] | Scope) -> str:
-    route = scope.get("route")
-    path = getattr(route, "path", None) or scope.get(ROUTE_TEMPLATE)
-    return str(path) if path else "unmatched"

@@ -38,9 +38,9 @@ from gateway.languages import LANGUAGES, preferred_language
 from gateway.pages.sessions import TrackingSessions
 from gateway.tracking import CaseReads
 from gateway.tracking.cache import KeptAnswer
+from nowrongdoor.access import ROUTE_TEMPLATE
 from nowrongdoor.auth import Principal
 from nowrongdoor.contracts.vocabulary import Language
-from nowrongdoor.telemetry import ROUTE_TEMPLATE
 
 READ_ROUTE: Final = "/v1/cases/{reference}"
 LIST_ROUTE: Final = "/v1/cases"
