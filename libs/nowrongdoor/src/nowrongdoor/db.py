@@ -183,7 +183,8 @@ def insert_at_commit(session: AsyncSession | Session, table: sa.Table, row: dict
 
 def new_row(model: type[BaseModel], **fields: Any) -> dict[str, Any]:
     """A new row of `model`'s table for `insert_at_commit`: `fields`, and the default `model`
-    gives each column they do not name."""
+    gives each column they do not name. A key the database numbers (an integer primary key)
+    is left out unless named, and the database numbers the row as it inserts it."""
     defaults, factories = _defaults_of(model)
     made = {name: factory() for name, factory in factories.items() if name not in fields}
     return {**defaults, **made, **fields}
@@ -193,10 +194,14 @@ def new_row(model: type[BaseModel], **fields: Any) -> dict[str, Any]:
 def _defaults_of(
     model: type[BaseModel],
 ) -> tuple[dict[str, Any], dict[str, Callable[[], Any]]]:
+    table: sa.Table | None = getattr(model, "__table__", None)
+    numbered = table.autoincrement_column if table is not None else None
     defaults = {
         name: field.default
         for name, field in model.model_fields.items()
-        if field.default_factory is None and not field.is_required()
+        if field.default_factory is None
+        and not field.is_required()
+        and (numbered is None or name != numbered.name)
     }
     factories = {
         name: factory
@@ -217,8 +222,20 @@ def rows_at_commit(session: AsyncSession | Session, table: sa.Table) -> list[dic
 @event.listens_for(Session, "before_commit")
 def _insert_rows_at_commit(session: Session) -> None:
     pending = kept_for_transaction(session).pop(_ROWS_AT_COMMIT, None)
-    for table, rows in (pending or {}).items():
+    if not pending:
+        return
+    # The rows may name one the unit of work still holds, such as the case they belong to; a
+    # statement on a table does not flush it first, as a query through a model does.
+    session.flush()
+    for table, rows in pending.items():
         session.execute(sa.insert(table), rows)
+
+
+async def write_now(session: AsyncSession) -> None:
+    """Write what the transaction keeps for its commit now: the unit of work's changes, then
+    the rows `insert_at_commit` holds, so the transaction's next reads find all of them."""
+    await session.flush()
+    await session.run_sync(_insert_rows_at_commit)
 
 
 _TOUCHED = "nowrongdoor.cases-touched"
@@ -230,12 +247,13 @@ async def flushed_at_commit(session: AsyncSession, case: Hashable) -> AsyncItera
 
     Events of a batch about different cases read nothing the others wrote, so their writes
     wait for the commit and go out in one unit of work, not one for every read of every event.
-    An event about a case that an earlier event of the same transaction touched flushes first,
-    so its reads find what that one wrote. The work itself must not read back its own writes.
+    An event about a case that an earlier event of the same transaction touched writes what
+    waits first (`write_now`), so its reads find what that one wrote, the rows kept for the
+    commit included. The work itself must not read back its own writes.
     """
     touched: set[Hashable] = kept_for_transaction(session).setdefault(_TOUCHED, set())
     if case in touched:
-        await session.flush()
+        await write_now(session)
     touched.add(case)
     with session.no_autoflush:
         yield

@@ -122,10 +122,13 @@ async def test_a_batch_handled_together_leaves_each_case_as_one_by_one_does(
         ("ma-cndh", "associated"),
     ]
     assert first["events"].count("org.nowrongdoor.case.opened.v1") == 2
-    # Each batch's events in one statement as it commits. The decisions change the groups in
-    # two: once before the first case's second decision reads what its first wrote, once at
-    # the commit; one by one, each read of each decision would have flushed on its own.
-    assert writes.count("INSERT INTO OUTBOX") == 2
+    # Each batch's new rows (events, timeline entries, parts) in one statement for each table
+    # as it commits. The decisions write theirs and change the groups in two: once before the
+    # first case's second decision reads what its first wrote, once at the commit; one by one,
+    # each read of each decision would have flushed on its own.
+    assert writes.count("INSERT INTO OUTBOX") == 3
+    assert writes.count("INSERT INTO TIMELINE_ENTRIES") == 4
+    assert writes.count("INSERT INTO CASE_PARTS") == 2
     assert writes.count("UPDATE CASE_GROUPS SET") == 2
     # The groups of the received and the decided cases are read in one statement for each batch,
     # and the parts of the decided ones in another; only the first case's second decision reads

@@ -2,19 +2,22 @@
 decisions handled in one transaction names the same institution many times."""
 
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
 
 from case_tracking import repository
 from case_tracking.models import KnownInstitution
+from nowrongdoor import db
 from nowrongdoor.testing.statements import statements_sent
 
 NOW = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
 
 
-def _said(name: str) -> KnownInstitution:
-    return KnownInstitution(
+def _said(name: str) -> dict[str, Any]:
+    return db.new_row(
+        KnownInstitution,
         institution_id="ma-mediateur",
         language="fr",
         name=name,

@@ -16,6 +16,7 @@ from case_tracking_support import (
 )
 from fastapi import FastAPI
 
+from case_tracking.service import opening
 from nowrongdoor.bus import Bus
 from nowrongdoor.contracts.events import CompetentInstitution
 from nowrongdoor.contracts.vocabulary import RoutingOutcome
@@ -270,3 +271,20 @@ async def test_a_redelivered_complaint_received_changes_nothing(
     assert await case(client) == first
     assert [entry["kind"] for entry in first["timeline"]] == ["received"]
     assert len(await status_changes(app)) == 1
+
+
+async def test_a_decision_in_the_transaction_that_received_the_complaint_names_the_door(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    # The received entry still waits for the commit when the decision names the door in it.
+    async with app.state.runtime.transaction() as session:
+        await opening.receive_complaint(session, received(received_by="ma-cndh"), "e-1")
+        await opening.open_from_decision(
+            session, routed(received_by="ma-cndh", received_by_name="CNDH"), "e-2"
+        )
+
+    view = await case_in(client, "routed")
+
+    assert [entry["kind"] for entry in view["timeline"]] == ["received", "routed"]
+    assert view["timeline"][0]["summary"] == "Received by CNDH"
+    assert [i["institution_id"] for i in view["institutions"]] == ["ma-mediateur"]

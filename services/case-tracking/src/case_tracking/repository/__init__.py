@@ -102,6 +102,15 @@ _TIMELINE = (
     .where(col(TimelineEntry.reference) == sa.bindparam("reference"))
     .order_by(col(TimelineEntry.at), col(TimelineEntry.id))
 )
+TIMELINE_ENTRIES: sa.Table = TimelineEntry.__table__  # type: ignore[attr-defined]
+CASE_PARTS: sa.Table = CasePart.__table__  # type: ignore[attr-defined]
+# On the table, not the model: no flush before it, and no entry of the session's to bring up to
+# date, as the opening's entries are rows the session never holds.
+_RETELL_RECEIVED = sa.update(TIMELINE_ENTRIES).where(
+    # A name of its own: an UPDATE keeps its columns' names for the values it sets.
+    TIMELINE_ENTRIES.c.reference == sa.bindparam("of_reference"),
+    TIMELINE_ENTRIES.c.kind == CaseStatus.RECEIVED.value,
+)
 _MESSAGES = (
     select(CaseMessage)
     .where(col(CaseMessage.reference) == sa.bindparam("reference"))
@@ -117,6 +126,23 @@ _INVITATIONS = (
 async def parts(session: AsyncSession, reference: str) -> list[CasePart]:
     """The institutions' parts in the order they were opened."""
     return list((await session.scalars(_PARTS, {"reference": reference})).all())
+
+
+def open_parts(session: AsyncSession, opened: Iterable[CasePart]) -> None:
+    """Write parts just opened as the transaction commits, with every other row it keeps for
+    then, in one statement (`db.insert_at_commit`); the session never holds them. Numbered as
+    they are written, so their order is the order they were opened in."""
+    for part in opened:
+        db.insert_at_commit(
+            session,
+            CASE_PARTS,
+            {name: getattr(part, name) for name in _OPENED_PART_COLUMNS},
+        )
+
+
+_OPENED_PART_COLUMNS = [
+    column.name for column in CASE_PARTS.columns if column is not CASE_PARTS.autoincrement_column
+]
 
 
 async def parts_and_pauses(
@@ -213,16 +239,16 @@ async def timeline(session: AsyncSession, reference: str) -> list[TimelineEntry]
     return list((await session.scalars(_TIMELINE, {"reference": reference})).all())
 
 
-async def received_entry(session: AsyncSession, reference: str) -> TimelineEntry | None:
-    """The one timeline entry saying the complaint was received."""
-    return (
-        await session.scalars(
-            select(TimelineEntry).where(
-                col(TimelineEntry.reference) == reference,
-                col(TimelineEntry.kind) == CaseStatus.RECEIVED.value,
-            )
-        )
-    ).first()
+async def retell_received_entry(
+    session: AsyncSession, reference: str, told: dict[str, Any]
+) -> None:
+    """Change the case's one entry saying the complaint was received to `told` (its columns by
+    name), whether it is stored or still waits for the commit (`db.insert_at_commit`)."""
+    for row in db.rows_at_commit(session, TIMELINE_ENTRIES):
+        if row["reference"] == reference and row["kind"] == CaseStatus.RECEIVED.value:
+            row.update(told)
+            return
+    await session.execute(_RETELL_RECEIVED.values(told), {"of_reference": reference})
 
 
 async def messages(session: AsyncSession, reference: str) -> list[CaseMessage]:
@@ -339,24 +365,24 @@ async def pending_invitation(
 # -- institutions heard of -------------------------------------------------------------------
 
 
-async def learn_institution(session: AsyncSession, known: KnownInstitution) -> None:
-    """Keep the latest of what a decision said about an institution, in its language.
+async def learn_institution(session: AsyncSession, known: dict[str, Any]) -> None:
+    """Keep the latest of what a decision said about an institution, in its language; `known`
+    is a row of `known_institutions` (`db.new_row(KnownInstitution, ...)`).
 
     A batch of decisions naming one institution alike writes it once in its transaction."""
-    values = known.model_dump()
     learned = db.kept_for_transaction(session)
-    key = ("known-institution", known.institution_id, known.language)
-    said = {name: value for name, value in values.items() if name != "learned_at"}
+    key = ("known-institution", known["institution_id"], known["language"])
+    said = {name: value for name, value in known.items() if name != "learned_at"}
     if learned.get(key) == said:
         return
     learned[key] = said
-    statement = _insert(session, KnownInstitution).values(values)
+    statement = _insert(session, KnownInstitution).values(known)
     await session.execute(
         statement.on_conflict_do_update(
             index_elements=["institution_id", "language"],
             set_={
                 name: getattr(statement.excluded, name)
-                for name in values
+                for name in known
                 if name not in ("institution_id", "language")
             },
         )

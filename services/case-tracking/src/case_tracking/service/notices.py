@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from case_tracking import repository
 from case_tracking.domain import timeline
-from case_tracking.service.recording import COMPLAINANT, PLATFORM, add_entry
+from case_tracking.service.recording import COMPLAINANT, PLATFORM, record_entry
 from nowrongdoor.contracts.events import NotificationDelivered, NotificationFailed
 
 
@@ -40,7 +40,7 @@ async def record_notice(
         happened = timeline.notice(
             event.channel, delivered=delivered, institution_name=part.institution_name
         )
-    entry = await add_entry(
+    record_entry(
         session,
         reference=event.reference,
         at=at,
@@ -48,5 +48,5 @@ async def record_notice(
         actor=PLATFORM,
         happened=happened,
         event_id=event_id,
+        visible_to=event.recipient,
     )
-    entry.visible_to = event.recipient

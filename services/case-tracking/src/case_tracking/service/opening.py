@@ -20,10 +20,11 @@ from case_tracking.service import SOURCE
 from case_tracking.service.deadlines import refresh_due, stored_closing_days
 from case_tracking.service.recording import (
     PLATFORM,
-    add_entry,
     announce_status_change,
-    tell,
+    record_entry,
+    told,
 )
+from nowrongdoor import db
 from nowrongdoor.contracts.events import (
     CaseOpened,
     CompetentInstitution,
@@ -64,7 +65,7 @@ async def receive_complaint(
     _keep_facts(group, received.facts)
     session.add(group)
     # Only the door's id is known here; routing's decision names it in the complainant's language.
-    await add_entry(
+    record_entry(
         session,
         reference=received.reference,
         at=received.received_at,
@@ -103,7 +104,7 @@ async def open_from_decision(session: AsyncSession, routed: ComplaintRouted, eve
             updated_at=now,
         )
         session.add(group)
-        await add_entry(
+        record_entry(
             session,
             reference=routed.reference,
             at=routed.received_at,
@@ -135,9 +136,8 @@ async def open_from_decision(session: AsyncSession, routed: ComplaintRouted, eve
     ]
     for part in opened:
         refresh_due(part, [], group.respondent_territory, today=now.date())
-    # Written with the rest at the next query or the commit: a batch of decisions flushes once
-    # per case, not once per step of each.
-    session.add_all(opened)
+    # Written as plain rows at the commit, all of the batch's in one statement.
+    repository.open_parts(session, opened)
     # The parts read above and those just opened are all of them; no need to read them again.
     status = lifecycle.summary_status(
         part.status for part in [*existing, *opened]
@@ -152,7 +152,7 @@ async def open_from_decision(session: AsyncSession, routed: ComplaintRouted, eve
     if routed.territory_path:  # older producers send none; the statistics then fall back
         group.territory_path = list(routed.territory_path)
     group.updated_at = now
-    await add_entry(
+    record_entry(
         session,
         reference=routed.reference,
         at=routed.decided_at,
@@ -210,7 +210,7 @@ async def hold_for_triage(
                 updated_at=now,
             )
         )
-        await add_entry(
+        record_entry(
             session,
             reference=triage.reference,
             at=triage.received_at,
@@ -247,7 +247,7 @@ async def hold_for_triage(
         await announce_status_change(
             session, triage.reference, status=status, previous_status=CaseStatus.RECEIVED, at=now
         )
-    await add_entry(
+    record_entry(
         session,
         reference=triage.reference,
         at=triage.decided_at,
@@ -328,7 +328,8 @@ async def _learn_institutions(
         standards = competent.service_standards
         await repository.learn_institution(
             session,
-            KnownInstitution(
+            db.new_row(
+                KnownInstitution,
                 institution_id=competent.institution_id,
                 language=routed.language,
                 name=competent.name,
@@ -354,6 +355,6 @@ async def _name_the_door(
 ) -> None:
     """The first decision names the door as the complainant reads it; the entry stays the one."""
     group.received_by = received_by
-    entry = await repository.received_entry(session, group.reference)
-    if entry is not None:
-        tell(entry, timeline.received(door_name))
+    await repository.retell_received_entry(
+        session, group.reference, told(timeline.received(door_name))
+    )

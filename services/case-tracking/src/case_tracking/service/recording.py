@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,6 +14,7 @@ from case_tracking.models import CaseGroup, CasePart, TimelineEntry
 from case_tracking.service import SOURCE
 from case_tracking.service.deadlines import next_promises
 from case_tracking.service.sealing import note_context
+from nowrongdoor import db
 from nowrongdoor.contracts.events import CaseStatusChanged
 from nowrongdoor.contracts.vocabulary import CaseStatus
 from nowrongdoor.crypto import Sealer
@@ -45,10 +47,8 @@ async def add_entry(
         at=at,
         kind=kind,
         actor=actor,
-        summary=happened.read(timeline.ENGLISH),
-        wording=happened.wording,
-        facts=happened.facts,
         event_id=event_id,
+        **told(happened),
     )
     session.add(entry)
     if note:
@@ -58,10 +58,43 @@ async def add_entry(
     return entry
 
 
-def tell(entry: TimelineEntry, happened: timeline.Happened) -> None:
-    """Tell `entry` as `happened` instead, its English as well."""
-    entry.wording, entry.facts = happened.wording, happened.facts
-    entry.summary = happened.read(timeline.ENGLISH)
+def record_entry(
+    session: AsyncSession,
+    *,
+    reference: str,
+    at: datetime,
+    kind: str,
+    actor: str,
+    happened: timeline.Happened,
+    event_id: str | None = None,
+    visible_to: str | None = None,
+) -> None:
+    """A timeline entry with no note, written as the transaction commits with the others it
+    adds, in one statement (`db.insert_at_commit`). For the events' use cases, which write many
+    and read none of them back; until the commit only `db.write_now` lets a read find it."""
+    db.insert_at_commit(
+        session,
+        repository.TIMELINE_ENTRIES,
+        db.new_row(
+            TimelineEntry,
+            reference=reference,
+            at=at,
+            kind=kind,
+            actor=actor,
+            visible_to=visible_to,
+            event_id=event_id,
+            **told(happened),
+        ),
+    )
+
+
+def told(happened: timeline.Happened) -> dict[str, Any]:
+    """An entry's columns that tell what happened: its wording, facts and English."""
+    return {
+        "summary": happened.read(timeline.ENGLISH),
+        "wording": happened.wording,
+        "facts": happened.facts,
+    }
 
 
 async def settle_status(
