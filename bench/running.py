@@ -73,22 +73,32 @@ class Platform:
         return token
 
 
-def service_memory(platform: Platform) -> dict[str, int]:
-    """The resident memory of each service's process, in bytes, by service name."""
-    found: dict[str, int] = {}
+def started_processes(platform: Platform) -> Iterator[tuple[Path, list[str], list[str]]]:
+    """Each process `nowrongdoor up` started: its `/proc` entry, its command line's arguments,
+    and the fields of its `stat` after the command's name (the parent's pid first but one)."""
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            stat = (entry / "stat").read_text()
-            command = (entry / "cmdline").read_bytes().split(b"\0")
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            command = (entry / "cmdline").read_bytes().decode().split("\0")
+        except OSError:
+            continue  # the process ended meanwhile
+        if int(fields[1]) == platform.pid:
+            yield entry, command, fields
+
+
+def service_memory(platform: Platform) -> dict[str, int]:
+    """The resident memory of each service's process, in bytes, by service name."""
+    found: dict[str, int] = {}
+    for entry, command, _ in started_processes(platform):
+        factories = [part for part in command if ":create_app" in part]
+        if not factories:
+            continue
+        try:
             status = (entry / "status").read_text()
         except OSError:
             continue  # the process ended meanwhile
-        parent = int(stat.rsplit(")", 1)[1].split()[1])
-        factories = [part.decode() for part in command if b":create_app" in part]
-        if parent != platform.pid or not factories:
-            continue
         name = factories[0].split(".", 1)[0].replace("_", "-")
         rss = next(line for line in status.splitlines() if line.startswith("VmRSS:"))
         found[name] = int(rss.split()[1]) * 1024

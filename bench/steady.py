@@ -23,7 +23,7 @@ from nats.js import JetStreamContext
 
 from bench.load import percentiles
 from bench.pipeline import Openings, received
-from bench.running import Platform, platform
+from bench.running import Platform, platform, started_processes
 from nowrongdoor.contracts.events import CaseOpened, ComplaintReceived
 
 PROCESSES = (
@@ -43,17 +43,9 @@ TICKS_PER_MS = 0.1
 def cpu_ticks(started: Platform) -> dict[str, int]:
     """The CPU ticks (user and system) each process the platform started has used so far."""
     found: dict[str, int] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # the process ended meanwhile
-        if int(fields[1]) != started.pid:
-            continue  # not one the platform started
-        name = next((name for name in PROCESSES if name in command), None)
+    for _, command, fields in started_processes(started):
+        line = " ".join(command)
+        name = next((name for name in PROCESSES if name in line), None)
         if name is not None:
             found[name] = found.get(name, 0) + int(fields[11]) + int(fields[12])
     return found
