@@ -140,7 +140,8 @@ async def pipeline(bench: Bench) -> None:
     ]
 
 
-async def _send(stream: JetStreamContext, openings: Openings) -> None:
+async def send(stream: JetStreamContext, openings: Openings) -> None:
+    """One complaint's `complaint.received`, published as intake's relay publishes it, timed."""
     reference, envelope = received()
     openings.sent[reference] = time.perf_counter()
     await stream.publish(ComplaintReceived.subject, envelope.data, headers=envelope.headers())
@@ -152,7 +153,7 @@ async def _burst(bench: Bench, connection: Client, openings: Openings) -> float:
     task = bench.progress.add_task("pipeline: a burst of complaints", total=MESSAGES)
     started = time.perf_counter()
     for _ in range(MESSAGES):
-        await _send(stream, openings)
+        await send(stream, openings)
     while openings.sent:
         bench.progress.update(task, completed=MESSAGES - len(openings.sent))
         await asyncio.sleep(0.2)
@@ -170,7 +171,7 @@ async def _steady(bench: Bench, connection: Client, openings: Openings, rate: fl
     sent = 0
     while (elapsed := time.perf_counter() - started) < total:
         while sent < int(elapsed * rate) + 1:
-            await _send(stream, openings)
+            await send(stream, openings)
             sent += 1
         bench.progress.update(task, completed=elapsed)
         await asyncio.sleep(max(0.0, sent / rate - (time.perf_counter() - started)))

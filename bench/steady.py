@@ -19,12 +19,11 @@ import time
 from pathlib import Path
 
 import nats
-from nats.js import JetStreamContext
 
 from bench.load import percentiles
-from bench.pipeline import Openings, received
+from bench.pipeline import Openings, send
 from bench.running import Platform, platform, started_processes
-from nowrongdoor.contracts.events import CaseOpened, ComplaintReceived
+from nowrongdoor.contracts.events import CaseOpened
 
 PROCESSES = (
     "case_tracking",
@@ -57,12 +56,6 @@ def per_complaint(before: dict[str, int], after: dict[str, int], complaints: int
     parts = [f"{name} {ticks / TICKS_PER_MS / complaints:.2f}" for name, ticks in spent.items()]
     total = sum(spent.values()) / TICKS_PER_MS / complaints
     return ", ".join(parts) + f"; in all {total:.2f}"
-
-
-async def send(stream: JetStreamContext, openings: Openings) -> None:
-    reference, envelope = received()
-    openings.sent[reference] = time.perf_counter()
-    await stream.publish(ComplaintReceived.subject, envelope.data, headers=envelope.headers())
 
 
 async def until_open(openings: Openings, within: float = 120.0) -> None:
