@@ -54,17 +54,22 @@ def test_the_platforms_processes_are_counted_by_name(tmp_path: Path) -> None:
 
 
 def test_each_services_memory_is_read_by_its_name(tmp_path: Path) -> None:
+    ready = "import sys\nprint('ready', flush=True)\nsys.stdin.read()"
     child = subprocess.Popen(
-        [sys.executable, "-c", "import sys; sys.stdin.read()", "case_tracking.app:create_app"],
+        [sys.executable, "-c", ready, "case_tracking.app:create_app"],
         stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
+        # Read once the interpreter has started: an instant after its exec it holds almost nothing.
+        assert child.stdout is not None and child.stdout.readline() == "ready\n"
         deadline = time.monotonic() + 30
         while not (found := service_memory(started_here(tmp_path))):
             assert time.monotonic() < deadline, "the child was never found"
             time.sleep(0.02)
     finally:
-        child.communicate(b"")
+        child.communicate("")
 
     assert list(found) == ["case-tracking"]
     assert 1_000_000 < found["case-tracking"] < 200_000_000
