@@ -1,11 +1,13 @@
 """A batch of events handled in one transaction leaves every case as handling its events one by
 one does, while writing what the batch causes together at the commit."""
 
+import asyncio
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import sqlalchemy as sa
 from case_tracking_support import competent, received, routed
 from fastapi import FastAPI
 from sqlmodel import col, select
@@ -135,3 +137,56 @@ async def test_a_batch_handled_together_leaves_each_case_as_one_by_one_does(
     # both again, to find what its first wrote. (The notices still read each group alone.)
     assert len([r for r in reads if r.startswith("SELECT") and "FROM CASE_GROUPS" in r]) == 5
     assert len([r for r in reads if r.startswith("SELECT") and "FROM CASE_PARTS" in r]) == 2
+
+
+async def test_a_complaint_and_its_decision_opening_the_case_at_once_both_commit(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    consumers = _consumers(app)
+    alone, together = new_reference(), new_reference()
+    for event in _complaint_and_decision(alone):
+        await consumers[event.subject](Envelope.wrap(event, source="/t", subject=alone))
+    complaint, decision = (
+        Envelope.wrap(event, source="/t", subject=together)
+        for event in _complaint_and_decision(together)
+    )
+
+    async def decide() -> None:
+        async with consumers[ComplaintRouted.subject].together([decision]) as handle:
+            await handle(decision)
+
+    # The complaint's consumer has found no group and holds its new one for its commit while
+    # the decision's consumer looks for the group too.
+    async with consumers[ComplaintReceived.subject].together([complaint]) as handle:
+        await handle(complaint)
+        deciding = asyncio.create_task(decide())
+        await _until_waiting(app, deciding)
+    await deciding
+
+    assert await _as_it_stands(app, together) == await _as_it_stands(app, alone)
+
+
+def _complaint_and_decision(reference: str) -> list[Happened]:
+    return [received(reference), routed(reference=reference, competent=[competent("ma-mediateur")])]
+
+
+async def _until_waiting(app: FastAPI, task: asyncio.Task[None]) -> None:
+    """Until `task` waits for a lock another transaction holds, or ends.
+
+    On SQLite the task's transaction waits for the write lock from its start; on PostgreSQL the
+    wait shows in `pg_locks`."""
+    engine = app.state.runtime.engine
+    if engine.dialect.name != "postgresql":
+        await asyncio.sleep(0.2)
+        return
+    waiting = sa.text(
+        "SELECT count(*) FROM pg_locks AS l JOIN pg_database AS d ON d.oid = l.database "
+        "WHERE NOT l.granted AND d.datname = current_database()"
+    )
+    deadline = asyncio.get_running_loop().time() + 30
+    while not task.done():
+        async with engine.connect() as connection:
+            if await connection.scalar(waiting):
+                return
+        assert asyncio.get_running_loop().time() < deadline, "the decision neither waited nor ended"
+        await asyncio.sleep(0.01)

@@ -8,14 +8,21 @@ that was just served its group, since another event of the batch may have change
 A second ask for the same case in the transaction reads the database again, so an event finds
 what an earlier event of its batch wrote. Outside a consumer's transaction each ask is a query
 of its own.
+
+On PostgreSQL a batch first locks every case it is about, the cases with no group yet too, so
+two consumers that open the same case at once (its complaint heard by one, routing's decision
+by the other) take turns: the second reads the group the first wrote, instead of finding none,
+inserting it too and failing at its commit. SQLite lets one writer in at a time anyway.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Awaitable, Callable, Collection
 from typing import TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -34,6 +41,10 @@ _GROUPS_FOR_UPDATE = (
     .order_by(col(CaseGroup.reference))
     .with_for_update()
     .execution_options(populate_existing=True)
+)
+# A lock for each case, held to the end of the transaction, taken in the order of the keys.
+_LOCK_CASES = sa.text("SELECT pg_advisory_xact_lock(key) FROM unnest(:keys) AS key").bindparams(
+    sa.bindparam("keys", type_=postgresql.ARRAY(sa.BigInteger))
 )
 _PARTS = (
     select(CasePart)
@@ -76,12 +87,28 @@ def _fresh(session: AsyncSession) -> set[str]:
 async def _groups(
     session: AsyncSession, references: Collection[str]
 ) -> dict[str, CaseGroup | None]:
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(_LOCK_CASES, {"keys": _lock_keys(references)})
     found = await session.scalars(
         _GROUPS_FOR_UPDATE, {"references": db.in_list(sorted(references))}
     )
     groups: dict[str, CaseGroup | None] = dict.fromkeys(references)
     groups.update((group.reference, group) for group in found)
     return groups
+
+
+def _lock_keys(references: Collection[str]) -> list[int]:
+    """The advisory lock key of each case, sorted, so two batches never wait on each other in a
+    circle; two cases may share a key, and then merely take turns."""
+    keys = {
+        int.from_bytes(
+            hashlib.blake2b(f"case-group:{reference}".encode(), digest_size=8).digest(),
+            "big",
+            signed=True,
+        )
+        for reference in references
+    }
+    return sorted(keys)
 
 
 async def _parts(session: AsyncSession, references: Collection[str]) -> dict[str, list[CasePart]]:

@@ -194,7 +194,7 @@ async def hold_for_triage(
     """Hold the case at the triage desk until a person there decides where it goes."""
     now = datetime.now(UTC)
     status = lifecycle.status_after(RoutingOutcome.TRIAGE)
-    group = await repository.case_group(session, triage.reference, for_update=True)
+    group = await batches.case_group_for_update(session, triage.reference)
     if group is None:
         session.add(
             CaseGroup(
