@@ -76,7 +76,7 @@ class ConsumerSpec:
     max_ack_pending: int = 64
     ack_wait: float = 30.0
     batch: int = 64
-    linger: float = 0.02
+    linger: float = 0.04
     """Seconds a consumer that can handle a batch together waits after fetching fewer than
     `batch` events, so that the next fetch takes what arrived meanwhile as one batch. At a
     steady rate each fetch otherwise holds one or two events, and each pays a whole
