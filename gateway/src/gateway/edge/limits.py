@@ -29,6 +29,7 @@ from gateway.edge.authentication import context_of
 from gateway.edge.limit_settings import LimitSettings, Rate
 from gateway.edge.receipt_guard import ReceiptGuard
 from gateway.settings import GatewaySettings
+from nowrongdoor.access import AnsweredStatus
 from nowrongdoor.problems import problem_response
 
 log = logging.getLogger(__name__)
@@ -280,17 +281,11 @@ class SubmissionLimits(_Limited):
         if admission.submission_key is None or admission.submission_rate is None:
             await self.app(scope, receive, send)
             return
-        status = {"code": 500}
-
-        async def send_and_record(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                status["code"] = message["status"]
-            await send(message)
-
+        answered = AnsweredStatus(send)
         try:
-            await self.app(scope, receive, send_and_record)
+            await self.app(scope, receive, answered)
         finally:
-            if not 200 <= status["code"] < 300:
+            if not 200 <= answered.code < 300:
                 await _refund_quietly(limiter, admission.submission_key, admission.submission_rate)
 
 

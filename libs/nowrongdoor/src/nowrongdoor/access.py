@@ -34,21 +34,15 @@ class RequestTelemetry:
             await self.app(scope, receive, send)
             return
         method = scope["method"] if scope["method"] in _METHODS else "OTHER"
-        status = {"code": 500}
+        answered = AnsweredStatus(send)
         started = time.perf_counter()
-
-        async def send_and_record(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                status["code"] = message["status"]
-            await send(message)
-
         try:
-            await self.app(scope, receive, send_and_record)
+            await self.app(scope, receive, answered)
         finally:
             if scope["path"] not in self.quiet_paths:
                 route = _route_template(scope)
                 elapsed = time.perf_counter() - started
-                requests, durations = _request_series(method, route, status["code"])
+                requests, durations = _request_series(method, route, answered.code)
                 requests.inc()
                 durations.observe(elapsed)
                 access_log.info(
@@ -56,10 +50,24 @@ class RequestTelemetry:
                     extra={
                         "method": method,
                         "route": route,
-                        "status": status["code"],
+                        "status": answered.code,
                         "duration_ms": round(elapsed * 1000, 1),
                     },
                 )
+
+
+class AnsweredStatus:
+    """An ASGI `send` that passes each message on and notes the status the response starts
+    with; 500 until one is sent, as when the application raised before answering."""
+
+    def __init__(self, send: Send) -> None:
+        self.code = 500
+        self._send = send
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.code = message["status"]
+        await self._send(message)
 
 
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
