@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import nats
@@ -147,6 +148,26 @@ async def send(stream: JetStreamContext, openings: Openings) -> None:
     await stream.publish(ComplaintReceived.subject, envelope.data, headers=envelope.headers())
 
 
+async def send_at_rate(
+    stream: JetStreamContext,
+    openings: Openings,
+    rate: float,
+    seconds: float,
+    elapsed: Callable[[float], object] = lambda _: None,
+) -> int:
+    """Send `rate` complaints a second for `seconds`; how many were sent. `elapsed` is told
+    the seconds gone by after each round of sends."""
+    started = time.perf_counter()
+    sent = 0
+    while (gone := time.perf_counter() - started) < seconds:
+        while sent < int(gone * rate) + 1:
+            await send(stream, openings)
+            sent += 1
+        elapsed(gone)
+        await asyncio.sleep(max(0.0, sent / rate - (time.perf_counter() - started)))
+    return sent
+
+
 async def _burst(bench: Bench, connection: Client, openings: Openings) -> float:
     """Complaints carried per second when as many arrive at once as the raw run sent."""
     stream = connection.jetstream()
@@ -168,13 +189,11 @@ async def _steady(bench: Bench, connection: Client, openings: Openings, rate: fl
     total = bench.warmup + bench.seconds
     task = bench.progress.add_task(f"pipeline: {rate:.0f} complaints/s", total=total)
     started = time.perf_counter()
-    sent = 0
-    while (elapsed := time.perf_counter() - started) < total:
-        while sent < int(elapsed * rate) + 1:
-            await send(stream, openings)
-            sent += 1
+
+    def shown(elapsed: float) -> None:
         bench.progress.update(task, completed=elapsed)
-        await asyncio.sleep(max(0.0, sent / rate - (time.perf_counter() - started)))
+
+    await send_at_rate(stream, openings, rate, total, shown)
     bench.progress.update(task, completed=total)
     run = openings.window(started + bench.warmup, bench.seconds)
     run.failures = len(openings.sent)

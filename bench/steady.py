@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -21,7 +22,7 @@ from pathlib import Path
 import nats
 
 from bench.load import percentiles
-from bench.pipeline import Openings, send
+from bench.pipeline import Openings, send, send_at_rate
 from bench.running import Platform, platform, started_processes
 from nowrongdoor.contracts.events import CaseOpened
 
@@ -35,8 +36,8 @@ PROCESSES = (
     "redis",
 )
 """What each process's command line names it by; the first found wins."""
-TICKS_PER_MS = 0.1
-"""`/proc` counts CPU in ticks of 10 ms."""
+TICKS_PER_MS = os.sysconf("SC_CLK_TCK") / 1000
+"""`/proc` counts CPU in the kernel's clock ticks (100 a second on Linux)."""
 
 
 def cpu_ticks(started: Platform) -> dict[str, int]:
@@ -88,12 +89,8 @@ async def measure(started: Platform, rate: float, seconds: float, burst: int) ->
             print(f"burst of {burst}: {burst / took:.0f} complaints/s")
             print(f"  ms of CPU a complaint: {per_complaint(before, cpu_ticks(started), burst)}")
         openings.carried.clear()
-        before, began, sent = cpu_ticks(started), time.perf_counter(), 0
-        while (elapsed := time.perf_counter() - began) < seconds:
-            while sent < int(elapsed * rate) + 1:
-                await send(stream, openings)
-                sent += 1
-            await asyncio.sleep(max(0.0, sent / rate - (time.perf_counter() - began)))
+        before = cpu_ticks(started)
+        sent = await send_at_rate(stream, openings, rate, seconds)
         after = cpu_ticks(started)
         await asyncio.sleep(3)
         times = [opened - sent_at for sent_at, opened in openings.carried]
