@@ -106,10 +106,22 @@ TIMELINE_ENTRIES: sa.Table = TimelineEntry.__table__  # type: ignore[attr-define
 CASE_PARTS: sa.Table = CasePart.__table__  # type: ignore[attr-defined]
 # On the table, not the model: no flush before it, and no entry of the session's to bring up to
 # date, as the opening's entries are rows the session never holds.
-_RETELL_RECEIVED = sa.update(TIMELINE_ENTRIES).where(
-    # A name of its own: an UPDATE keeps its columns' names for the values it sets.
-    TIMELINE_ENTRIES.c.reference == sa.bindparam("of_reference"),
-    TIMELINE_ENTRIES.c.kind == CaseStatus.RECEIVED.value,
+TOLD_COLUMNS = ("summary", "wording", "facts")
+"""The columns of an entry that tell what happened (`recording.told`)."""
+# Built once, a value for each told column: bind parameters of their own names, as an UPDATE
+# keeps its columns' names for the values it sets.
+_RETELL_RECEIVED = (
+    sa.update(TIMELINE_ENTRIES)
+    .where(
+        TIMELINE_ENTRIES.c.reference == sa.bindparam("of_reference"),
+        TIMELINE_ENTRIES.c.kind == CaseStatus.RECEIVED.value,
+    )
+    .values(
+        {
+            name: sa.bindparam(f"told_{name}", type_=TIMELINE_ENTRIES.c[name].type)
+            for name in TOLD_COLUMNS
+        }
+    )
 )
 _MESSAGES = (
     select(CaseMessage)
@@ -242,13 +254,17 @@ async def timeline(session: AsyncSession, reference: str) -> list[TimelineEntry]
 async def retell_received_entry(
     session: AsyncSession, reference: str, told: dict[str, Any]
 ) -> None:
-    """Change the case's one entry saying the complaint was received to `told` (its columns by
-    name), whether it is stored or still waits for the commit (`db.insert_at_commit`)."""
+    """Change the case's one entry saying the complaint was received to `told` (each of
+    `TOLD_COLUMNS` by name), whether it is stored or still waits for the commit
+    (`db.insert_at_commit`)."""
     for row in db.rows_at_commit(session, TIMELINE_ENTRIES):
         if row["reference"] == reference and row["kind"] == CaseStatus.RECEIVED.value:
             row.update(told)
             return
-    await session.execute(_RETELL_RECEIVED.values(told), {"of_reference": reference})
+    await session.execute(
+        _RETELL_RECEIVED,
+        {"of_reference": reference, **{f"told_{name}": told[name] for name in TOLD_COLUMNS}},
+    )
 
 
 async def messages(session: AsyncSession, reference: str) -> list[CaseMessage]:
