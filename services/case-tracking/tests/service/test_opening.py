@@ -16,7 +16,10 @@ from case_tracking_support import (
 )
 from fastapi import FastAPI
 
+from case_tracking import repository
+from case_tracking.domain import timeline
 from case_tracking.service import opening
+from case_tracking.service.recording import told
 from nowrongdoor.bus import Bus
 from nowrongdoor.contracts.events import CompetentInstitution
 from nowrongdoor.contracts.vocabulary import RoutingOutcome
@@ -223,6 +226,12 @@ async def test_a_received_complaint_is_routed_on_with_one_received_entry(
         ("received", "routed"),
     ]
     assert len(await outbox(app, "org.nowrongdoor.case.opened.v1")) == 1
+
+
+def test_the_stored_received_entry_is_retold_in_every_column_that_tells_it() -> None:
+    # The retelling's UPDATE is built once for these columns; one `told` adds would be dropped
+    # from a stored entry while a waiting row took it.
+    assert set(told(timeline.received("CNDH"))) == set(repository.TOLD_COLUMNS)
 
 
 async def test_a_complaint_received_after_its_decision_changes_nothing(
